@@ -1,0 +1,19 @@
+"""nbgrader configuration for the Task 4.1 course.
+
+The course root is the directory nbgrader runs in (this repository, or the
+temporary course directories the `autograder` package creates).
+"""
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.CourseDirectory.course_id = "dl-module4"
+
+# The MNIST cells train for a few seconds on a 2-core machine; the limit is
+# per cell and also bounds an infinite loop in a student's cell.
+c.Execute.timeout = 180
+c.Execute.kernel_name = "python3"
+
+# Keep notebooks and generated files out of what nbgrader copies around.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store"]
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
