@@ -1,0 +1,85 @@
+"""A temporary nbgrader course directory built from this repository.
+
+Every command runs nbgrader itself (its CLI in a subprocess), so what is tested
+here is exactly what an instructor runs.
+"""
+import pathlib
+import shutil
+import subprocess
+import sys
+
+from . import paths
+
+
+class NbgraderFailed(RuntimeError):
+    """An nbgrader command exited non-zero; the message carries its log."""
+
+
+class Course:
+    def __init__(self, root):
+        self.root = pathlib.Path(root).resolve()
+
+    @classmethod
+    def create(cls, root, fresh=True):
+        """Lay out a course at ``root``: the config and the assignment's source/."""
+        root = pathlib.Path(root)
+        if fresh and root.exists():
+            shutil.rmtree(root)
+        (root / "source").mkdir(parents=True, exist_ok=True)
+        shutil.copy(paths.CONFIG_FILE, root / "nbgrader_config.py")
+        shutil.copytree(paths.SOURCE_DIR, root / "source" / paths.ASSIGNMENT,
+                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"),
+                        dirs_exist_ok=True)
+        return cls(root)
+
+    @property
+    def db_url(self):
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    def nbgrader(self, *args, timeout=None):
+        """Run ``nbgrader ARGS`` in the course root; raise NbgraderFailed with its log on error."""
+        command = [sys.executable, "-m", "nbgrader", *args]
+        result = subprocess.run(command, cwd=self.root, env=paths.child_env(), capture_output=True,
+                                text=True, timeout=timeout)
+        if result.returncode != 0:
+            raise NbgraderFailed(f"`nbgrader {' '.join(args)}` failed (exit {result.returncode}):\n"
+                                 f"{result.stdout}{result.stderr}")
+        return result
+
+    def generate_assignment(self):
+        self.nbgrader("generate_assignment", paths.ASSIGNMENT, "--force")
+        return self.root / "release" / paths.ASSIGNMENT
+
+    def submission_path(self, student):
+        return self.root / "submitted" / student / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
+
+    def submit(self, student, notebook_file):
+        """Place a notebook as the student's submission."""
+        dest = self.submission_path(student)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(notebook_file, dest)
+        return dest
+
+    def autograde(self, student=None):
+        args = ["autograde", paths.ASSIGNMENT, "--force"]
+        if student:
+            args.append(f"--student={student}")
+        return self.nbgrader(*args)
+
+    def autograded_notebook(self, student):
+        return self.root / "autograded" / student / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
+
+    def grades(self):
+        """{student: {"score", "max_score", "cells": {grade_id: (score, max, needs_manual)}}}."""
+        from nbgrader.api import Gradebook
+
+        results = {}
+        with Gradebook(self.db_url) as gradebook:
+            for submission in gradebook.assignment_submissions(paths.ASSIGNMENT):
+                cells = {}
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        cells[grade.name] = (grade.score, grade.max_score, grade.needs_manual_grade)
+                results[submission.student_id] = {
+                    "score": submission.score, "max_score": submission.max_score, "cells": cells}
+        return results

@@ -1,0 +1,45 @@
+"""Where things live in the course repository."""
+import os
+import pathlib
+import sys
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+ASSIGNMENT = "task4_1"
+NOTEBOOK = "numpy_neural_network"
+
+SOURCE_DIR = REPO / "source" / ASSIGNMENT
+RELEASE_DIR = REPO / "release" / ASSIGNMENT
+SOURCE_NOTEBOOK = SOURCE_DIR / f"{NOTEBOOK}.ipynb"
+RELEASE_NOTEBOOK = RELEASE_DIR / f"{NOTEBOOK}.ipynb"
+CONFIG_FILE = REPO / "nbgrader_config.py"
+
+# The graded classes, each defined by one solution cell of this grade_id.
+GRADED_CLASSES = {
+    "Linear": "linear",
+    "ReLU": "relu",
+    "Softmax": "softmax",
+    "CrossEntropyLoss": "cross_entropy",
+    "MLP": "mlp",
+    "SGD": "sgd",
+    "SGDMomentum": "sgd_momentum",
+}
+
+
+def shared_mnist_dir():
+    """MNIST folder of the workplace (../shared/data/mnist), if present."""
+    candidate = REPO.parent / "shared" / "data" / "mnist"
+    return candidate if candidate.is_dir() else None
+
+
+def child_env():
+    """Environment for nbgrader child processes.
+
+    The interpreter's bin/ goes first on PATH because nbgrader shells out to
+    `alembic` and Jupyter looks up kernels there; MNIST_DIR is set when a
+    known copy of the data exists.
+    """
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(pathlib.Path(sys.executable).parent), env.get("PATH", "")])
+    if "MNIST_DIR" not in env and shared_mnist_dir():
+        env["MNIST_DIR"] = str(shared_mnist_dir())
+    return env

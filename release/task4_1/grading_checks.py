@@ -1,0 +1,490 @@
+"""Checks behind the Task 4.1 test cells.
+
+They live in this file, not in notebook cells, so that a student cell cannot
+redefine them: before grading, nbgrader copies the master version of every
+non-notebook file in ``source/task4_1/`` over the submitted copy.
+
+Conventions checked (the course's, see the notebook):
+  * ``Linear.backward(dZ)`` returns ``dX = dZ @ W.T`` and stores ``dW``, ``db``
+    averaged over the batch;
+  * ``CrossEntropyLoss.backward()`` returns ``probs - one_hot`` (not averaged);
+  * so, after ``MLP.backward(probs - one_hot)``, every ``dW``/``db`` is the
+    gradient of the *mean* cross-entropy.
+
+Every failure raises ``AssertionError`` whose message starts with a diagnosis:
+what was expected, what was found, and the likely cause.
+"""
+import contextlib
+import io
+import time
+import types
+import warnings
+
+import numpy as np
+
+# Norm-wise relative error ||a-b|| / (||a|| + ||b||) allowed between an analytic
+# gradient and centred differences.  float64: differences with eps=1e-6 agree to
+# ~1e-9, so 1e-5 leaves room while every real mistake scores >= 0.05.  float32
+# code is checked with eps=1e-2 (rounding of ~1e-7 divided by 2e-2) and gets 1e-3.
+TOLERANCE = {np.dtype(np.float64): 1e-5, np.dtype(np.float32): 1e-3}
+STEP = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-2}
+SEEDS = (0, 1, 2)
+
+MNIST_LAYERS = [784, 256, 128, 10]
+MNIST_SCHEDULE = (0.2, 0.02)        # learning rate for each epoch
+MNIST_BATCH = 64
+MNIST_PASS = 0.95
+MNIST_TIME_LIMIT = 150.0            # seconds; the reference needs about 3
+
+
+# ---------------------------------------------------------------- utilities
+
+def rel_error(a, b):
+    """Norm-wise relative error between two arrays (0 when both are zero)."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    denom = np.linalg.norm(a) + np.linalg.norm(b)
+    return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
+
+
+@contextlib.contextmanager
+def quiet():
+    """Run student code without letting it write to stderr.
+
+    nbgrader gives 0 points to a test cell with *any* stderr output, so a
+    harmless RuntimeWarning would zero a correct answer.  Non-finite results
+    are caught explicitly by the checks instead.
+    """
+    sink = io.StringIO()
+    with np.errstate(all="ignore"), warnings.catch_warnings(), \
+            contextlib.redirect_stderr(sink), contextlib.redirect_stdout(sink):
+        warnings.simplefilter("ignore")
+        yield
+
+
+def call(what, fn, *args):
+    """Call student code quietly; turn a crash into a readable failure."""
+    try:
+        with quiet():
+            return fn(*args)
+    except AssertionError:
+        raise
+    except Exception as exc:  # student code may raise anything
+        raise AssertionError(f"{what} raised {type(exc).__name__}: {exc}") from exc
+
+
+def numerical_gradient(f, x, step):
+    """Centred differences of the scalar f() with respect to array x (changed in place)."""
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + step
+        f_plus = float(f())
+        x[idx] = old - step
+        f_minus = float(f())
+        x[idx] = old
+        grad[idx] = (f_plus - f_minus) / (2 * step)
+    return grad
+
+
+def precision_of(array):
+    """dtype whose tolerance applies: float64 unless the student's code works in lower precision."""
+    dtype = np.asarray(array).dtype
+    return np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
+
+
+def fail(message, context=""):
+    raise AssertionError(message + (f"\n  (case: {context})" if context else ""))
+
+
+# -------------------------------------------------------------- diagnosis
+
+def compare(name, got, expected, tol, batch_size, context="", hint="", suspects=()):
+    """Assert ``got`` matches ``expected``; otherwise name the likely mistake.
+
+    ``suspects`` are (wrong_value, cause) pairs of known mistakes, tried first.
+    """
+    if got is None:
+        fail(f"{name} is None: backward() must compute and store it.", context)
+    got = np.asarray(got)
+    if got.shape != expected.shape:
+        if got.shape == expected.T.shape and got.ndim == 2:
+            fail(f"{name} has shape {got.shape} but should have {expected.shape}: "
+                 "it looks transposed. Check the order of the matrix product.", context)
+        fail(f"{name} has shape {got.shape} but should have {expected.shape}. {hint}", context)
+    if not np.all(np.isfinite(got)):
+        fail(f"{name} contains NaN or inf. {hint}", context)
+    err = rel_error(got, expected)
+    if err <= tol:
+        return
+    n = batch_size
+    named = [cause for wrong, cause in suspects if rel_error(got, wrong) <= tol]
+    if named:
+        cause = named[0]
+    elif n > 1 and rel_error(got, expected * n) <= tol:
+        cause = (f"it is exactly {n}x (the batch size) too large: it looks summed over "
+                 "the batch instead of averaged. Divide by the batch size.")
+    elif n > 1 and rel_error(got, expected / n) <= tol:
+        cause = (f"it is exactly {n}x (the batch size) too small: it is divided by the "
+                 "batch size once too often.")
+    elif rel_error(got, -expected) <= tol:
+        cause = "it has the wrong sign."
+    else:
+        cause = hint or "check the formula against the derivation above."
+    fail(f"{name} is wrong (relative error {err:.2e}, tolerance {tol:.0e}): {cause}", context)
+
+
+# ------------------------------------------------------------------ Linear
+
+def _linear_cases():
+    # (batch, in_features, out_features): batch 1 and non-square layers included
+    return [(1, 5, 3), (4, 3, 6), (7, 4, 4), (3, 6, 2)]
+
+
+def check_linear_gradients(Linear):
+    """Compare Linear.backward with centred differences of sum(forward(X) * G)."""
+    for seed in SEEDS:
+        for n, d_in, d_out in _linear_cases():
+            rng = np.random.default_rng(seed)
+            ctx = f"Linear({d_in}, {d_out}), batch {n}, seed {seed}"
+            layer = call("Linear(...)", Linear, d_in, d_out)
+            layer.W = rng.standard_normal((d_in, d_out))
+            layer.b = rng.standard_normal(d_out)
+            X = rng.standard_normal((n, d_in))
+            G = rng.standard_normal((n, d_out))
+
+            Z = call("Linear.forward", layer.forward, X)
+            if np.shape(Z) != (n, d_out):
+                fail(f"forward returned shape {np.shape(Z)}, expected {(n, d_out)}.", ctx)
+            expected_Z = X @ layer.W + layer.b
+            if rel_error(Z, X @ layer.W) <= TOLERANCE[precision_of(Z)] < rel_error(Z, expected_Z):
+                fail("forward ignores the bias: Z should be X @ W + b.", ctx)
+            compare("forward output", Z, expected_Z, TOLERANCE[precision_of(Z)], n, ctx)
+
+            dX = call("Linear.backward", layer.backward, G)
+            precision = precision_of(Z)
+            tol, step = TOLERANCE[precision], STEP[precision]
+
+            def loss():
+                with quiet():
+                    return np.sum(np.asarray(layer.forward(X), dtype=np.float64) * G)
+
+            num_dX = numerical_gradient(loss, X, step)
+            num_dW = numerical_gradient(loss, layer.W, step)
+            num_db = numerical_gradient(loss, layer.b, step)
+            compare("dX (returned by backward)", dX, num_dX, tol, n, ctx,
+                    "dX = dZ @ W.T, not averaged: only parameter gradients are averaged.")
+            compare("layer.dW", layer.dW, num_dW / n, tol, n, ctx,
+                    "dW = X.T @ dZ / batch_size, with X cached by forward.")
+            compare("layer.db", layer.db, num_db / n, tol, n, ctx,
+                    "db = dZ averaged over the batch axis (axis=0).")
+
+
+def check_he_init(Linear):
+    """He init: zero bias, weights with std sqrt(2 / in_features)."""
+    layer = call("Linear(...)", Linear, 400, 300)
+    W, b = np.asarray(layer.W), np.asarray(layer.b)
+    if W.shape != (400, 300) or b.shape != (300,):
+        fail(f"Linear(400, 300) has W {W.shape} and b {b.shape}; expected (400, 300) and (300,).")
+    if np.any(b != 0):
+        fail("biases should start at zero.")
+    std, expected = float(W.std()), np.sqrt(2.0 / 400)
+    if not 0.9 * expected < std < 1.1 * expected:
+        cause = "all zeros: no neuron can learn anything different" if std == 0 else \
+            "check the scale sqrt(2 / in_features)"
+        fail(f"He init: weight std is {std:.4f}, expected about {expected:.4f} ({cause}).")
+
+
+# -------------------------------------------------------------------- ReLU
+
+def check_relu_gradients(ReLU):
+    """Compare ReLU.backward with centred differences, away from the kink at 0."""
+    for seed in SEEDS:
+        for shape in [(1, 6), (5, 3), (4, 7)]:
+            rng = np.random.default_rng(seed)
+            ctx = f"ReLU on shape {shape}, seed {seed}"
+            relu = call("ReLU()", ReLU)
+            # magnitudes >= 0.1 so no step crosses the kink
+            Z = rng.uniform(0.1, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+            G = rng.standard_normal(shape)
+            A = call("ReLU.forward", relu.forward, Z)
+            compare("ReLU forward output", A, np.maximum(Z, 0), TOLERANCE[precision_of(A)], 1, ctx)
+            dZ = call("ReLU.backward", relu.backward, G)
+            precision = precision_of(A)
+
+            def loss():
+                with quiet():
+                    return np.sum(np.asarray(relu.forward(Z), dtype=np.float64) * G)
+
+            expected = numerical_gradient(loss, Z, STEP[precision])
+            suspects = [
+                ((Z > 0).astype(float), "it returns only the mask (Z > 0): multiply it by the "
+                                        "upstream gradient dA."),
+                (G * (G > 0), "it masks with the sign of dA: the mask must come from the forward "
+                              "input Z (cached in forward)."),
+                (G, "it passes dA through unchanged: zero it where Z <= 0."),
+            ]
+            compare("ReLU.backward output", dZ, expected, TOLERANCE[precision], 1, ctx,
+                    suspects=suspects)
+
+
+# --------------------------------------------------- Softmax + cross-entropy
+
+def reference_softmax(logits):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def check_softmax_values(Softmax, logits, ctx):
+    probs = call("Softmax.forward", Softmax().forward, logits)
+    probs = np.asarray(probs)
+    if probs.shape != logits.shape:
+        fail(f"Softmax.forward returned shape {probs.shape}, expected {logits.shape}.", ctx)
+    if not np.all(np.isfinite(probs)):
+        fail("Softmax.forward produced NaN or inf: np.exp overflows for large logits. "
+             "Subtract each row's maximum before exponentiating; softmax does not change.", ctx)
+    if logits.shape[0] > 1 and np.allclose(probs.sum(axis=0), 1, atol=1e-4) \
+            and not np.allclose(probs.sum(axis=1), 1, atol=1e-4):
+        fail("Softmax normalises over axis 0 (the batch): each row (axis=1) must sum to 1.", ctx)
+    compare("softmax probabilities", probs, reference_softmax(logits),
+            TOLERANCE[precision_of(probs)], 1, ctx)
+
+
+def check_softmax_stability(Softmax):
+    """Probabilities stay exact for logits around +-1e3 (no overflow)."""
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        for offset in (1e3, -1e3):
+            logits = offset + 5 * rng.standard_normal((4, 10))
+            check_softmax_values(Softmax, logits, f"logits near {offset:+.0e}, seed {seed}")
+    check_softmax_values(Softmax, np.array([[1000.0, 0.0, -1000.0]]), "logits [1000, 0, -1000]")
+
+
+def check_cross_entropy_gradients(Softmax, CrossEntropyLoss):
+    """d(mean loss)/d(logits) by centred differences == backward() / batch."""
+    for seed in SEEDS:
+        for n, c in [(1, 3), (5, 4), (8, 10)]:
+            rng = np.random.default_rng(seed)
+            ctx = f"batch {n}, {c} classes, seed {seed}"
+            logits = rng.standard_normal((n, c))
+            targets = rng.integers(0, c, size=n)
+            softmax, loss_fn = call("Softmax()", Softmax), call("CrossEntropyLoss()", CrossEntropyLoss)
+
+            def loss():
+                with quiet():
+                    return loss_fn.forward(softmax.forward(logits), targets)
+
+            value = call("CrossEntropyLoss.forward", loss)
+            probs = reference_softmax(logits)
+            expected_loss = -np.mean(np.log(probs[np.arange(n), targets]))
+            if not np.isfinite(value) or abs(float(value) - expected_loss) > 1e-4 * max(1, expected_loss):
+                if abs(float(value) - expected_loss * n) < 1e-4 * n * max(1, expected_loss):
+                    fail(f"loss is {float(value):.4f}, expected {expected_loss:.4f}: it is summed "
+                         "over the batch; take the mean.", ctx)
+                fail(f"loss is {value}, expected {expected_loss:.6f} (mean of -log p[true class]).", ctx)
+            grad = call("CrossEntropyLoss.backward", loss_fn.backward)
+            precision = precision_of(grad) if grad is not None else np.dtype(np.float64)
+            tol = TOLERANCE[precision]
+            expected = numerical_gradient(loss, logits, STEP[precision]) * n
+            suspects = [(probs, "it returns the probabilities unchanged: subtract 1 at each "
+                                "sample's true class (probs - one_hot).")]
+            compare("CrossEntropyLoss.backward()", grad, expected, tol, n, ctx,
+                    "expected probs - one_hot(targets), not averaged (Linear averages).", suspects)
+
+
+def check_confident_wrong(CrossEntropyLoss):
+    """A confident wrong prediction gives a large but finite loss and gradient."""
+    probs = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    targets = np.array([1, 1])
+    loss_fn = call("CrossEntropyLoss()", CrossEntropyLoss)
+    value = call("CrossEntropyLoss.forward", loss_fn.forward, probs, targets)
+    if not np.isfinite(value):
+        fail(f"loss is {value} when the true class has probability 0: log(0) = -inf. "
+             "Clip the probabilities to [eps, 1 - eps] before taking the log.")
+    if not float(value) > 5:
+        fail(f"loss is {float(value):.3f} for a prediction that is certain and wrong; "
+             "expected a large value (about -log(eps) / 2).")
+    grad = call("CrossEntropyLoss.backward", loss_fn.backward)
+    if grad is None or not np.all(np.isfinite(grad)):
+        fail("CrossEntropyLoss.backward is not finite after a confident wrong prediction.")
+
+
+# --------------------------------------------------------------------- MLP
+
+def _mean_cross_entropy(probs, targets):
+    picked = np.asarray(probs, dtype=np.float64)[np.arange(len(targets)), targets]
+    return -np.mean(np.log(np.clip(picked, 1e-300, None)))
+
+
+def check_mlp_gradients(MLP):
+    """After MLP.backward(probs - one_hot), each dW/db is d(mean loss)/d(param)."""
+    for seed in SEEDS:
+        for sizes, n in [([6, 5, 4, 3], 4), ([4, 3], 1), ([5, 7, 3], 3)]:
+            rng = np.random.default_rng(seed)
+            ctx = f"MLP({sizes}), batch {n}, seed {seed}"
+            model = call("MLP(...)", MLP, sizes)
+            layers = list(getattr(model, "layers", []))
+            if len(layers) != len(sizes) - 1:
+                fail(f"model.layers has {len(layers)} entries; expected {len(sizes) - 1} Linear layers.", ctx)
+            for layer in layers:
+                layer.W = np.array(layer.W, dtype=np.float64)
+                layer.b = np.array(layer.b, dtype=np.float64)
+            X = rng.standard_normal((n, sizes[0]))
+            targets = rng.integers(0, sizes[-1], size=n)
+            probs = np.asarray(call("MLP.forward", model.forward, X))
+            if probs.shape != (n, sizes[-1]):
+                fail(f"MLP.forward returned shape {probs.shape}, expected {(n, sizes[-1])}.", ctx)
+            upstream = probs.astype(np.float64).copy()
+            upstream[np.arange(n), targets] -= 1
+            call("MLP.backward", model.backward, upstream)
+            precision = precision_of(probs)
+
+            def loss():
+                with quiet():
+                    return _mean_cross_entropy(model.forward(X), targets)
+
+            for i, layer in enumerate(layers):
+                num_dW = numerical_gradient(loss, layer.W, STEP[precision])
+                num_db = numerical_gradient(loss, layer.b, STEP[precision])
+                where = "output layer" if i == len(layers) - 1 else f"hidden layer {i}"
+                hint = ("the output layer is right but this one is not: check that backward walks "
+                        "the layers in reverse and applies each ReLU's backward between them."
+                        if i < len(layers) - 1 else "")
+                compare(f"layers[{i}].dW ({where})", layer.dW, num_dW, TOLERANCE[precision], n, ctx, hint)
+                compare(f"layers[{i}].db ({where})", layer.db, num_db, TOLERANCE[precision], n, ctx, hint)
+
+
+# -------------------------------------------------------------- optimisers
+
+def _toy_model(rng):
+    layers = []
+    for d_in, d_out in [(3, 4), (4, 2)]:
+        layers.append(types.SimpleNamespace(
+            W=rng.standard_normal((d_in, d_out)), b=rng.standard_normal(d_out),
+            dW=rng.standard_normal((d_in, d_out)), db=rng.standard_normal(d_out)))
+    return types.SimpleNamespace(layers=layers)
+
+
+def _assert_params(model, expected, ctx, diagnoses):
+    for i, (layer, (W, b)) in enumerate(zip(model.layers, expected)):
+        for name, got, want in (("W", layer.W, W), ("b", layer.b, b)):
+            got = np.asarray(got, dtype=np.float64)
+            if got.shape == want.shape and np.allclose(got, want, rtol=1e-5, atol=1e-6):
+                continue
+            for description, candidate in diagnoses(i, name):
+                if got.shape == candidate.shape and np.allclose(got, candidate, rtol=1e-5, atol=1e-6):
+                    fail(f"layers[{i}].{name} after step: {description}", ctx)
+            fail(f"layers[{i}].{name} after step differs from the expected update "
+                 f"(max difference {np.max(np.abs(got - want)) if got.shape == want.shape else 'shape'}).", ctx)
+
+
+def check_sgd_step(SGD):
+    """One step gives exactly W - lr * dW and b - lr * db."""
+    lr = 0.05
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        model = _toy_model(rng)
+        before = [(layer.W.copy(), layer.b.copy()) for layer in model.layers]
+        grads = [(layer.dW.copy(), layer.db.copy()) for layer in model.layers]
+        call("SGD.step", call("SGD(...)", SGD, lr).step, model)
+        expected = [(W - lr * dW, b - lr * db) for (W, b), (dW, db) in zip(before, grads)]
+
+        def diagnoses(i, name):
+            p, g = before[i][name == "b"], grads[i][name == "b"]
+            return [("it moved *up* the gradient (p + lr * grad): descent subtracts.", p + lr * g),
+                    ("it did not change: update the layer's own arrays (or reassign them).", p),
+                    ("the learning rate was ignored.", p - g)]
+
+        _assert_params(model, expected, f"SGD(learning_rate={lr}), seed {seed}", diagnoses)
+
+
+def check_momentum_steps(SGDMomentum):
+    """Two steps of v = beta*v - lr*grad; p = p + v, with different gradients."""
+    lr, beta = 0.1, 0.9
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        model = _toy_model(rng)
+        optimizer = call("SGDMomentum(...)", SGDMomentum, lr, beta)
+        start = [(layer.W.copy(), layer.b.copy()) for layer in model.layers]
+        g1 = [(layer.dW.copy(), layer.db.copy()) for layer in model.layers]
+        call("SGDMomentum.step", optimizer.step, model)
+        g2 = []
+        for layer in model.layers:
+            layer.dW, layer.db = rng.standard_normal(layer.W.shape), rng.standard_normal(layer.b.shape)
+            g2.append((layer.dW.copy(), layer.db.copy()))
+        call("SGDMomentum.step", optimizer.step, model)
+
+        expected, diag = [], {}
+        for i in range(len(model.layers)):
+            pair = []
+            for k in range(2):
+                p0, a, b = start[i][k], g1[i][k], g2[i][k]
+                v1 = -lr * a
+                v2 = beta * v1 - lr * b
+                pair.append(p0 + v1 + v2)
+                diag[(i, k)] = [
+                    ("velocity is not carried between steps (plain SGD).", p0 - lr * a - lr * b),
+                    ("sign error: parameters moved up the gradient.", p0 - v1 - v2),
+                    ("sign error in the velocity update (v = beta*v + lr*grad, p += v).",
+                     p0 + lr * a + (beta * lr * a + lr * b)),
+                ]
+            expected.append(tuple(pair))
+        _assert_params(model, expected, f"SGDMomentum({lr}, {beta}), seed {seed}",
+                       lambda i, name: diag[(i, name == "b")])
+
+
+# ------------------------------------------------------------------- MNIST
+
+def accuracy_from_weights(layers, X, y, batch_size=2048):
+    """Accuracy of a ReLU MLP computed from its weights alone (not the student's predict)."""
+    correct = 0
+    for start in range(0, len(X), batch_size):
+        h = X[start:start + batch_size].astype(np.float64)
+        for i, layer in enumerate(layers):
+            h = h @ np.asarray(layer.W, dtype=np.float64) + np.asarray(layer.b, dtype=np.float64)
+            if i < len(layers) - 1:
+                h = np.maximum(h, 0)
+        correct += int(np.sum(np.argmax(h, axis=1) == y[start:start + batch_size]))
+    return correct / len(X)
+
+
+def train_and_score_mnist(MLP, CrossEntropyLoss, SGD, data, seed=0):
+    """Train a fresh MLP from the student's classes with a fixed budget; return (accuracy, seconds)."""
+    X_train, y_train, X_test, y_test = data
+    np.random.seed(seed)
+    model = call("MLP(...)", MLP, list(MNIST_LAYERS))
+    loss_fn = call("CrossEntropyLoss()", CrossEntropyLoss)
+    rng = np.random.default_rng(seed)
+    start = time.perf_counter()
+    with quiet():
+        for epoch, lr in enumerate(MNIST_SCHEDULE):
+            optimizer = SGD(lr)
+            order = rng.permutation(len(X_train))
+            for batch_start in range(0, len(order), MNIST_BATCH):
+                idx = order[batch_start:batch_start + MNIST_BATCH]
+                probs = model.forward(X_train[idx])
+                loss_fn.forward(probs, y_train[idx])
+                model.backward(loss_fn.backward())
+                optimizer.step(model)
+                if time.perf_counter() - start > MNIST_TIME_LIMIT:
+                    fail(f"training stopped after {MNIST_TIME_LIMIT:.0f} s in epoch {epoch + 1} "
+                         f"at sample {batch_start}: the reference needs a few seconds. Replace "
+                         "Python loops over samples with matrix operations.")
+    seconds = time.perf_counter() - start
+    return accuracy_from_weights(model.layers, X_test, y_test), seconds
+
+
+def check_mnist_accuracy(MLP, CrossEntropyLoss, SGD, data):
+    try:
+        accuracy, seconds = train_and_score_mnist(MLP, CrossEntropyLoss, SGD, data)
+    except AssertionError:
+        raise
+    except Exception as exc:
+        raise AssertionError(f"training crashed with {type(exc).__name__}: {exc}") from exc
+    print(f"MNIST: test accuracy {accuracy:.2%} after {len(MNIST_SCHEDULE)} epochs "
+          f"({seconds:.1f} s of training); pass mark {MNIST_PASS:.0%}.")
+    if not accuracy >= MNIST_PASS:
+        fail(f"test accuracy {accuracy:.2%} is below {MNIST_PASS:.0%}. With correct layers this "
+             "budget reaches about 97%: re-check the gradient tests above, and that SGD subtracts "
+             "lr * gradient.")
