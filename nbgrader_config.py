@@ -17,3 +17,10 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# nbgrader scores a test cell 0 if it wrote anything to stderr.  A Python warning
+# raised by correct student code (say, np.log(0) in a cached value) must not cost
+# points: drop stderr outputs that are warnings.  Errors are separate outputs and
+# still fail the cell; hidden checks also silence warnings themselves.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"(?m)^.*:\d+: \w*Warning: "

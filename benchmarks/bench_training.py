@@ -69,14 +69,22 @@ def limit_threads(n):
 def describe_blas():
     """Which BLAS numpy calls: threadpoolctl's view of it if installed, else numpy's build config."""
     if threadpoolctl is not None:
-        numpy_dir = pathlib.Path(np.__file__).parent.parent  # site-packages
-        infos = [i for i in threadpoolctl.threadpool_info()
-                 if i["user_api"] == "blas" and str(numpy_dir) in i["filepath"]]
+        # the kernel (e.g. Haswell) is what OPENBLAS_CORETYPE overrides; torch links MKL statically
+        infos = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
         if infos:
             return "; ".join(f"{i['internal_api']} {i['version']}, kernel {i.get('architecture')}, "
-                             f"{i['num_threads']} threads" for i in infos)
+                             f"{i['num_threads']} threads ({pathlib.Path(i['filepath']).name})"
+                             for i in infos)
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
     return f"{blas['name']} {blas.get('version', '?')} (from numpy.show_config; kernel unknown)"
+
+
+def load_note():
+    """1-minute load average: other busy processes share the cores and distort the timings."""
+    if not hasattr(os, "getloadavg"):
+        return "unknown"
+    load = os.getloadavg()[0]
+    return f"{load:.2f}" + (" (other processes are busy: timings will be noisy)" if load > 0.5 else "")
 
 
 def print_environment(threads_note):
@@ -85,6 +93,7 @@ def print_environment(threads_note):
     print(f"torch {torch.__version__}" if torch is not None else
           f"torch: not installed; install it with `{TORCH_INSTALL}` to compare")
     print(f"threads: {threads_note}; cores: {os.cpu_count()}")
+    print(f"load average (1 min) before the run: {load_note()}")
 
 
 def load_data():

@@ -1,0 +1,36 @@
+"""The grading corpus: correct submissions in other styles and named mutants."""
+import pathlib
+import tomllib
+
+from autograder import paths, submissions
+
+HERE = pathlib.Path(__file__).parent
+STYLES = sorted((HERE / "styles").glob("*.py"))
+
+
+def load_mutants():
+    with open(HERE / "mutants.toml", "rb") as f:
+        return tomllib.load(f)["mutant"]
+
+
+def style_answers(style_file):
+    """Reference answers with every class cell replaced by the style file's class."""
+    classes = submissions.split_classes(style_file.read_text())
+    missing = set(paths.GRADED_CLASSES) - set(classes)
+    if missing:
+        raise ValueError(f"{style_file.name} lacks classes {sorted(missing)}")
+    answers = submissions.reference_answers()
+    for name, grade_id in paths.GRADED_CLASSES.items():
+        answers[grade_id] = classes[name]
+    return answers
+
+
+def mutant_answers(mutant):
+    return submissions.mutate(submissions.reference_answers(), mutant["cell"], mutant["old"], mutant["new"])
+
+
+def all_submissions():
+    """{student id: answers} for the whole corpus (styles get full marks, mutants do not)."""
+    found = {f"style-{f.stem}": style_answers(f) for f in STYLES}
+    found.update({f"mutant-{m['name']}": mutant_answers(m) for m in load_mutants()})
+    return found
