@@ -48,22 +48,29 @@ def parse_args(argv=None):
     parser.add_argument("--threads", type=int, default=os.cpu_count(),
                         help="threads for torch and numpy's BLAS (default: all cores)")
     parser.add_argument("--seed", type=int, default=0, help="seed for weights and batch order")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.epochs < 1 or args.threads < 1:
+        parser.error("--epochs and --threads must be at least 1")
+    return args
 
 
 # ------------------------------------------------------------------ environment
 
 def limit_threads(n):
     """Cap torch and numpy's BLAS at n threads; return a description for the report."""
+    notes = []
     if torch is not None:
         torch.set_num_threads(n)
+        notes.append(f"torch {n}")
     if threadpoolctl is None:
         # OpenBLAS reads its thread count once, at load time, so only the environment can set it
         found = {v: os.environ.get(v, "unset") for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
-        return (f"torch {n}; numpy BLAS follows the environment "
-                f"({', '.join(f'{k}={v}' for k, v in found.items())}; threadpoolctl not installed)")
-    threadpoolctl.threadpool_limits(limits=n, user_api="blas")
-    return f"torch {n}; numpy BLAS {n} (threadpoolctl)"
+        notes.append(f"numpy BLAS follows the environment "
+                     f"({', '.join(f'{k}={v}' for k, v in found.items())}; no threadpoolctl)")
+    else:
+        threadpoolctl.threadpool_limits(limits=n, user_api="blas")
+        notes.append(f"numpy BLAS {n} (threadpoolctl)")
+    return "; ".join(notes)
 
 
 def describe_blas():
@@ -75,7 +82,10 @@ def describe_blas():
             return "; ".join(f"{i['internal_api']} {i['version']}, kernel {i.get('architecture')}, "
                              f"{i['num_threads']} threads ({pathlib.Path(i['filepath']).name})"
                              for i in infos)
-    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]  # numpy >= 1.26
+    except (TypeError, KeyError):
+        return "unknown (install threadpoolctl, or see numpy.show_config())"
     return f"{blas['name']} {blas.get('version', '?')} (from numpy.show_config; kernel unknown)"
 
 
@@ -175,7 +185,6 @@ def run(args, data, classes):
     X_train, y_train, X_test, y_test = data
     np_trainer = make_numpy_trainer(classes, args.seed)
     if torch is not None:
-        torch.manual_seed(args.seed)
         th_trainer = make_torch_trainer(np_trainer[0])
         tensors = [torch.from_numpy(np.array(a)) for a in data]  # copies: the cache is read-only
     rng = np.random.default_rng(args.seed)
@@ -192,14 +201,15 @@ def run(args, data, classes):
     return rows
 
 
-def fmt(value, spec):
-    return "-" if value is None else format(value, spec)
+def fmt(value, width, decimals):
+    """Right-aligned number, or '-' where torch is missing."""
+    return f"{'-':>{width}}" if value is None else f"{value:{width}.{decimals}f}"
 
 
 def format_row(row):
     ratio = row["np_s"] / row["th_s"] if row["th_s"] else None
-    return (f"{row['epoch']:>6} {fmt(row['np_s'], '10.2f')} {fmt(row['th_s'], '>10.2f')} "
-            f"{fmt(ratio, '>8.2f')} {fmt(row['np_acc'], '>9.4f')} {fmt(row['th_acc'], '>9.4f')}")
+    return (f"{row['epoch']:>6} {fmt(row['np_s'], 10, 2)} {fmt(row['th_s'], 10, 2)} "
+            f"{fmt(ratio, 8, 2)} {fmt(row['np_acc'], 9, 4)} {fmt(row['th_acc'], 9, 4)}")
 
 
 def print_summary(rows):

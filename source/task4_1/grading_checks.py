@@ -36,6 +36,8 @@ MNIST_SCHEDULE = (0.2, 0.02)        # learning rate for each epoch
 MNIST_BATCH = 64
 MNIST_PASS = 0.95
 MNIST_TIME_LIMIT = 150.0            # seconds; the reference needs about 3
+MNIST_EARLY_CHECK = 200             # steps after which a learning network is far above chance
+MNIST_EARLY_PASS = 0.3              # the reference is at ~0.9 by then; chance is 0.1
 
 
 # ---------------------------------------------------------------- utilities
@@ -470,7 +472,7 @@ def train_and_score_mnist(MLP, CrossEntropyLoss, SGD, data, seed=0):
     model = call("MLP(...)", MLP, list(MNIST_LAYERS))
     loss_fn = call("CrossEntropyLoss()", CrossEntropyLoss)
     rng = np.random.default_rng(seed)
-    start = time.perf_counter()
+    start, step = time.perf_counter(), 0
     with quiet():
         for epoch, lr in enumerate(MNIST_SCHEDULE):
             optimizer = SGD(lr)
@@ -478,9 +480,17 @@ def train_and_score_mnist(MLP, CrossEntropyLoss, SGD, data, seed=0):
             for batch_start in range(0, len(order), MNIST_BATCH):
                 idx = order[batch_start:batch_start + MNIST_BATCH]
                 probs = model.forward(X_train[idx])
-                loss_fn.forward(probs, y_train[idx])
+                loss = loss_fn.forward(probs, y_train[idx])
                 model.backward(loss_fn.backward())
                 optimizer.step(model)
+                step += 1
+                if not np.isfinite(loss):
+                    fail(f"the training loss became {loss} at step {step} (epoch {epoch + 1}): "
+                         "training diverged. Re-check the gradient tests and the SGD update sign.")
+                if step == MNIST_EARLY_CHECK and accuracy_from_weights(
+                        model.layers, X_test[:2000], y_test[:2000]) < MNIST_EARLY_PASS:
+                    fail(f"after {step} steps the network is at chance level on test digits: it "
+                         "is not learning. Re-check the gradient tests and the SGD update.")
                 if time.perf_counter() - start > MNIST_TIME_LIMIT:
                     fail(f"training stopped after {MNIST_TIME_LIMIT:.0f} s in epoch {epoch + 1} "
                          f"at sample {batch_start}: the reference needs a few seconds. Replace "

@@ -1,0 +1,33 @@
+# Everything runs in .venv, created from requirements.txt on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup demo test release check-release bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+demo: setup          ## the main job: release, grade the solution and a blank notebook, print grades
+	$(PY) -m autograder demo
+
+test: setup          ## every test, real nbgrader runs included
+	$(PY) -m pytest tests
+
+release: setup       ## regenerate release/ from source/ (commit the result)
+	$(PY) -m autograder release
+
+check-release: setup
+	$(PY) -m autograder check-release
+
+bench: setup         ## speed benchmarks (see benchmarks/README.md)
+	$(PY) benchmarks/bench_training.py
+	$(PY) benchmarks/bench_autograde.py
+
+clean:
+	rm -rf build .pytest_cache

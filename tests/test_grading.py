@@ -1,0 +1,83 @@
+"""Real nbgrader runs: generate the assignment, autograde the solution, the blank release and
+the whole corpus as student submissions, and check every score."""
+import shutil
+
+import nbformat
+import pytest
+
+from autograder import paths, submissions
+from autograder.course import Course
+from tests.corpus import all_submissions, load_mutants, STYLES
+
+MANUAL_CELLS = {"exercise_answer"}
+MUTANTS = {f"mutant-{m['name']}": m for m in load_mutants()}
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory, mnist_available):
+    course = Course.create(tmp_path_factory.mktemp("grading") / "course")
+    release_notebook = course.generate_assignment() / f"{paths.NOTEBOOK}.ipynb"
+    students = {
+        "reference-solution": submissions.build(submissions.reference_answers(), release_notebook),
+        "blank": submissions.build({}, release_notebook),
+        **{name: submissions.build(answers, release_notebook) for name, answers in all_submissions().items()},
+    }
+    for student, notebook in students.items():
+        submissions.write(notebook, course.submission_path(student))
+    # the solution notebook itself, exactly as instructors keep it
+    shutil.copy(paths.SOURCE_NOTEBOOK, course.submission_path("source-notebook").parent.mkdir(parents=True) or
+                course.submission_path("source-notebook"))
+    course.autograde()
+    return course, course.grades()
+
+
+def failed_cells(grades, student):
+    return sorted(gid for gid, (score, max_score, manual) in grades[student]["cells"].items()
+                  if not manual and gid not in MANUAL_CELLS and (score or 0) < max_score)
+
+
+def auto_points(grades, student):
+    cells = grades[student]["cells"]
+    return (sum(s or 0 for gid, (s, m, _) in cells.items() if gid not in MANUAL_CELLS),
+            sum(m for gid, (s, m, _) in cells.items() if gid not in MANUAL_CELLS))
+
+
+@pytest.mark.parametrize("student", ["reference-solution", "source-notebook"])
+def test_solution_gets_every_automatic_point(graded, student):
+    course, grades = graded
+    score, max_score = auto_points(grades, student)
+    assert failed_cells(grades, student) == []
+    assert (score, max_score) == (23, 23)
+    assert grades[student]["max_score"] == 25
+    assert grades[student]["cells"]["exercise_answer"][2], "the written answer awaits manual grading"
+
+
+def test_blank_release_gets_zero_and_every_cell_runs(graded):
+    course, grades = graded
+    assert grades["blank"]["score"] == 0
+    notebook = nbformat.read(str(course.autograded_notebook("blank")), as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.execution_count is not None, f"{cell.id} did not run"
+            for output in cell.outputs:
+                assert output.get("ename") != "CellTimeoutError", f"{cell.id} timed out"
+
+
+def test_mnist_test_reports_accuracy_and_time(graded):
+    course, _ = graded
+    notebook = nbformat.read(str(course.autograded_notebook("reference-solution")), as_version=4)
+    cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_mnist_accuracy")
+    text = "".join(o.get("text", "") for o in cell.outputs)
+    assert "MNIST: test accuracy" in text and "s of training" in text, text
+
+
+@pytest.mark.parametrize("style", [f"style-{p.stem}" for p in STYLES])
+def test_correct_styles_get_every_automatic_point(graded, style):
+    _, grades = graded
+    assert failed_cells(grades, style) == []
+
+
+@pytest.mark.parametrize("student", sorted(MUTANTS))
+def test_mutant_loses_exactly_its_expected_cells(graded, student):
+    _, grades = graded
+    assert failed_cells(grades, student) == sorted(MUTANTS[student]["must_fail"]), MUTANTS[student]["mistake"]

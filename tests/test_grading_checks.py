@@ -1,0 +1,50 @@
+"""The hidden checks against a trusted oracle: the reference passes, every corpus entry
+gets exactly its expected verdict, and failures name the mistake (in-process, no nbgrader)."""
+import pytest
+
+from autograder.submissions import reference_answers
+from tests import inprocess
+from tests.corpus import load_mutants, style_answers, STYLES, mutant_answers
+
+MUTANTS = load_mutants()
+
+
+def failed(results):
+    return sorted(gid for gid, message in results.items() if message)
+
+
+def test_reference_passes_every_check():
+    assert failed(inprocess.run(reference_answers())) == []
+
+
+@pytest.mark.parametrize("style", STYLES, ids=lambda p: p.stem)
+def test_correct_styles_pass_every_check(style):
+    assert failed(inprocess.run(style_answers(style))) == []
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m["name"])
+def test_mutant_fails_exactly_its_expected_cells(mutant):
+    expected = sorted(set(mutant["must_fail"]) - inprocess.SLOW_TESTS)
+    assert failed(inprocess.run(mutant_answers(mutant))) == expected
+
+
+def first_hidden_failure(results):
+    hidden = [gid for gid, message in results.items()
+              if message and gid not in {"test_linear_visible", "test_relu_visible", "test_softmax_visible",
+                                         "test_cross_entropy_visible", "test_mlp_visible",
+                                         "test_sgd_visible", "test_momentum_visible"}]
+    return results[hidden[0]] if hidden else ""
+
+
+def test_feedback_names_the_mistake_for_most_mutants(capsys):
+    named = [m["name"] for m in MUTANTS
+             if m["diagnosis"].lower() in first_hidden_failure(inprocess.run(mutant_answers(m))).lower()]
+    share = len(named) / len(MUTANTS)
+    with capsys.disabled():
+        print(f"\ndiagnosis names the mistake for {len(named)}/{len(MUTANTS)} mutants ({share:.0%})")
+    assert share >= 0.9, f"not named: {sorted(set(m['name'] for m in MUTANTS) - set(named))}"
+
+
+def test_checks_are_deterministic():
+    mutant = next(m for m in MUTANTS if m["name"] == "dw_summed")
+    assert inprocess.run(mutant_answers(mutant)) == inprocess.run(mutant_answers(mutant))
