@@ -24,3 +24,11 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # still fail the cell; hidden checks also silence warnings themselves.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"(?m)^.*:\d+: \w*Warning: "
+
+# Feedback for students: verdicts and diagnoses of hidden tests, never their code.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "autograder.preprocessors.HideHiddenTestTraces",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -94,7 +94,11 @@ def load_note():
     if not hasattr(os, "getloadavg"):
         return "unknown"
     load = os.getloadavg()[0]
-    return f"{load:.2f}" + (" (other processes are busy: timings will be noisy)" if load > 0.5 else "")
+    if load <= 0.5:
+        return f"{load:.2f}"
+    # busy cores make spinning BLAS/OpenMP worker threads wait for each other: epochs can get 10x slower
+    return (f"{load:.2f}: other processes are busy, timings will be noisy; "
+            f"--threads 1 suffers least from that")
 
 
 def print_environment(threads_note):

@@ -13,7 +13,7 @@ import numpy as np
 from autograder import paths
 from autograder.notebook_code import cells_by_grade_id, strip_solution_markers
 
-if str(paths.SOURCE_DIR) not in sys.path:
+if str(paths.SOURCE_DIR) not in sys.path:  # mnist_loader
     sys.path.insert(0, str(paths.SOURCE_DIR))
 
 SLOW_TESTS = {"test_mnist_accuracy"}

@@ -81,3 +81,43 @@ def test_correct_styles_get_every_automatic_point(graded, style):
 def test_mutant_loses_exactly_its_expected_cells(graded, student):
     _, grades = graded
     assert failed_cells(grades, student) == sorted(MUTANTS[student]["must_fail"]), MUTANTS[student]["mistake"]
+
+
+@pytest.fixture(scope="session")
+def feedback(graded):
+    course, _ = graded
+    course.nbgrader("generate_feedback", paths.ASSIGNMENT, "--force")
+    return {path.parts[-3]: path.read_text() for path in (course.root / "feedback").glob(f"*/{paths.ASSIGNMENT}/*.html")}
+
+
+def hidden_test_lines():
+    import re
+    notebook = nbformat.read(str(paths.SOURCE_NOTEBOOK), as_version=4)
+    blocks = [b for c in notebook.cells for b in re.findall(r"BEGIN HIDDEN TESTS\n(.*?)### END", c.source, re.DOTALL)]
+    return {line.strip() for block in blocks for line in block.splitlines() if line.strip()}
+
+
+def test_feedback_never_contains_hidden_test_code(feedback):
+    import html
+    assert len(feedback) >= 20
+    secret = {line for line in hidden_test_lines() if "check" in line or "loader" in line}
+    assert secret
+    for student, page in feedback.items():
+        text = html.unescape(page)
+        leaked = [line for line in secret if line in text]
+        assert not leaked, f"{student}: hidden test code in feedback: {leaked}"
+        assert "autograder/checks.py" not in text, f"{student}: traceback into the grader's checks"
+
+
+def test_feedback_shows_points_and_diagnosis(feedback):
+    import html
+    text = html.unescape(feedback["mutant-dw_summed"])
+    assert "it looks summed over the batch instead of averaged" in text
+    assert "test_linear_gradients" in text and "Score: 0.0 / 3.0" in text.replace("(", "").replace(")", "")
+
+
+def test_regrading_gives_identical_scores(graded):
+    course, grades = graded
+    for student in ["reference-solution", "style-float32_throughout", "mutant-dw_summed"]:
+        course.autograde(student)
+        assert course.grades()[student] == grades[student], student

@@ -10,17 +10,17 @@ class Linear:
 
     def forward(self, X):
         self.inputs = X
-        out = np.einsum("ni,io->no", X, self.W)
+        out = np.einsum("ni,io->no", X, self.W, optimize=True)
         out += self.b
         return out
 
     def backward(self, dZ):
         n = self.inputs.shape[0]
-        self.dW = np.einsum("ni,no->io", self.inputs, dZ)
+        self.dW = np.einsum("ni,no->io", self.inputs, dZ, optimize=True)
         self.dW /= n
         self.db = dZ.sum(axis=0)
         self.db /= n
-        return np.einsum("no,io->ni", dZ, self.W)
+        return np.einsum("no,io->ni", dZ, self.W, optimize=True)
 
     def __call__(self, X):
         return self.forward(X)

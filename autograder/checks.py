@@ -1,8 +1,9 @@
-"""Checks behind the Task 4.1 test cells.
+"""Checks behind the hidden tests of Task 4.1.
 
-They live in this file, not in notebook cells, so that a student cell cannot
-redefine them: before grading, nbgrader copies the master version of every
-non-notebook file in ``source/task4_1/`` over the submitted copy.
+They live in the grader's installed package, not in the notebook or the files
+released to students: a student cell cannot redefine them before grading, and
+students never see the hidden tests' code (their feedback keeps only the
+diagnosis, see preprocessors/hide_hidden_test_traces.py).
 
 Conventions checked (the course's, see the notebook):
   * ``Linear.backward(dZ)`` returns ``dX = dZ @ W.T`` and stores ``dW``, ``db``
