@@ -96,7 +96,7 @@ def load_note():
     load = os.getloadavg()[0]
     if load <= 0.5:
         return f"{load:.2f}"
-    # busy cores make spinning BLAS/OpenMP worker threads wait for each other: epochs can get 10x slower
+    # on busy cores, spinning BLAS/OpenMP workers wait for each other: epochs can get 10x slower
     return (f"{load:.2f}: other processes are busy, timings will be noisy; "
             f"--threads 1 suffers least from that")
 

@@ -1,0 +1,211 @@
+"""Grade a whole class: intake -> isolated parallel grading -> gradebook, CSV, feedback, report.
+
+Stages, each in its own module:
+  intake.discover      validate and stage every submission (bad input becomes a row)
+  sandbox.grade_one    grade one submission in its own temporary course, student code unprivileged
+  gradebook            the coordinator alone writes results into the nbgrader gradebook
+  report               grades.csv and the class report
+
+Results are saved one file per student as they arrive (results/<student>.json), so an
+interrupted run loses nothing and a rerun grades only what is new or changed.
+"""
+import concurrent.futures
+import dataclasses
+import json
+import os
+import pathlib
+import queue
+import shutil
+import tempfile
+import time
+
+from . import gradebook, intake, paths, report, sandbox
+from .course import Course
+
+
+@dataclasses.dataclass
+class Options:
+    assignment: str
+    submissions: pathlib.Path
+    out: pathlib.Path
+    workers: int = os.cpu_count() or 1
+    scheduler: str | None = None
+    db_url: str | None = None
+    force: bool = False
+    pattern: str = intake.DEFAULT_PATTERN
+    limits: sandbox.Limits = dataclasses.field(default_factory=sandbox.Limits)
+
+
+def _write_json(path, data):
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def _row_for_problem(submission, max_score):
+    """A result for a submission that could not be graded at all."""
+    return {"student_id": submission.student_id, "status": submission.status, "detail": submission.detail,
+            "score": 0.0, "max_score": max_score, "cells": {}, "seconds": 0.0, "digest": submission.digest}
+
+
+class ResultStore:
+    """results/<student>.json, feedback/<student>.html: written as results arrive."""
+
+    def __init__(self, out):
+        self.results_dir = out / "results"
+        self.feedback_dir = out / "feedback"
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        self.feedback_dir.mkdir(parents=True, exist_ok=True)
+
+    def path(self, student_id):
+        return self.results_dir / f"{student_id}.json"
+
+    def load(self, student_id):
+        try:
+            return json.loads(self.path(student_id).read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
+    def is_current(self, submission):
+        """Already graded from identical bytes (a newer or changed submission is regraded)."""
+        previous = self.load(submission.student_id)
+        return bool(previous) and previous.get("digest") == submission.digest \
+            and previous.get("status") in {"graded", "timeout"}
+
+    def save(self, result):
+        feedback = result.pop("feedback_html", "")
+        result.pop("autograded_notebook", None)
+        if feedback:
+            (self.feedback_dir / f"{result['student_id']}.html").write_text(feedback)
+        _write_json(self.path(result["student_id"]), result)
+        return result
+
+    def all(self):
+        return [json.loads(p.read_text()) for p in sorted(self.results_dir.glob("*.json"))]
+
+
+def _grade_on_dask_worker(template, student_id, notebook, limits, threads):
+    """Dask task: the sandbox slot (unprivileged user) follows the worker, one task per worker."""
+    import zlib
+
+    from distributed import get_worker
+
+    name = str(get_worker().name)
+    slot = int(name) if name.isdigit() else zlib.crc32(get_worker().address.encode()) % 1000
+    return sandbox.grade_one(template, student_id, notebook, limits, slot=slot, threads=threads)
+
+
+class LocalPool:
+    """Threads that each drive one sandboxed nbgrader subprocess; slots are never shared."""
+
+    def __init__(self, workers):
+        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
+        self.slots = queue.Queue()
+        for slot in range(workers):
+            self.slots.put(slot)
+
+    def _run(self, *args):
+        slot = self.slots.get()
+        try:
+            return sandbox.grade_one(*args, slot=slot, threads=self.threads)
+        finally:
+            self.slots.put(slot)
+
+    def submit(self, template, student_id, notebook, limits, threads):
+        self.threads = threads
+        return self.executor.submit(self._run, template, student_id, notebook, limits)
+
+    def close(self):
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+class DaskPool:
+    def __init__(self, address):
+        from distributed import Client
+
+        self.client = Client(address, timeout="30s")
+
+    def submit(self, template, student_id, notebook, limits, threads):
+        return self.client.submit(_grade_on_dask_worker, template, student_id, notebook, limits, threads,
+                                  key=f"grade-{student_id}-{time.time_ns()}", pure=False)
+
+    def as_completed(self, futures):
+        from distributed import as_completed
+        return as_completed(futures)
+
+    def close(self):
+        self.client.close()
+
+
+def _progress(total):
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc="grading", unit="submission", smoothing=0.1)
+
+
+def run(options, log=print):
+    """Grade every submission; return the list of per-student results."""
+    out = options.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    store = ResultStore(out)
+    db_url = options.db_url or f"sqlite:///{out / 'gradebook.db'}"
+    work = pathlib.Path(tempfile.mkdtemp(prefix="task41-grading-"))
+    os.chmod(work, 0o711)  # sandboxed kernels traverse into their own course only
+    try:
+        template = Course.create(work / "template")
+        template.generate_assignment()
+        cells_order = gradebook.cells_order(template)
+        max_score = sum(points for _, points in cells_order)
+        gradebook.ensure_assignment(db_url, template)
+
+        staged = intake.discover(options.submissions, options.assignment, paths.NOTEBOOK, work / "staged",
+                                 pattern=options.pattern)
+        todo = []
+        for submission in staged:
+            if submission.status != "ok":
+                store.save(_row_for_problem(submission, max_score))
+            elif options.force or not store.is_current(submission):
+                todo.append(submission)
+        log(f"{len(staged)} students: {len(todo)} to grade, "
+            f"{sum(s.status == 'ok' for s in staged) - len(todo)} already graded, "
+            f"{sum(s.status != 'ok' for s in staged)} with problems")
+
+        _grade(options, template.root, todo, store, db_url, cells_order)
+        results = [r for r in store.all() if r["student_id"] in {s.student_id for s in staged}]
+        report.write_grades_csv(results, cells_order, out / "grades.csv")
+        report.write_class_report(results, cells_order, out)
+        return results
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _grade(options, template_root, todo, store, db_url, cells_order):
+    if not todo:
+        return
+    pool = DaskPool(options.scheduler) if options.scheduler else LocalPool(max(1, options.workers))
+    # several kernels share the cores: one BLAS thread each avoids oversubscription
+    threads = 1 if options.scheduler or options.workers > 1 else None
+    futures = {pool.submit(str(template_root), s.student_id, str(s.notebook), options.limits, threads): s
+               for s in todo}
+    completed = pool.as_completed(futures) if isinstance(pool, DaskPool) \
+        else concurrent.futures.as_completed(futures)
+    try:
+        with _progress(len(todo)) as bar:
+            for future in completed:
+                submission = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # a broken worker must not stop the class
+                    result = {"student_id": submission.student_id, "status": "error",
+                              "detail": f"grading failed: {type(exc).__name__}: {exc}", "score": 0.0,
+                              "max_score": sum(p for _, p in cells_order), "cells": {}, "seconds": 0.0}
+                result["digest"] = submission.digest
+                result["origin"] = submission.origin
+                if submission.detail:
+                    result["detail"] = "; ".join(filter(None, [submission.detail, result.get("detail")]))
+                store.save(result)
+                if result["status"] in {"graded", "timeout"}:
+                    gradebook.record(db_url, options.assignment, result)
+                bar.set_postfix_str(f"{submission.student_id}: {result['score']:g}/{result['max_score']:g}")
+                bar.update()
+    finally:
+        pool.close()

@@ -1,0 +1,53 @@
+"""The class gradebook: nbgrader's own database (SQLite or any SQLAlchemy URL).
+
+Only the coordinator calls these; sandboxed graders work on throw-away copies.
+"""
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+
+from . import paths
+
+
+def cells_order(course):
+    """[(grade_id, points)] of the graded cells, in notebook order."""
+    notebook = nbformat.read(str(course.root / "source" / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"),
+                             as_version=4)
+    meta = [cell.metadata.get("nbgrader", {}) for cell in notebook.cells]
+    return [(m["grade_id"], float(m["points"])) for m in meta if m.get("grade")]
+
+
+def ensure_assignment(db_url, course):
+    """Create the assignment (notebooks, grade cells) in the database unless it is there."""
+    with Gradebook(db_url) as gradebook:
+        try:
+            gradebook.find_assignment(paths.ASSIGNMENT)
+            return
+        except MissingEntry:
+            pass
+    course.nbgrader("generate_assignment", paths.ASSIGNMENT, "--force", f"--CourseDirectory.db_url={db_url}")
+
+
+def record(db_url, assignment, result):
+    """Store one student's automatic scores; manual scores already given are left alone."""
+    with Gradebook(db_url) as gradebook:
+        gradebook.update_or_create_student(result["student_id"])
+        submission = gradebook.update_or_create_submission(assignment, result["student_id"])
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                cell = result["cells"].get(grade.name)
+                if cell and cell["needs_manual"]:
+                    grade.auto_score, grade.needs_manual_grade = None, True
+                else:
+                    grade.auto_score = cell["score"] if cell else 0.0
+                    grade.needs_manual_grade = False
+        gradebook.db.commit()
+
+
+def scores(db_url, assignment):
+    """{student: {grade_id: auto score or None}} as stored (for tests and checks)."""
+    out = {}
+    with Gradebook(db_url) as gradebook:
+        for submission in gradebook.assignment_submissions(assignment):
+            out[submission.student_id] = {grade.name: grade.auto_score
+                                          for notebook in submission.notebooks for grade in notebook.grades}
+    return out
