@@ -2,10 +2,15 @@
 
 Only the coordinator calls these; sandboxed graders work on throw-away copies.
 """
+import os
+
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from . import paths
+
+# nbgrader's Gradebook runs the `alembic` command when it creates a database
+os.environ["PATH"] = paths.child_env()["PATH"]
 
 
 def cells_order(course):

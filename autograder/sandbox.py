@@ -1,0 +1,437 @@
+"""Grade one submission in a throw-away nbgrader course, the student's code unprivileged.
+
+``grade_one`` is a plain function of paths and values (the coordinator may call it
+in a Dask worker).  It copies a prepared template course into a fresh temporary
+directory, runs ``nbgrader autograde`` and ``nbgrader generate_feedback`` there as
+the calling user (root on the grading machines), and returns the scores read from
+that temporary gradebook.  Student code runs only in the kernel, which nbgrader
+starts through ``autograder.sandbox_kernel``: as the dedicated user
+``task41-sbx<slot>``, with resource limits, without network (the kernel talks to
+nbgrader over unix sockets) and in a mount namespace that hides the course
+material.  Whatever the submission does, none of its processes or files outlive
+the call.  Not root: the kernel runs as the caller with resource limits only.
+
+One slot, one grading at a time: everything the slot's user runs is killed
+before and after a submission.
+"""
+import dataclasses
+import json
+import os
+import pathlib
+import pwd
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from . import paths
+
+KERNEL_NAME = "python3-sandbox"
+USER_PREFIX = "task41-sbx"
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
+LOG_TAIL_LINES = 30
+TOKEN_VARIABLE = "TASK41_SANDBOX_TOKEN"
+
+
+@dataclasses.dataclass
+class Limits:
+    cell_timeout: int = 180            # s per cell -> nbgrader --Execute.timeout
+    wall_seconds: int = 900            # whole submission (autograde + feedback)
+    memory_bytes: int = 4 * 2**30      # RLIMIT_AS of the student's kernel
+    max_processes: int = 256           # RLIMIT_NPROC of the sandbox user
+    max_file_bytes: int = 256 * 2**20  # RLIMIT_FSIZE of the kernel
+    max_output_lines: int = 1000       # nbgrader --LimitOutput.max_lines
+
+
+# ---------------------------------------------------------------- sandbox user
+
+def sandbox_user(slot):
+    """pwd entry of ``task41-sbx<slot>``, created (system user, no home, no shell) if missing."""
+    if not isinstance(slot, int) or slot < 0:
+        raise ValueError(f"slot must be a non-negative int, got {slot!r}")
+    name = f"{USER_PREFIX}{slot}"
+    error = ""
+    for attempt in range(10):
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            pass
+        # workers may create their users at the same time: useradd then fails on the lock
+        result = subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                                capture_output=True, text=True)
+        error = result.stderr.strip()
+        if result.returncode != 0:
+            time.sleep(0.1 * (attempt + 1))
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        raise RuntimeError(f"cannot create sandbox user {name}: {error}") from None
+
+
+def live_processes(uid=None, token=None):
+    """Pids of live (not zombie) processes with ``uid`` among their ids, or ``token`` in their environment."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            status = pathlib.Path(f"/proc/{entry}/status").read_text()
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            if fields.get("State", "").split()[:1] in (["Z"], ["X"]):
+                continue  # already dead, waiting for its parent
+            if uid is not None and str(uid) in fields.get("Uid", "").split():
+                found.append(int(entry))
+            elif token is not None and f"{TOKEN_VARIABLE}={token}".encode() in \
+                    pathlib.Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
+                found.append(int(entry))
+        except (OSError, ValueError):
+            pass  # exited meanwhile, or not ours to read
+    return found
+
+
+def kill_processes(uid=None, token=None, patience=10.0):
+    """SIGKILL every live process selected as in live_processes until none is left; True if none is."""
+    deadline = time.monotonic() + patience
+    while True:
+        pids = live_processes(uid, token)
+        if not pids:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.05)
+
+
+# ---------------------------------------------------------------- the temporary course
+
+@dataclasses.dataclass
+class Workspace:
+    """``base/`` (from mkdtemp) holding course/, jupyter/ (kernel spec), runtime/, scratch/ and log."""
+    base: pathlib.Path
+    user: object  # pwd entry or None
+
+    @property
+    def course(self):
+        return self.base / "course"
+
+    @property
+    def scratch(self):
+        return self.base / "scratch"
+
+    @property
+    def sockets(self):
+        """The kernel's unix sockets (ipc transport): owned by the sandbox user, who creates them."""
+        return self.base / "ipc"
+
+    @property
+    def log(self):
+        return self.base / "nbgrader.log"
+
+    @property
+    def db_url(self):
+        return f"sqlite:///{self.course / 'gradebook.db'}"
+
+    def protect(self, path, mode, traversable=False):
+        """chmod; directories the kernel must pass through get the sandbox user's group."""
+        if self.user and traversable:
+            os.chown(path, 0, self.user.pw_gid)
+            mode = mode & ~0o001 | 0o010  # group may pass, others may not
+        os.chmod(path, mode)
+
+
+def create_workspace(template, user):
+    """Fresh base directory with the course copied from ``template`` and locked down.
+
+    The kernel (sandbox user) may only pass through base/ and course/ to reach its
+    working directory; source/, gradebook.db, submitted/ and the config are root's.
+    """
+    template = pathlib.Path(template)
+    for required in ("nbgrader_config.py", "gradebook.db", f"source/{paths.ASSIGNMENT}"):
+        if not (template / required).exists():
+            raise FileNotFoundError(f"template course {template} has no {required}")
+    workspace = Workspace(pathlib.Path(tempfile.mkdtemp(prefix="task41-grade-")), user)
+    course = workspace.course
+    course.mkdir()
+    shutil.copy(template / "nbgrader_config.py", course / "nbgrader_config.py")
+    shutil.copy(template / "gradebook.db", course / "gradebook.db")
+    shutil.copytree(template / "source", course / "source",
+                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    (course / "submitted").mkdir()
+    for name in ("jupyter", "runtime"):
+        (workspace.base / name).mkdir(mode=0o700)
+    workspace.scratch.mkdir()
+    workspace.sockets.mkdir(mode=0o700)
+    if user:
+        os.chown(workspace.sockets, user.pw_uid, user.pw_gid)
+    workspace.protect(workspace.base, 0o711, traversable=True)
+    workspace.protect(course, 0o711, traversable=True)
+    workspace.protect(workspace.scratch, 0o711, traversable=True)
+    workspace.protect(course / "source", 0o700)
+    workspace.protect(course / "submitted", 0o700)
+    workspace.protect(course / "gradebook.db", 0o600)
+    workspace.protect(course / "nbgrader_config.py", 0o600)
+    return workspace
+
+
+def stage_notebook(workspace, student_id, notebook):
+    """Copy the submission to submitted/<student>/task4_1/<notebook>.ipynb."""
+    dest = workspace.course / "submitted" / student_id / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
+    dest.parent.mkdir(parents=True)
+    shutil.copyfile(notebook, dest)
+    return dest
+
+
+def write_kernel_spec(workspace, template, limits, threads, token):
+    """jupyter/kernels/python3-sandbox/kernel.json: ipykernel started through sandbox_kernel."""
+    argv = [sys.executable, "-m", "autograder.sandbox_kernel",
+            "--scratch", str(workspace.scratch), "--memory", str(limits.memory_bytes),
+            "--nproc", str(limits.max_processes), "--fsize", str(limits.max_file_bytes),
+            "--hide", str(pathlib.Path(template).resolve()), "--hide", str(workspace.base)]
+    if workspace.user:
+        argv += ["--user", workspace.user.pw_name]
+    env = {TOKEN_VARIABLE: token}
+    if threads:
+        env.update({name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+    spec = {"argv": [*argv, "-f", "{connection_file}"], "display_name": "Python 3 (sandboxed)",
+            "language": "python", "interrupt_mode": "signal", "env": env, "metadata": {"debugger": False}}
+    spec_dir = workspace.base / "jupyter" / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
+    return argv
+
+
+def nbgrader_env(workspace):
+    """child_env() with our kernel spec first on JUPYTER_PATH and connection files in the workspace."""
+    env = paths.child_env()
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(workspace.base / "jupyter"), env.get("JUPYTER_PATH")]))
+    env["JUPYTER_RUNTIME_DIR"] = str(workspace.base / "runtime")
+    return env
+
+
+# ---------------------------------------------------------------- running nbgrader
+
+_preflight_done = set()
+_preflight_lock = threading.Lock()
+
+
+def preflight(workspace, kernel_argv, env):
+    """Once per process and user: the sandboxed interpreter starts and imports what kernels need.
+
+    A failure here is the grading machine's fault, not the student's: raise.
+    """
+    key = workspace.user.pw_name if workspace.user else ""
+    with _preflight_lock:
+        if key in _preflight_done:
+            return
+        probe = [*kernel_argv, "--probe", *(["--no-network"] if workspace.user else [])]
+        result = subprocess.run(probe, cwd=workspace.course, env=env, capture_output=True,
+                                text=True, timeout=120)
+        expected = f"uid {workspace.user.pw_uid if workspace.user else os.getuid()}"
+        if result.returncode != 0 or expected not in result.stdout:
+            raise RuntimeError(f"the kernel sandbox does not work here (exit {result.returncode}):\n"
+                               f"{result.stdout}{result.stderr}")
+        _preflight_done.add(key)
+
+
+def run_nbgrader(workspace, args, env, timeout):
+    """Run ``nbgrader ARGS`` in the course, output appended to the log; exit code, None on timeout."""
+    if timeout <= 0:
+        return None
+    with open(workspace.log, "ab") as log:
+        process = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=workspace.course, env=env,
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True, umask=0o022)  # kernel must read its cwd
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)  # nbgrader and anything still in its group
+            except ProcessLookupError:
+                pass
+            process.wait()
+            return None
+
+
+def log_tail(workspace, lines=LOG_TAIL_LINES):
+    """Last lines of the nbgrader log (it may be large if the kernel wrote to its stderr)."""
+    try:
+        with open(workspace.log, "rb") as log:
+            log.seek(0, os.SEEK_END)
+            log.seek(max(0, log.tell() - 16384))
+            text = log.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+# Known failures of a submission, recognised in nbgrader's log, and what to tell the student.
+KNOWN_FAILURES = [
+    ("DeadKernelError", "the kernel died (the notebook exited, crashed or exceeded a memory or process limit)"),
+    ("NotJSONError", "the file is not a valid notebook"),
+    ("ValidationError", "the file is not a valid notebook"),
+]
+
+
+def failure_detail(command, code, workspace):
+    """One line saying what went wrong, when recognisable, then the end of nbgrader's log."""
+    tail = log_tail(workspace)
+    reason = next((why for marker, why in KNOWN_FAILURES if marker in tail), f"exit {code}")
+    return f"nbgrader {command} failed: {reason}\n{tail}"
+
+
+def autograde_args(workspace, student_id, limits):
+    """nbgrader autograde with our limits and kernel; unix sockets let the kernel live without a network."""
+    return ["autograde", paths.ASSIGNMENT, f"--student={student_id}", "--force",
+            f"--Execute.timeout={int(limits.cell_timeout)}", f"--LimitOutput.max_lines={int(limits.max_output_lines)}",
+            f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc",
+            f"--KernelManager.ip={workspace.sockets / 'kernel'}"]
+
+
+def feedback_args(student_id):
+    """nbgrader generate_feedback for one student (the preprocessors come from nbgrader_config.py)."""
+    return ["generate_feedback", paths.ASSIGNMENT, f"--student={student_id}", "--force"]
+
+
+# ---------------------------------------------------------------- reading results
+
+def assignment_cells(workspace):
+    """{grade_id: {"score": 0.0, "max_score", "needs_manual"}} for every graded cell of the assignment."""
+    from nbgrader.api import Gradebook
+
+    cells = {}
+    with Gradebook(workspace.db_url) as gradebook:
+        for notebook in gradebook.find_assignment(paths.ASSIGNMENT).notebooks:
+            for cell in notebook.grade_cells:
+                cells[cell.name] = {"score": 0.0, "max_score": float(cell.max_score),
+                                    "needs_manual": cell.cell_type == "markdown"}
+    if not cells:
+        raise ValueError("the template's gradebook has no graded cells for " + paths.ASSIGNMENT)
+    return cells
+
+
+def submission_cells(workspace, student_id):
+    """Per-cell grades nbgrader saved for the student, or None if there are none."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    try:
+        with Gradebook(workspace.db_url) as gradebook:
+            submission = gradebook.find_submission(paths.ASSIGNMENT, student_id)
+            cells = {grade.name: {"score": float(grade.score or 0), "max_score": float(grade.max_score or 0),
+                                  "needs_manual": bool(grade.needs_manual_grade)}
+                     for notebook in submission.notebooks for grade in notebook.grades}
+    except (MissingEntry, Exception):  # not graded, or a gradebook half-written by a killed nbgrader
+        return None
+    return cells or None
+
+
+def read_text(path):
+    """File contents, "" if it does not exist."""
+    try:
+        return pathlib.Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def student_files(workspace, student_id):
+    """(feedback HTML, autograded notebook) as text, "" when missing."""
+    course = workspace.course
+    return (read_text(course / "feedback" / student_id / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.html"),
+            read_text(course / "autograded" / student_id / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"))
+
+
+def new_result(student_id, isolation):
+    """The result of a submission nothing could be done with yet."""
+    return {"student_id": student_id, "status": "error", "detail": "", "score": 0.0, "max_score": 0.0,
+            "cells": {}, "seconds": 0.0, "isolation": isolation, "feedback_html": "", "autograded_notebook": ""}
+
+
+def add_detail(result, text):
+    """Append a remark to the result's detail."""
+    result["detail"] = "; ".join(filter(None, [result["detail"], text]))
+
+
+def set_cells(result, cells):
+    """Store per-cell grades and their totals."""
+    result["cells"] = cells
+    result["score"] = float(sum(c["score"] for c in cells.values()))
+    result["max_score"] = float(sum(c["max_score"] for c in cells.values()))
+
+
+# ---------------------------------------------------------------- the unit
+
+def grade_one(template: str, student_id: str, notebook: str, limits: Limits = Limits(), slot: int = 0,
+              threads: int | None = None) -> dict:
+    """Autograde one staged notebook in a throw-away course; see the module docstring.
+
+    Returns the result dict (status "graded", "timeout" or "error"); raises only
+    when the template or the grading machine is broken.
+    """
+    started = time.monotonic()
+    deadline = started + limits.wall_seconds
+    user = sandbox_user(slot) if os.geteuid() == 0 else None
+    result = new_result(student_id, f"user:{user.pw_name}" if user else "rlimits-only")
+    if not STUDENT_ID.match(str(student_id)):
+        result["detail"] = f"invalid student id {student_id!r}"
+        return result
+    if not os.path.isfile(notebook):
+        result["detail"] = f"no notebook at {notebook}"
+        return result
+    token = secrets.token_hex(16)
+    workspace = create_workspace(template, user)
+    try:
+        set_cells(result, assignment_cells(workspace))
+        env = nbgrader_env(workspace)
+        kernel_argv = write_kernel_spec(workspace, template, limits, threads, token)
+        preflight(workspace, kernel_argv, env)
+        stage_notebook(workspace, student_id, notebook)
+        stop_processes(workspace, token)  # leftovers of a crashed earlier run would count against the limits
+        _grade(workspace, result, student_id, limits, env, deadline)
+        result["feedback_html"], result["autograded_notebook"] = student_files(workspace, student_id)
+    finally:
+        if not stop_processes(workspace, token):
+            add_detail(result, "some student processes could not be killed")
+        shutil.rmtree(workspace.base, ignore_errors=True)
+        result["seconds"] = round(time.monotonic() - started, 2)
+    return result
+
+
+def _grade(workspace, result, student_id, limits, env, deadline):
+    """Autograde, then generate feedback, within the wall budget; fill in status, detail and cells."""
+    code = run_nbgrader(workspace, autograde_args(workspace, student_id, limits), env, deadline - time.monotonic())
+    if code is None:
+        result.update(status="timeout", detail=f"grading stopped after {limits.wall_seconds} s")
+    elif code != 0:
+        result.update(status="error", detail=failure_detail("autograde", code, workspace))
+        return
+    else:
+        code = run_nbgrader(workspace, feedback_args(student_id), env, deadline - time.monotonic())
+        if code is None:
+            result.update(status="timeout", detail=f"grading stopped after {limits.wall_seconds} s")
+        else:
+            result["status"] = "graded"
+            if code != 0:
+                result["detail"] = "no feedback: " + failure_detail("generate_feedback", code, workspace)
+    cells = submission_cells(workspace, student_id)
+    if cells:
+        set_cells(result, cells)
+    elif result["status"] == "graded":
+        result.update(status="error", detail=f"nbgrader saved no grades:\n{log_tail(workspace)}")
+
+
+def stop_processes(workspace, token):
+    """Kill everything the student's code started: by uid when sandboxed, else by the kernel's token.
+
+    True when nothing is left.
+    """
+    if workspace.user:
+        return kill_processes(uid=workspace.user.pw_uid)
+    return kill_processes(token=token)

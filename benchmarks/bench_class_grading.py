@@ -1,0 +1,74 @@
+"""Class grading: `python -m autograder grade --workers 2` next to plain sequential `nbgrader autograde`.
+
+One run, same class for both, scores compared cell by cell; prints the wall times and the
+speed-up (target: >= 1.7x with 2 workers on a 2-core machine).
+
+    python benchmarks/bench_class_grading.py [--students 8] [--workers 2]
+"""
+import argparse
+import csv
+import pathlib
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+
+from autograder import paths, submissions  # noqa: E402
+from autograder.__main__ import main as autograder_main  # noqa: E402
+from autograder.course import Course  # noqa: E402
+from tests.corpus import all_submissions  # noqa: E402
+
+TARGET = 1.7
+
+
+def make_class(root, release_notebook, n):
+    """n submissions cycling through the reference, correct styles and mutants."""
+    answers = [("reference", submissions.reference_answers()), *all_submissions().items()]
+    for i in range(n):
+        name, student_answers = answers[i % len(answers)]
+        submissions.write(submissions.build(student_answers, release_notebook),
+                          root / f"s{i:03d}-{name}"[:60] / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb")
+    return root
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        course = Course.create(tmp / "sequential")
+        release_notebook = course.generate_assignment() / f"{paths.NOTEBOOK}.ipynb"
+        class_dir = make_class(tmp / "submitted", release_notebook, args.students)
+        shutil.copytree(class_dir, course.root / "submitted")
+
+        start = time.perf_counter()
+        course.autograde()
+        sequential = time.perf_counter() - start
+        expected = course.grades()
+
+        start = time.perf_counter()
+        autograder_main(["grade", paths.ASSIGNMENT, str(class_dir), "--out", str(tmp / "parallel"),
+                         "--workers", str(args.workers)])
+        parallel = time.perf_counter() - start
+        with open(tmp / "parallel" / "grades.csv", newline="") as f:
+            rows = {row["student_id"]: row for row in csv.DictReader(f)}
+
+    mismatches = [(student, gid) for student, result in expected.items()
+                  for gid, (score, _, manual) in result["cells"].items()
+                  if rows[student][gid] != ("" if manual else f"{score:g}")]
+    print(f"\n{args.students} submissions")
+    print(f"{'plain nbgrader autograde, sequential':<44} {sequential:7.1f} s  ({sequential / args.students:.1f} s each)")
+    print(f"{f'python -m autograder grade --workers {args.workers}':<44} {parallel:7.1f} s  "
+          f"({parallel / args.students:.1f} s each, isolated)")
+    print(f"speed-up {sequential / parallel:.2f}x (target >= {TARGET}x): "
+          f"{'MET' if sequential / parallel >= TARGET else 'NOT MET'}")
+    print("scores identical" if not mismatches else f"SCORES DIFFER: {mismatches}")
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

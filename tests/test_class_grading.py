@@ -1,0 +1,231 @@
+"""`python -m autograder grade` on a small class: local pool, Dask, PostgreSQL, resumption,
+bad input, and scores identical to plain sequential `nbgrader autograde`."""
+import csv
+import glob
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from autograder import gradebook, paths, submissions
+from autograder.__main__ import main
+from autograder.course import Course
+from tests.corpus import load_mutants, mutant_answers
+
+GOOD = ["alice", "bob", "carol"]
+
+
+def build_class(root, release_notebook):
+    """A submitted/ tree: two correct, one mutant, one blank, and broken submissions."""
+    dw_summed = next(m for m in load_mutants() if m["name"] == "dw_summed")
+    notebooks = {
+        "alice": submissions.build(submissions.reference_answers(), release_notebook),
+        "bob": submissions.build(mutant_answers(dw_summed), release_notebook),
+        "carol": submissions.build({}, release_notebook),
+    }
+    for student, notebook in notebooks.items():
+        submissions.write(notebook, root / student / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb")
+    broken = root / "dave" / paths.ASSIGNMENT
+    broken.mkdir(parents=True)
+    (broken / f"{paths.NOTEBOOK}.ipynb").write_text('{"cells": [ this is not json')
+    (root / "erin" / paths.ASSIGNMENT).mkdir(parents=True)
+    latin = root / "frank" / paths.ASSIGNMENT
+    latin.mkdir(parents=True)
+    (latin / f"{paths.NOTEBOOK}.ipynb").write_bytes(b'{"cells": [], "caf\xe9": 1}')
+    return root
+
+
+@pytest.fixture(scope="session")
+def class_dir(tmp_path_factory, mnist_available):
+    course = Course.create(tmp_path_factory.mktemp("release") / "course")
+    release_notebook = course.generate_assignment() / f"{paths.NOTEBOOK}.ipynb"
+    return build_class(tmp_path_factory.mktemp("class") / "submitted", release_notebook)
+
+
+def tree_digest(root):
+    import hashlib
+    digest = hashlib.sha256()
+    for path in sorted(pathlib.Path(root).rglob("*")):
+        digest.update(str(path.relative_to(root)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def read_csv(out):
+    with open(out / "grades.csv", newline="") as f:
+        return {row["student_id"]: row for row in csv.DictReader(f)}
+
+
+def without_seconds(table):
+    """Grading times differ between runs; everything else must not."""
+    return {s: {k: v for k, v in row.items() if k != "seconds"} for s, row in table.items()}
+
+
+def grade(*args):
+    assert main(["grade", paths.ASSIGNMENT, *map(str, args)]) == 0
+
+
+@pytest.fixture(scope="session")
+def local_run(class_dir, tmp_path_factory):
+    before = tree_digest(class_dir)
+    out = tmp_path_factory.mktemp("local") / "out"
+    start = time.perf_counter()
+    grade(class_dir, "--out", out, "--workers", 2)
+    seconds = time.perf_counter() - start
+    assert tree_digest(class_dir) == before, "submitted originals were modified"
+    return out, read_csv(out), seconds
+
+
+def test_every_student_gets_a_row_with_a_clear_status(local_run):
+    out, rows, _ = local_run
+    assert sorted(rows) == ["alice", "bob", "carol", "dave", "erin", "frank"]
+    assert {s: rows[s]["status"] for s in rows} == {
+        "alice": "graded", "bob": "graded", "carol": "graded",
+        "dave": "corrupt-notebook", "erin": "empty", "frank": "not-utf8"}
+    assert rows["alice"]["total"] == "23" and rows["alice"]["max"] == "25"
+    assert rows["alice"]["exercise_answer"] == "", "the written answer awaits a person"
+    assert rows["bob"]["test_linear_gradients"] == "0" and rows["bob"]["test_relu_gradients"] == "1"
+    assert rows["carol"]["total"] == "0"
+    assert all(rows[s]["detail"] for s in ["dave", "erin", "frank"])
+
+
+def test_feedback_report_and_gradebook_are_written(local_run):
+    out, rows, _ = local_run
+    assert sorted(p.stem for p in (out / "feedback").glob("*.html")) == GOOD
+    assert (out / "report.html").exists()
+    assert {p.name for p in (out / "report").glob("*.png")} >= {"scores.png", "pass_rate.png", "grading_time.png"}
+    stored = gradebook.scores(f"sqlite:///{out / 'gradebook.db'}", paths.ASSIGNMENT)
+    assert sorted(stored) == GOOD
+    assert stored["alice"]["test_mnist_accuracy"] == 4 and stored["alice"]["exercise_answer"] is None
+
+
+def test_parallel_scores_equal_plain_sequential_nbgrader(local_run, class_dir, tmp_path):
+    _, rows, _ = local_run
+    course = Course.create(tmp_path / "course")
+    course.generate_assignment()
+    shutil.copytree(class_dir, course.root / "submitted", ignore=shutil.ignore_patterns("dave", "erin", "frank"))
+    course.autograde()
+    for student, result in course.grades().items():
+        for grade_id, (score, _, manual) in result["cells"].items():
+            expected = "" if manual else f"{score:g}"
+            assert rows[student][grade_id] == expected, (student, grade_id)
+
+
+def test_rerun_skips_graded_and_regrades_changed_submissions(local_run, class_dir, tmp_path, capsys):
+    out, rows, _ = local_run
+    resumed = tmp_path / "out"
+    shutil.copytree(out, resumed)
+    grade(class_dir, "--out", resumed)
+    assert "0 to grade, 3 already graded" in capsys.readouterr().out
+    assert read_csv(resumed) == rows
+
+    changed = tmp_path / "submitted"
+    shutil.copytree(class_dir, changed)
+    notebook = changed / "carol" / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
+    shutil.copy(class_dir / "alice" / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb", notebook)
+    grade(changed, "--out", resumed)
+    assert "1 to grade, 2 already graded" in capsys.readouterr().out
+    assert read_csv(resumed)["carol"]["total"] == "23"
+
+
+def test_interrupted_run_keeps_what_was_graded(local_run, tmp_path, capsys, class_dir):
+    out, rows, _ = local_run
+    partial = tmp_path / "out"
+    shutil.copytree(out, partial)
+    (partial / "results" / "bob.json").unlink()  # as if killed before bob finished
+    grade(class_dir, "--out", partial)
+    assert "1 to grade, 2 already graded" in capsys.readouterr().out
+    assert without_seconds(read_csv(partial)) == without_seconds(rows)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.3)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port}")
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    port = free_port()
+    bin_dir = pathlib.Path(sys.executable).parent
+    env = paths.child_env()
+    procs = [subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)]
+    wait_for_port(port)
+    address = f"tcp://127.0.0.1:{port}"
+    for name in ("0", "1"):
+        procs.append(subprocess.Popen([str(bin_dir / "dask"), "worker", address, "--nthreads", "1",
+                                       "--nworkers", "1", "--name", name, "--no-dashboard",
+                                       "--local-directory", str(tmp_path / f"w{name}")],
+                                      env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    from distributed import Client
+    with Client(address, timeout="60s") as client:
+        client.wait_for_workers(2, timeout=120)
+    yield address
+    for proc in reversed(procs):
+        proc.terminate()
+    for proc in procs:
+        proc.wait(timeout=30)
+
+
+def test_dask_cluster_gives_identical_results(local_run, class_dir, dask_cluster, tmp_path):
+    _, rows, _ = local_run
+    grade(class_dir, "--out", tmp_path / "out", "--scheduler", dask_cluster)
+    assert without_seconds(read_csv(tmp_path / "out")) == without_seconds(rows)
+
+
+def postgres_bin(name):
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None)
+    if not found:
+        pytest.fail(f"PostgreSQL's {name} is not installed (.ci/run installs the Debian package postgresql)")
+    return found
+
+
+@pytest.fixture
+def postgres_url(tmp_path):
+    """A throw-away PostgreSQL server on 127.0.0.1, run as the postgres user when we are root."""
+    import tempfile
+    data = pathlib.Path(tempfile.mkdtemp(prefix="task41-pg-"))  # pytest's tmp is closed to other users
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_user:
+        shutil.chown(data, "postgres")
+    port = free_port()
+    subprocess.run([*as_user, postgres_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "grader"],
+                   check=True, capture_output=True)
+    subprocess.run([*as_user, postgres_bin("pg_ctl"), "-D", str(data), "-l", str(data / "log"), "-w", "start",
+                    "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1"], check=True, capture_output=True)
+    try:
+        subprocess.run([*as_user, postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "grader",
+                        "gradebook"], check=True, capture_output=True)
+        yield f"postgresql://grader@127.0.0.1:{port}/gradebook"
+    finally:
+        subprocess.run([*as_user, postgres_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_postgresql_gradebook(local_run, class_dir, postgres_url, tmp_path):
+    _, rows, _ = local_run
+    grade(class_dir, "--out", tmp_path / "out", "--db", postgres_url)
+    stored = gradebook.scores(postgres_url, paths.ASSIGNMENT)
+    assert sorted(stored) == GOOD
+    for student in GOOD:
+        for grade_id, score in stored[student].items():
+            assert rows[student][grade_id] == ("" if score is None else f"{score:g}"), (student, grade_id)

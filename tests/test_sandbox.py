@@ -1,0 +1,187 @@
+"""grade_one with real nbgrader runs: the reference solution, a hostile submission and a hanging one.
+
+Each graded submission costs about 20 s, so the hostile probes (reading the course,
+writing outside the scratch, reaching a service on the host, leaving a background
+process) share one run.
+"""
+import os
+import pathlib
+import socket
+import textwrap
+
+import nbformat
+import pytest
+
+from autograder import paths, sandbox, submissions
+from autograder.course import Course
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox user needs root")
+
+SLOT = 0
+USER = f"{sandbox.USER_PREFIX}{SLOT}"
+MANUAL = "exercise_answer"
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory, mnist_available):
+    course = Course.create(tmp_path_factory.mktemp("sandbox") / "template")
+    course.generate_assignment()
+    return course.root
+
+
+def write_submission(template, directory, answers):
+    """The release notebook filled in with ``answers`` (grade_id -> source), saved as a staged file."""
+    release = template / "release" / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
+    notebook = submissions.build(answers, release)
+    return submissions.write(notebook, pathlib.Path(directory) / f"{paths.NOTEBOOK}.ipynb")
+
+
+def with_prefix(cell, code):
+    """Reference answers with ``code`` run at the top of one cell."""
+    answers = submissions.reference_answers()
+    return {**answers, cell: textwrap.dedent(code) + "\n" + answers[cell]}
+
+
+def cell_text(result, grade_id):
+    """Everything the cell printed, from the autograded notebook in the result."""
+    notebook = nbformat.reads(result["autograded_notebook"], as_version=4)
+    cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return "".join(o.get("text", "") for o in cell.outputs)
+
+
+def sandbox_uid():
+    import pwd
+    return pwd.getpwnam(USER).pw_uid
+
+
+def assert_nothing_left():
+    assert sandbox.live_processes(uid=sandbox_uid()) == [], "a process of the sandbox user outlived grading"
+
+
+# ---------------------------------------------------------------- the reference solution
+
+@pytest.fixture(scope="module")
+def reference(template, tmp_path_factory):
+    notebook = write_submission(template, tmp_path_factory.mktemp("reference"), submissions.reference_answers())
+    return sandbox.grade_one(str(template), "reference", str(notebook), slot=SLOT)
+
+
+def test_reference_solution_gets_every_automatic_point(reference):
+    assert reference["status"] == "graded", reference["detail"]
+    assert (reference["score"], reference["max_score"]) == (23, 25)
+    assert reference["cells"][MANUAL]["needs_manual"]
+    automatic = {gid: c for gid, c in reference["cells"].items() if gid != MANUAL}
+    assert all(c["score"] == c["max_score"] and not c["needs_manual"] for c in automatic.values())
+    assert reference["isolation"] == f"user:{USER}"
+    assert "test_mnist_accuracy" in reference["feedback_html"]
+    assert reference["autograded_notebook"]
+
+
+def test_result_is_plain_json(reference):
+    import json
+    assert json.loads(json.dumps(reference)) == reference
+    assert set(reference) == {"student_id", "status", "detail", "score", "max_score", "cells", "seconds",
+                              "isolation", "feedback_html", "autograded_notebook"}
+
+
+# ---------------------------------------------------------------- a hostile submission
+
+HOSTILE = """
+import os, socket, subprocess
+course = os.path.abspath(os.path.join(os.getcwd(), "..", "..", ".."))
+def attempt(label, action):
+    try:
+        leaked = action()
+        print(f"ATTEMPT {{label}}: LEAK {{leaked}}")
+    except Exception as exc:
+        print(f"ATTEMPT {{label}}: BLOCKED {{type(exc).__name__}}")
+def read(path):
+    with open(path, "rb") as f:
+        return len(f.read())
+def write(path):
+    with open(path, "w") as f:
+        return f.write("pwned")
+attempt("course gradebook", lambda: read(os.path.join(course, "gradebook.db")))
+attempt("course source", lambda: read(os.path.join(course, "source", "task4_1", "numpy_neural_network.ipynb")))
+attempt("course config", lambda: read(os.path.join(course, "nbgrader_config.py")))
+attempt("course submitted", lambda: os.listdir(os.path.join(course, "submitted")))
+attempt("template gradebook", lambda: read(os.path.join({template}, "gradebook.db")))
+attempt("template source", lambda: read(os.path.join({template}, "source", "task4_1", "numpy_neural_network.ipynb")))
+attempt("repository source", lambda: read({repo_source}))
+attempt("write course", lambda: write(os.path.join(course, "pwned.txt")))
+attempt("write cwd", lambda: write("pwned.txt"))
+attempt("write template", lambda: write(os.path.join({template}, "pwned.txt")))
+attempt("write repository", lambda: write(os.path.join({repo}, "pwned.txt")))
+attempt("host service", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=3))
+background = subprocess.Popen(["sleep", "300"], start_new_session=True)
+print(f"BACKGROUND {{background.pid}}")
+"""
+
+PROBES = ["course gradebook", "course source", "course config", "course submitted", "template gradebook",
+          "template source", "repository source", "write course", "write cwd", "write template",
+          "write repository", "host service"]
+
+
+@pytest.fixture(scope="module")
+def host_service():
+    """A TCP service on the host's loopback (think: a Dask scheduler) that student code must not reach."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield server.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def hostile(template, tmp_path_factory, host_service):
+    code = HOSTILE.format(template=repr(str(template)), repo=repr(str(paths.REPO)),
+                          repo_source=repr(str(paths.SOURCE_NOTEBOOK)), port=host_service)
+    notebook = write_submission(template, tmp_path_factory.mktemp("hostile"), with_prefix("linear", code))
+    result = sandbox.grade_one(str(template), "mallory", str(notebook), slot=SLOT)
+    return result, cell_text(result, "linear")
+
+
+def test_student_code_cannot_read_or_write_course_files(hostile, template):
+    result, text = hostile
+    for probe in PROBES:
+        assert f"ATTEMPT {probe}: BLOCKED" in text, f"{probe}:\n{text}"
+    assert "LEAK" not in text, text
+    assert not (template / "pwned.txt").exists() and not (paths.REPO / "pwned.txt").exists()
+
+
+def test_hostile_code_still_gets_its_points(hostile):
+    result, _ = hostile
+    assert result["status"] == "graded", result["detail"]
+    assert result["score"] == 23
+
+
+def test_background_process_does_not_survive(hostile):
+    _, text = hostile
+    pid = int(text.split("BACKGROUND ")[1].split()[0])
+    assert pid not in sandbox.live_processes(uid=sandbox_uid())
+    assert_nothing_left()
+
+
+# ---------------------------------------------------------------- a submission that hangs
+
+def test_wall_timeout_stops_a_hanging_submission(template, tmp_path):
+    notebook = write_submission(template, tmp_path, with_prefix("linear", "import time\ntime.sleep(10_000)"))
+    limits = sandbox.Limits(wall_seconds=20, cell_timeout=10_000)
+    result = sandbox.grade_one(str(template), "sleeper", str(notebook), limits, slot=SLOT)
+    assert result["status"] == "timeout"
+    assert result["detail"] == "grading stopped after 20 s"
+    assert result["seconds"] < 20 + 8
+    assert (result["score"], result["max_score"]) == (0, 25)
+    assert result["cells"][MANUAL]["needs_manual"] and result["cells"]["test_linear_gradients"]["max_score"] == 3
+    assert_nothing_left()
+
+
+# ---------------------------------------------------------------- no nbgrader run
+
+def test_bad_student_id_is_an_error_result(template):
+    result = sandbox.grade_one(str(template), "../etc", str(template / "nbgrader_config.py"), slot=SLOT)
+    assert result["status"] == "error" and "student id" in result["detail"]
+
+
+def test_broken_template_raises(tmp_path):
+    notebook = tmp_path / "n.ipynb"
+    notebook.write_text("{}")
+    with pytest.raises(FileNotFoundError):
+        sandbox.grade_one(str(tmp_path), "someone", str(notebook), slot=SLOT)
