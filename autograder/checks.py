@@ -66,15 +66,19 @@ def quiet():
         yield
 
 
-def call(what, fn, *args):
-    """Call student code quietly; turn a crash into a readable failure."""
+def call(what, fn, *args, shape_hint=""):
+    """Call student code quietly; turn a crash into a readable failure.
+
+    ``shape_hint`` is added when the crash is a shape mismatch (a ValueError).
+    """
     try:
         with quiet():
             return fn(*args)
     except AssertionError:
         raise
     except Exception as exc:  # student code may raise anything
-        raise AssertionError(f"{what} raised {type(exc).__name__}: {exc}") from exc
+        hint = f" Hint: {shape_hint}" if shape_hint and isinstance(exc, ValueError) else ""
+        raise AssertionError(f"{what} raised {type(exc).__name__}: {exc}.{hint}") from exc
 
 
 def numerical_gradient(f, x, step):
@@ -165,7 +169,9 @@ def check_linear_gradients(Linear):
                 fail("forward ignores the bias: Z should be X @ W + b.", ctx)
             compare("forward output", Z, expected_Z, TOLERANCE[precision_of(Z)], n, ctx)
 
-            dX = call("Linear.backward", layer.backward, G)
+            dX = call("Linear.backward", layer.backward, G,
+                      shape_hint="dZ is (batch, out) and W is (in, out), so dX = dZ @ W.T is (batch, in) "
+                                 "and dW = X.T @ dZ is (in, out).")
             precision = precision_of(Z)
             tol, step = TOLERANCE[precision], STEP[precision]
 
@@ -349,7 +355,9 @@ def check_mlp_gradients(MLP):
                 fail(f"MLP.forward returned shape {probs.shape}, expected {(n, sizes[-1])}.", ctx)
             upstream = probs.astype(np.float64).copy()
             upstream[np.arange(n), targets] -= 1
-            call("MLP.backward", model.backward, upstream)
+            call("MLP.backward", model.backward, upstream,
+                 shape_hint="backward must walk the layers in reverse: the last Linear first, then each "
+                            "ReLU's backward and the Linear before it.")
             precision = precision_of(probs)
 
             def loss():
