@@ -104,16 +104,15 @@ class LocalPool:
         for slot in range(workers):
             self.slots.put(slot)
 
-    def _run(self, *args):
+    def _run(self, template, student_id, notebook, limits, threads):
         slot = self.slots.get()
         try:
-            return sandbox.grade_one(*args, slot=slot, threads=self.threads)
+            return sandbox.grade_one(template, student_id, notebook, limits, slot=slot, threads=threads)
         finally:
             self.slots.put(slot)
 
     def submit(self, template, student_id, notebook, limits, threads):
-        self.threads = threads
-        return self.executor.submit(self._run, template, student_id, notebook, limits)
+        return self.executor.submit(self._run, template, student_id, notebook, limits, threads)
 
     def close(self):
         self.executor.shutdown(wait=False, cancel_futures=True)

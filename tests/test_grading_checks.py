@@ -50,3 +50,13 @@ def test_grading_the_whole_corpus_twice_gives_identical_verdicts():
     from tests.corpus import all_submissions
     for name, answers in all_submissions().items():
         assert inprocess.run(answers) == inprocess.run(answers), name
+
+
+def test_every_automatic_test_cell_is_failed_by_some_mutant():
+    from autograder import paths
+    from autograder.notebook_code import cells_by_grade_id
+    cells = cells_by_grade_id(paths.SOURCE_NOTEBOOK)
+    automatic = {gid for gid, c in cells.items() if c.metadata["nbgrader"].get("grade")
+                 and not c.metadata["nbgrader"].get("solution")}
+    covered = {gid for m in MUTANTS for gid in m["must_fail"]}
+    assert automatic - covered == set(), "test cells no mutant fails"
