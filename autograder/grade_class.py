@@ -154,6 +154,9 @@ def run(options, log=print):
         template.generate_assignment()
         cells_order = gradebook.cells_order(template)
         max_score = sum(points for _, points in cells_order)
+        default_db = out / "gradebook.db"
+        if options.db_url is None and not default_db.exists():
+            shutil.copy(template.root / "gradebook.db", default_db)  # already holds the assignment
         gradebook.ensure_assignment(db_url, template)
 
         staged = intake.discover(options.submissions, options.assignment, paths.NOTEBOOK, work / "staged",

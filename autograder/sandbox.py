@@ -14,7 +14,9 @@ the call.  Not root: the kernel runs as the caller with resource limits only.
 One slot, one grading at a time: everything the slot's user runs is killed
 before and after a submission.
 """
+import contextlib
 import dataclasses
+import fcntl
 import json
 import os
 import pathlib
@@ -368,13 +370,45 @@ def set_cells(result, cells):
 
 # ---------------------------------------------------------------- the unit
 
+MAX_SLOTS = 64
+
+
+@contextlib.contextmanager
+def claimed_slot(preferred):
+    """Lock a sandbox slot so no two gradings on this machine share its user at once.
+
+    Every grading kills all processes of its slot's user, so a shared slot would kill
+    the other grading's kernel (two class runs, or a run beside the tests).  Tries the
+    preferred slot first, then the others.
+    """
+    for slot in [preferred, *(s for s in range(MAX_SLOTS) if s != preferred)]:
+        handle = open(pathlib.Path(tempfile.gettempdir()) / f"{USER_PREFIX}{slot}.lock", "a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        try:
+            yield slot
+        finally:
+            handle.close()  # releases the lock
+        return
+    raise RuntimeError(f"all {MAX_SLOTS} sandbox slots are busy")
+
+
 def grade_one(template: str, student_id: str, notebook: str, limits: Limits = Limits(), slot: int = 0,
               threads: int | None = None) -> dict:
     """Autograde one staged notebook in a throw-away course; see the module docstring.
 
-    Returns the result dict (status "graded", "timeout" or "error"); raises only
-    when the template or the grading machine is broken.
+    ``slot`` is a preference: a slot busy with another grading is skipped.  Returns
+    the result dict (status "graded", "timeout" or "error"); raises only when the
+    template or the grading machine is broken.
     """
+    with claimed_slot(slot) as free_slot:
+        return _grade_in_slot(template, student_id, notebook, limits, free_slot, threads)
+
+
+def _grade_in_slot(template, student_id, notebook, limits, slot, threads):
     started = time.monotonic()
     deadline = started + limits.wall_seconds
     user = sandbox_user(slot) if os.geteuid() == 0 else None
