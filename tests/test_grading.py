@@ -1,6 +1,5 @@
 """Real nbgrader runs: generate the assignment, autograde the solution, the blank release and
 the whole corpus as student submissions, and check every score."""
-import shutil
 
 import nbformat
 import pytest
@@ -25,8 +24,7 @@ def graded(tmp_path_factory, mnist_available):
     for student, notebook in students.items():
         submissions.write(notebook, course.submission_path(student))
     # the solution notebook itself, exactly as instructors keep it
-    shutil.copy(paths.SOURCE_NOTEBOOK, course.submission_path("source-notebook").parent.mkdir(parents=True) or
-                course.submission_path("source-notebook"))
+    course.submit("source-notebook", paths.SOURCE_NOTEBOOK)
     course.autograde()
     return course, course.grades()
 
