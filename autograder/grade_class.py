@@ -17,9 +17,10 @@ import pathlib
 import queue
 import shutil
 import tempfile
+import threading
 import time
 
-from . import gradebook, intake, paths, report, sandbox
+from . import gradebook, intake, nbgrader_run, paths, report, sandbox, worker
 from .course import Course
 
 
@@ -84,38 +85,49 @@ class ResultStore:
         return [json.loads(p.read_text()) for p in sorted(self.results_dir.glob("*.json"))]
 
 
-def _grade_on_dask_worker(template, student_id, notebook, limits, threads):
-    """Dask task: the sandbox slot (unprivileged user) follows the worker, one task per worker."""
+_dask_worker_process = None
+_dask_worker_lock = threading.Lock()
+
+
+def _grade_on_dask_worker(student_id, notebook, setup):
+    """Dask task: graded by a grading worker owned by this Dask worker; the slot follows the Dask worker."""
     import zlib
 
     from distributed import get_worker
 
+    global _dask_worker_process
     name = str(get_worker().name)
     slot = int(name) if name.isdigit() else zlib.crc32(get_worker().address.encode()) % 1000
-    return sandbox.grade_one(template, student_id, notebook, limits, slot=slot, threads=threads)
+    with _dask_worker_lock:
+        if _dask_worker_process is None:
+            _dask_worker_process = worker.WorkerProcess()
+        return _dask_worker_process.grade(student_id, notebook, slot, **setup)
 
 
 class LocalPool:
-    """Threads that each drive one sandboxed nbgrader subprocess; slots are never shared."""
+    """One grading worker process per slot, each driven by a thread; slots are never shared."""
 
     def __init__(self, workers):
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
-        self.slots = queue.Queue()
-        for slot in range(workers):
-            self.slots.put(slot)
+        self.idle = queue.Queue()
+        self.processes = [worker.WorkerProcess().start() for _ in range(workers)]  # imports overlap setup
+        for slot, process in enumerate(self.processes):
+            self.idle.put((slot, process))
 
-    def _run(self, template, student_id, notebook, limits, threads):
-        slot = self.slots.get()
+    def _run(self, student_id, notebook, setup):
+        slot, process = self.idle.get()
         try:
-            return sandbox.grade_one(template, student_id, notebook, limits, slot=slot, threads=threads)
+            return process.grade(student_id, notebook, slot, **setup)
         finally:
-            self.slots.put(slot)
+            self.idle.put((slot, process))
 
-    def submit(self, template, student_id, notebook, limits, threads):
-        return self.executor.submit(self._run, template, student_id, notebook, limits, threads)
+    def submit(self, student_id, notebook, setup):
+        return self.executor.submit(self._run, student_id, notebook, setup)
 
     def close(self):
         self.executor.shutdown(wait=False, cancel_futures=True)
+        for process in self.processes:
+            process.close()
 
 
 class DaskPool:
@@ -124,8 +136,8 @@ class DaskPool:
 
         self.client = Client(address, timeout="30s")
 
-    def submit(self, template, student_id, notebook, limits, threads):
-        return self.client.submit(_grade_on_dask_worker, template, student_id, notebook, limits, threads,
+    def submit(self, student_id, notebook, setup):
+        return self.client.submit(_grade_on_dask_worker, student_id, notebook, setup,
                                   key=f"grade-{student_id}-{time.time_ns()}", pure=False)
 
     def as_completed(self, futures):
@@ -134,6 +146,33 @@ class DaskPool:
 
     def close(self):
         self.client.close()
+
+
+def _build_template(root):
+    """The course every submission is graded in (copied per submission): source/ and a gradebook."""
+    template = Course.create(root)
+    gradebook.create_stamped_sqlite(template.root / "gradebook.db")
+    log_path = root.parent / "template.log"
+    code = nbgrader_run.run(["generate_assignment", paths.ASSIGNMENT, "--force"], template.root,
+                            paths.child_env(), log_path, timeout=600)
+    if code != 0:
+        raise RuntimeError(f"nbgrader generate_assignment failed (exit {code}) for the grading template:\n"
+                           f"{log_path.read_text(errors='replace')}")
+    return template
+
+
+def _decompressed_mnist(destination, log):
+    """MNIST decompressed once for the whole class (each kernel then skips ~0.5 s of gunzip); None if unavailable."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mnist_loader", paths.SOURCE_DIR / "mnist_loader.py")
+    loader = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loader)
+    try:
+        return str(loader.decompress_to(destination, data_dir=paths.child_env().get("MNIST_DIR") or paths.REPO / "data"))
+    except loader.MNISTError as exc:
+        log(f"warning: kernels will look for MNIST themselves: {exc}")
+        return None
 
 
 def _progress(total):
@@ -149,9 +188,11 @@ def run(options, log=print):
     db_url = options.db_url or f"sqlite:///{out / 'gradebook.db'}"
     work = pathlib.Path(tempfile.mkdtemp(prefix="task41-grading-"))
     os.chmod(work, 0o711)  # sandboxed kernels traverse into their own course only
+    started = time.monotonic()
+    # workers start first: their imports overlap the template build and the intake
+    pool = DaskPool(options.scheduler) if options.scheduler else LocalPool(max(1, options.workers))
     try:
-        template = Course.create(work / "template")
-        template.generate_assignment()
+        template = _build_template(work / "template")
         cells_order = gradebook.cells_order(template)
         max_score = sum(points for _, points in cells_order)
         default_db = out / "gradebook.db"
@@ -171,22 +212,29 @@ def run(options, log=print):
             f"{sum(s.status == 'ok' for s in staged) - len(todo)} already graded, "
             f"{sum(s.status != 'ok' for s in staged)} with problems")
 
-        _grade(options, template.root, todo, store, db_url, cells_order)
+        data_dir = _decompressed_mnist(work / "mnist", log) if todo else None
+        setup_done = time.monotonic()
+        _grade(options, pool, template.root, data_dir, todo, store, db_url, cells_order)
+        pool.close()
+        grading_done = time.monotonic()
         results = [r for r in store.all() if r["student_id"] in {s.student_id for s in staged}]
         report.write_grades_csv(results, cells_order, out / "grades.csv")
         report.write_class_report(results, cells_order, out)
+        log(f"took {time.monotonic() - started:.1f} s: setup {setup_done - started:.1f} s, "
+            f"grading {grading_done - setup_done:.1f} s, report {time.monotonic() - grading_done:.1f} s")
         return results
     finally:
+        pool.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _grade(options, template_root, todo, store, db_url, cells_order):
+def _grade(options, pool, template_root, data_dir, todo, store, db_url, cells_order):
     if not todo:
         return
-    pool = DaskPool(options.scheduler) if options.scheduler else LocalPool(max(1, options.workers))
     # several kernels share the cores: one BLAS thread each avoids oversubscription
-    threads = 1 if options.scheduler or options.workers > 1 else None
-    futures = {pool.submit(str(template_root), s.student_id, str(s.notebook), options.limits, threads): s
+    setup = {"template": str(template_root), "limits": options.limits, "data_dir": data_dir,
+             "threads": 1 if options.scheduler or options.workers > 1 else None}
+    futures = {pool.submit(s.student_id, str(s.notebook), setup): s
                for s in todo}
     completed = pool.as_completed(futures) if isinstance(pool, DaskPool) \
         else concurrent.futures.as_completed(futures)
@@ -209,5 +257,6 @@ def _grade(options, template_root, todo, store, db_url, cells_order):
                     gradebook.record(db_url, options.assignment, result)
                 bar.set_postfix_str(f"{submission.student_id}: {result['score']:g}/{result['max_score']:g}")
                 bar.update()
-    finally:
-        pool.close()
+    except BaseException:
+        pool.close()  # interrupted: stop at once, what was saved stays
+        raise

@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 
-from . import paths
+from . import nbgrader_run, paths
 
 KERNEL_NAME = "python3-sandbox"
 USER_PREFIX = "task41-sbx"
@@ -211,9 +211,14 @@ def write_kernel_spec(workspace, template, limits, threads, token):
     return argv
 
 
-def nbgrader_env(workspace):
-    """child_env() with our kernel spec first on JUPYTER_PATH and connection files in the workspace."""
+def nbgrader_env(workspace, data_dir=None):
+    """child_env() with our kernel spec first on JUPYTER_PATH and connection files in the workspace.
+
+    ``data_dir``: the MNIST folder the kernel should read (default: as child_env finds it).
+    """
     env = paths.child_env()
+    if data_dir:
+        env["MNIST_DIR"] = str(data_dir)
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(workspace.base / "jupyter"), env.get("JUPYTER_PATH")]))
     env["JUPYTER_RUNTIME_DIR"] = str(workspace.base / "runtime")
     return env
@@ -246,21 +251,7 @@ def preflight(workspace, kernel_argv, env):
 
 def run_nbgrader(workspace, args, env, timeout):
     """Run ``nbgrader ARGS`` in the course, output appended to the log; exit code, None on timeout."""
-    if timeout <= 0:
-        return None
-    with open(workspace.log, "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=workspace.course, env=env,
-                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, umask=0o022)  # kernel must read its cwd
-        try:
-            return process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)  # nbgrader and anything still in its group
-            except ProcessLookupError:
-                pass
-            process.wait()
-            return None
+    return nbgrader_run.run(args, workspace.course, env, workspace.log, timeout)
 
 
 def log_tail(workspace, lines=LOG_TAIL_LINES):
@@ -397,7 +388,7 @@ def claimed_slot(preferred):
 
 
 def grade_one(template: str, student_id: str, notebook: str, limits: Limits = Limits(), slot: int = 0,
-              threads: int | None = None) -> dict:
+              threads: int | None = None, data_dir: str | None = None) -> dict:
     """Autograde one staged notebook in a throw-away course; see the module docstring.
 
     ``slot`` is a preference: a slot busy with another grading is skipped.  Returns
@@ -405,10 +396,10 @@ def grade_one(template: str, student_id: str, notebook: str, limits: Limits = Li
     template or the grading machine is broken.
     """
     with claimed_slot(slot) as free_slot:
-        return _grade_in_slot(template, student_id, notebook, limits, free_slot, threads)
+        return _grade_in_slot(template, student_id, notebook, limits, free_slot, threads, data_dir)
 
 
-def _grade_in_slot(template, student_id, notebook, limits, slot, threads):
+def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_dir):
     started = time.monotonic()
     deadline = started + limits.wall_seconds
     user = sandbox_user(slot) if os.geteuid() == 0 else None
@@ -423,7 +414,7 @@ def _grade_in_slot(template, student_id, notebook, limits, slot, threads):
     workspace = create_workspace(template, user)
     try:
         set_cells(result, assignment_cells(workspace))
-        env = nbgrader_env(workspace)
+        env = nbgrader_env(workspace, data_dir)
         kernel_argv = write_kernel_spec(workspace, template, limits, threads, token)
         preflight(workspace, kernel_argv, env)
         stage_notebook(workspace, student_id, notebook)

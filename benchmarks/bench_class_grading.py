@@ -1,13 +1,18 @@
 """Class grading: `python -m autograder grade --workers 2` next to plain sequential `nbgrader autograde`.
 
 One run, same class for both, scores compared cell by cell; prints the wall times and the
-speed-up (target: >= 1.7x with 2 workers on a 2-core machine).
+speed-up (target: >= 1.7x with 2 workers on a 2-core machine).  It also prints how many
+cores the sequential run kept busy on average (CPU time / wall time): multi-threaded BLAS
+lets one notebook use both cores part of the time, and 2 workers can be at most
+2 / that many times faster, even with no overhead at all.
 
     python benchmarks/bench_class_grading.py [--students 8] [--workers 2]
 """
 import argparse
 import csv
+import os
 import pathlib
+import resource
 import shutil
 import sys
 import tempfile
@@ -33,11 +38,18 @@ def make_class(root, release_notebook, n):
     return root
 
 
+def children_cpu():
+    """CPU seconds (user + system) of every finished child process and their descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         course = Course.create(tmp / "sequential")
@@ -45,9 +57,10 @@ def main():
         class_dir = make_class(tmp / "submitted", release_notebook, args.students)
         shutil.copytree(class_dir, course.root / "submitted")
 
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), children_cpu()
         course.autograde()
         sequential = time.perf_counter() - start
+        sequential_cores = (children_cpu() - cpu_start) / sequential
         expected = course.grades()
 
         start = time.perf_counter()
@@ -64,6 +77,8 @@ def main():
     print(f"{'plain nbgrader autograde, sequential':<44} {sequential:7.1f} s  ({sequential / args.students:.1f} s each)")
     print(f"{f'python -m autograder grade --workers {args.workers}':<44} {parallel:7.1f} s  "
           f"({parallel / args.students:.1f} s each, isolated)")
+    print(f"the sequential run kept {sequential_cores:.2f} cores busy on average: 2 workers can be at most "
+          f"{2 / sequential_cores:.2f}x faster (load average before: {load_before})")
     print(f"speed-up {sequential / parallel:.2f}x (target >= {TARGET}x): "
           f"{'MET' if sequential / parallel >= TARGET else 'NOT MET'}")
     print("scores identical" if not mismatches else f"SCORES DIFFER: {mismatches}")

@@ -119,6 +119,25 @@ def test_read_idx(tmp_path, synthetic):
     assert ml.read_idx(labels).dtype == np.uint8 and ml.read_idx(labels).shape == (N_TRAIN,)
 
 
+def test_decompress_to(tmp_path, synthetic):
+    arrays, contents = synthetic
+    source = write_all(tmp_path / "gz", contents, gz=True)
+    copy = ml.decompress_to(tmp_path / "raw", data_dir=source)
+    assert sorted(p.name for p in copy.iterdir()) == sorted(ml.FILES)
+    assert all((copy / name).read_bytes() == content for name, content in contents.items())
+    np.testing.assert_array_equal(ml.load_mnist(copy, download=False)[1], [0, 1, 2, 3, 4])
+
+
+def test_decompress_to_refuses_wrong_or_missing_files(tmp_path, synthetic, monkeypatch):
+    source = write_all(tmp_path / "gz", synthetic[1], gz=True)
+    monkeypatch.setitem(ml.SHA256, ml.TRAIN_LABELS, "0" * 64)
+    with pytest.raises(ml.MNISTError, match="wrong content"):
+        ml.decompress_to(tmp_path / "raw", data_dir=source)
+    (source / (ml.TEST_LABELS + ".gz")).unlink()
+    with pytest.raises(ml.MNISTError, match=ml.TEST_LABELS):
+        ml.decompress_to(tmp_path / "raw2", data_dir=source)
+
+
 # ------------------------------------------------------------------ broken files
 
 @pytest.mark.parametrize("gz", [False, True], ids=["raw", "gz"])
