@@ -12,6 +12,18 @@ c.CourseDirectory.course_id = "dl-module4"
 c.Execute.timeout = 180
 c.Execute.kernel_name = "python3"
 
+# Autograding runs untrusted notebooks: nbgrader's own stages, with Execute replaced by
+# GuardedExecute (tamper check before each test cell; a dead kernel keeps earlier points).
+c.Autograde.autograde_preprocessors = [
+    "autograder.preprocessors.GuardedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Keep notebooks and generated files out of what nbgrader copies around.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store"]
 

@@ -71,7 +71,7 @@ class ResultStore:
         """Already graded from identical bytes (a newer or changed submission is regraded)."""
         previous = self.load(submission.student_id)
         return bool(previous) and previous.get("digest") == submission.digest \
-            and previous.get("status") in {"graded", "timeout"}
+            and previous.get("status") in sandbox.SCORED_STATUSES
 
     def save(self, result):
         feedback = result.pop("feedback_html", "")
@@ -161,6 +161,12 @@ def _build_template(root):
     return template
 
 
+def _private_paths(options):
+    """Folders a student's kernel must not see: everyone's submissions (a zip's folder) and the grades."""
+    submissions = options.submissions.resolve()
+    return [str(submissions if submissions.is_dir() else submissions.parent), str(options.out.resolve())]
+
+
 def _decompressed_mnist(destination, log):
     """MNIST decompressed once for the whole class (each kernel then skips ~0.5 s of gunzip); None if unavailable."""
     import importlib.util
@@ -233,7 +239,8 @@ def _grade(options, pool, template_root, data_dir, todo, store, db_url, cells_or
         return
     # several kernels share the cores: one BLAS thread each avoids oversubscription
     setup = {"template": str(template_root), "limits": options.limits, "data_dir": data_dir,
-             "threads": 1 if options.scheduler or options.workers > 1 else None}
+             "threads": 1 if options.scheduler or options.workers > 1 else None,
+             "hide": _private_paths(options)}
     futures = {pool.submit(s.student_id, str(s.notebook), setup): s
                for s in todo}
     completed = pool.as_completed(futures) if isinstance(pool, DaskPool) \
@@ -253,7 +260,7 @@ def _grade(options, pool, template_root, data_dir, todo, store, db_url, cells_or
                 if submission.detail:
                     result["detail"] = "; ".join(filter(None, [submission.detail, result.get("detail")]))
                 store.save(result)
-                if result["status"] in {"graded", "timeout"}:
+                if result["status"] in sandbox.SCORED_STATUSES:
                     gradebook.record(db_url, options.assignment, result)
                 bar.set_postfix_str(f"{submission.student_id}: {result['score']:g}/{result['max_score']:g}")
                 bar.update()

@@ -38,6 +38,9 @@ USER_PREFIX = "task41-sbx"
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 LOG_TAIL_LINES = 30
 TOKEN_VARIABLE = "TASK41_SANDBOX_TOKEN"
+# Statuses whose scores go into the gradebook: graded, graded up to a kernel crash or a
+# tampering, or stopped by the wall limit (whatever nbgrader saved).
+SCORED_STATUSES = ("graded", "crashed", "tampered", "timeout")
 
 
 @dataclasses.dataclass
@@ -192,12 +195,17 @@ def stage_notebook(workspace, student_id, notebook):
     return dest
 
 
-def write_kernel_spec(workspace, template, limits, threads, token):
-    """jupyter/kernels/python3-sandbox/kernel.json: ipykernel started through sandbox_kernel."""
+def write_kernel_spec(workspace, template, limits, threads, token, hide=()):
+    """jupyter/kernels/python3-sandbox/kernel.json: ipykernel started through sandbox_kernel.
+
+    ``hide``: more folders the kernel must not see (the class's submissions and grading output).
+    """
     argv = [sys.executable, "-m", "autograder.sandbox_kernel",
             "--scratch", str(workspace.scratch), "--memory", str(limits.memory_bytes),
             "--nproc", str(limits.max_processes), "--fsize", str(limits.max_file_bytes),
             "--hide", str(pathlib.Path(template).resolve()), "--hide", str(workspace.base)]
+    for path in hide:
+        argv += ["--hide", str(pathlib.Path(path).resolve())]
     if workspace.user:
         argv += ["--user", workspace.user.pw_name]
     env = {TOKEN_VARIABLE: token}
@@ -388,18 +396,18 @@ def claimed_slot(preferred):
 
 
 def grade_one(template: str, student_id: str, notebook: str, limits: Limits = Limits(), slot: int = 0,
-              threads: int | None = None, data_dir: str | None = None) -> dict:
+              threads: int | None = None, data_dir: str | None = None, hide: tuple = ()) -> dict:
     """Autograde one staged notebook in a throw-away course; see the module docstring.
 
     ``slot`` is a preference: a slot busy with another grading is skipped.  Returns
-    the result dict (status "graded", "timeout" or "error"); raises only when the
+    the result dict (status "graded", "crashed", "tampered", "timeout" or "error"); raises only when the
     template or the grading machine is broken.
     """
     with claimed_slot(slot) as free_slot:
-        return _grade_in_slot(template, student_id, notebook, limits, free_slot, threads, data_dir)
+        return _grade_in_slot(template, student_id, notebook, limits, free_slot, threads, data_dir, hide)
 
 
-def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_dir):
+def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_dir, hide):
     started = time.monotonic()
     deadline = started + limits.wall_seconds
     user = sandbox_user(slot) if os.geteuid() == 0 else None
@@ -415,7 +423,7 @@ def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_d
     try:
         set_cells(result, assignment_cells(workspace))
         env = nbgrader_env(workspace, data_dir)
-        kernel_argv = write_kernel_spec(workspace, template, limits, threads, token)
+        kernel_argv = write_kernel_spec(workspace, template, limits, threads, token, hide)
         preflight(workspace, kernel_argv, env)
         stage_notebook(workspace, student_id, notebook)
         stop_processes(workspace, token)  # leftovers of a crashed earlier run would count against the limits
@@ -445,11 +453,44 @@ def _grade(workspace, result, student_id, limits, env, deadline):
             result["status"] = "graded"
             if code != 0:
                 result["detail"] = "no feedback: " + failure_detail("generate_feedback", code, workspace)
+        note_incidents(result, workspace, student_id, limits)
     cells = submission_cells(workspace, student_id)
     if cells:
         set_cells(result, cells)
     elif result["status"] == "graded":
         result.update(status="error", detail=f"nbgrader saved no grades:\n{log_tail(workspace)}")
+
+
+# Error names GuardedExecute and nbgrader write into graded cells, and what they mean for the row.
+INCIDENTS = {
+    "IntegrityError": ("tampered", "tests from {cell} on scored 0: {evalue}"),
+    "DeadKernelError": ("crashed", "the kernel died in {cell}; graded cells after it scored 0, earlier points kept"),
+    "CellTimeoutError": (None, "{cell} ran out of time ({timeout} s per cell)"),
+}
+
+
+def note_incidents(result, workspace, student_id, limits):
+    """Status "tampered" or "crashed" and a detail line, from the error outputs of the autograded notebook."""
+    import nbformat
+
+    path = workspace.course / "autograded" / student_id / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
+    try:
+        notebook = nbformat.read(str(path), as_version=4)
+    except Exception:  # noqa: BLE001 - no notebook, nothing to note
+        return
+    seen = set()
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            ename = output.get("ename") if output.get("output_type") == "error" else None
+            if ename not in INCIDENTS or ename in seen:
+                continue
+            seen.add(ename)
+            status, text = INCIDENTS[ename]
+            name = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
+            evalue = str(output.get("evalue", ""))[:400]
+            add_detail(result, text.format(cell=name, evalue=evalue, timeout=limits.cell_timeout))
+            if status and result["status"] == "graded":
+                result["status"] = status
 
 
 def stop_processes(workspace, token):

@@ -6,7 +6,7 @@ so ``sandbox.run_nbgrader`` forks it for every command, each child starting with
 nbgrader already in memory.
 
 Protocol (one JSON object per line): the worker prints ``{"ready": true}`` once, then
-answers each request ``{"template", "student_id", "notebook", "limits", "slot", "threads", "data_dir"}``
+answers each request ``{"template", "student_id", "notebook", "limits", "slot", "threads", "data_dir", "hide"}``
 with the result dict of ``sandbox.grade_one``, or ``{"worker_error": "..."}``.
 Its stdout carries only these lines; anything else it prints goes to stderr.
 
@@ -45,7 +45,8 @@ def serve(requests, replies):
             job = json.loads(line)
             limits = sandbox.Limits(**job["limits"])
             result = sandbox.grade_one(job["template"], job["student_id"], job["notebook"], limits,
-                                       slot=job["slot"], threads=job["threads"], data_dir=job.get("data_dir"))
+                                       slot=job["slot"], threads=job["threads"], data_dir=job.get("data_dir"),
+                                       hide=tuple(job.get("hide", ())))
         except Exception as exc:  # noqa: BLE001 - the coordinator decides what a broken job means
             result = {"worker_error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"}
         _reply(replies, result)
@@ -95,7 +96,7 @@ class WorkerProcess:
             raise WorkerDied(f"the grading worker exited (code {code}); see its messages above")
         return json.loads(line)
 
-    def grade(self, student_id, notebook, slot, template, limits, threads=None, data_dir=None):
+    def grade(self, student_id, notebook, slot, template, limits, threads=None, data_dir=None, hide=()):
         """sandbox.grade_one in the worker; raises WorkerDied (the next call starts a new worker)."""
         with self.lock:
             self.start()
@@ -103,7 +104,7 @@ class WorkerProcess:
                 self._ready = bool(self._read().get("ready"))
             job = {"template": str(template), "student_id": student_id, "notebook": str(notebook),
                    "limits": dataclasses.asdict(limits), "slot": slot, "threads": threads,
-                   "data_dir": str(data_dir) if data_dir else None}
+                   "data_dir": str(data_dir) if data_dir else None, "hide": [str(p) for p in hide]}
             try:
                 self.process.stdin.write(json.dumps(job) + "\n")
                 self.process.stdin.flush()

@@ -1,0 +1,78 @@
+"""Autograde stage: nbgrader's Execute, for notebooks that may be hostile or may crash.
+
+Added to plain Execute (configured in nbgrader_config.py in its place):
+
+* before the first cell, the kernel imports ``autograder.integrity`` (a record of numpy,
+  builtins and IPython as they are before any student code); before each graded test
+  cell it verifies them, and a notebook that replaced one fails that test with a
+  message naming the replacement (the test itself is not run);
+* when the kernel dies (``os._exit``, a crash, a memory or process limit), the cell
+  that killed it and every graded cell after it fail with an explanation, and the
+  notebook is still graded: points earned before the crash stay.  Plain Execute
+  raises, and nbgrader grades nothing.
+"""
+from nbclient.exceptions import DeadKernelError
+from nbclient.util import run_sync
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
+from nbgrader.preprocessors import Execute
+from traitlets import Bool
+
+RECORD = "__import__('autograder.integrity')"
+VERIFY = "__import__('sys').modules['autograder.integrity'].verify(globals())"
+
+
+def error_output(ename, evalue):
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class GuardedExecute(Execute):
+
+    check_integrity = Bool(True, help="verify numpy, builtins and IPython before each graded test cell").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._dead_after = None   # where the kernel died, once it has
+        self._recorded = False
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return super().preprocess_cell(cell, resources, index)
+        if self._dead_after is not None:
+            if utils.is_grade(cell):
+                cell.outputs = [error_output("KernelDied", f"not run: the kernel died in {self._dead_after}, "
+                                                           "before this cell")]
+            return cell, resources
+        try:
+            if self.check_integrity and utils.is_grade(cell):
+                problem = self._silently(VERIFY if self._recorded else None, cell)
+                if problem:
+                    cell.outputs = [error_output(*problem)]
+                    return cell, resources
+            if self.check_integrity and not self._recorded:
+                self._silently(RECORD, cell)
+                self._recorded = True
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
+            self._dead_after = where
+            self.log.warning("kernel died in %s; later graded cells fail, earlier points stay", where)
+            cell.outputs.append(error_output("DeadKernelError", "the kernel died while running this cell "
+                                             "(os._exit, exit(), a crash, or a memory or process limit); "
+                                             "the cells after it were not run"))
+            return cell, resources
+
+    def _silently(self, code, cell):
+        """Run ``code`` without output or history; (ename, evalue) if it raised, else None."""
+        if code is None:
+            return None
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        reply = run_sync(self.async_wait_for_reply)(msg_id, cell)
+        content = (reply or {}).get("content", {})
+        if content.get("status") != "error":
+            return None
+        ename, evalue = content.get("ename", "Error"), content.get("evalue", "")
+        if ename != "IntegrityError":
+            evalue = (f"the grader's integrity check could not run ({ename}: {evalue}): code in the notebook "
+                      "changed the kernel's modules")
+        return "IntegrityError", evalue
