@@ -12,8 +12,18 @@ c.CourseDirectory.course_id = "dl-module4"
 c.Execute.timeout = 180
 c.Execute.kernel_name = "python3"
 
-# Autograding runs untrusted notebooks: nbgrader's own stages, with Execute replaced by
-# GuardedExecute (tamper check before each test cell; a dead kernel keeps earlier points).
+# Autograding runs untrusted notebooks: nbgrader's own stages, with RestoreCellMetadata
+# first (metadata from the gradebook: edited metadata cannot abort grading) and Execute
+# replaced by GuardedExecute (tamper check before each test cell; a dead kernel keeps
+# earlier points).
+c.Autograde.sanitize_preprocessors = [
+    "autograder.preprocessors.RestoreCellMetadata",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 c.Autograde.autograde_preprocessors = [
     "autograder.preprocessors.GuardedExecute",
     "nbgrader.preprocessors.IgnorePattern",

@@ -456,7 +456,14 @@ def _grade(workspace, result, student_id, limits, env, deadline):
         note_incidents(result, workspace, student_id, limits)
     cells = submission_cells(workspace, student_id)
     if cells:
-        set_cells(result, cells)
+        # a deleted or demoted test cell: nbgrader leaves it to a person; it is a 0 with a note
+        missing = [gid for gid, cell in result["cells"].items()
+                   if not cell["needs_manual"] and (gid not in cells or cells[gid]["needs_manual"])]
+        for gid in missing:
+            cells[gid] = {**result["cells"][gid], "score": 0.0}
+        if missing:
+            add_detail(result, f"test cells missing from the notebook scored 0: {', '.join(missing)}")
+        set_cells(result, {**result["cells"], **cells})
     elif result["status"] == "graded":
         result.update(status="error", detail=f"nbgrader saved no grades:\n{log_tail(workspace)}")
 

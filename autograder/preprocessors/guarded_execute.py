@@ -6,12 +6,12 @@ Added to plain Execute (configured in nbgrader_config.py in its place):
   builtins and IPython as they are before any student code); before each graded test
   cell it verifies them, and a notebook that replaced one fails that test with a
   message naming the replacement (the test itself is not run);
-* when the kernel dies (``os._exit``, a crash, a memory or process limit), the cell
-  that killed it and every graded cell after it fail with an explanation, and the
-  notebook is still graded: points earned before the crash stay.  Plain Execute
-  raises, and nbgrader grades nothing.
+* when the kernel dies (``os._exit``, a crash, a memory or process limit) or stops
+  answering (its output channel times out), the cell where that happened and every
+  graded cell after it fail with an explanation, and the notebook is still graded:
+  points earned before stay.  Plain Execute raises, and nbgrader grades nothing.
 """
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
@@ -53,13 +53,16 @@ class GuardedExecute(Execute):
                 self._silently(RECORD, cell)
                 self._recorded = True
             return super().preprocess_cell(cell, resources, index)
-        except DeadKernelError:
+        except (DeadKernelError, CellTimeoutError, TimeoutError) as exc:
+            # an interrupted slow cell is handled by Execute itself; this is a kernel that is gone or mute
             where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
             self._dead_after = where
-            self.log.warning("kernel died in %s; later graded cells fail, earlier points stay", where)
-            cell.outputs.append(error_output("DeadKernelError", "the kernel died while running this cell "
-                                             "(os._exit, exit(), a crash, or a memory or process limit); "
-                                             "the cells after it were not run"))
+            self.log.warning("kernel lost in %s (%s); later graded cells fail, earlier points stay",
+                             where, type(exc).__name__)
+            how = "died" if isinstance(exc, DeadKernelError) else "stopped answering"
+            cell.outputs.append(error_output("DeadKernelError", f"the kernel {how} while running this cell "
+                                             "(os._exit, exit(), a crash, broken builtins, or a memory or "
+                                             "process limit); the cells after it were not run"))
             return cell, resources
 
     def _silently(self, code, cell):

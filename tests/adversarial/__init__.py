@@ -122,7 +122,7 @@ def tamper_points(folder, ctx):
 
 
 @case("tampering: nbgrader metadata stripped from failing test cells",
-      zero=DW_SUMMED_FAILS, full=others_except(DW_SUMMED_FAILS))
+      zero=DW_SUMMED_FAILS, full=others_except(DW_SUMMED_FAILS), detail="missing from the notebook")
 def tamper_metadata_removed(folder, ctx):
     notebook = notebook_from(dw_summed())
     for grade_id in LINEAR_TESTS:
@@ -130,7 +130,8 @@ def tamper_metadata_removed(folder, ctx):
     save(notebook, folder)
 
 
-@case("tampering: failing test cells deleted", zero=DW_SUMMED_FAILS, full=others_except(DW_SUMMED_FAILS))
+@case("tampering: failing test cells deleted", zero=DW_SUMMED_FAILS, full=others_except(DW_SUMMED_FAILS),
+      detail="missing from the notebook")
 def tamper_tests_deleted(folder, ctx):
     notebook = notebook_from(dw_summed())
     notebook.cells = [c for c in notebook.cells
@@ -169,7 +170,7 @@ def tamper_kernelspec(folder, ctx):
 
 # ---------------------------------------------------------------- faking passes
 
-TAMPERED = dict(status="tampered", zero="all", detail="replaced")
+TAMPERED = dict(status="tampered", zero="all", detail="cannot be trusted")
 
 
 @case("faking: np.allclose always true", **TAMPERED)
@@ -199,11 +200,20 @@ def fake_numpy_random(folder, ctx):
     """)), folder)
 
 
-@case("faking: builtins replaced (abs, max, isinstance)", **TAMPERED)
+@case("faking: builtins replaced (abs, round)", **TAMPERED)
 def fake_builtins(folder, ctx):
     save(notebook_from(with_code(dw_summed(), "linear", """
         import builtins
         builtins.abs = lambda x: 0
+        builtins.round = lambda x, *args: 0
+    """)), folder)
+
+
+@case("faking: builtins replaced so badly that the kernel itself stops answering (max)",
+      status="crashed", zero="all", detail="kernel died")
+def fake_builtins_breaking_the_kernel(folder, ctx):
+    save(notebook_from(with_code(dw_summed(), "linear", """
+        import builtins
         builtins.max = lambda *args, **kwargs: 0
     """)), folder)
 
