@@ -111,11 +111,13 @@ def test_nothing_outside_the_sandbox_was_touched(graded):
 def test_hidden_material_never_reaches_feedback(graded):
     ctx, rows, _ = graded
     feedback = (ctx.out / "feedback" / "reach-read-files.html").read_text()
+    # what the student's code printed: "READ <path> <content>" for every file it could open
     for secret in ("BEGIN HIDDEN TESTS", "BEGIN SOLUTION", f"READ {ctx.repo}/source", f"READ {ctx.out}",
-                   f"READ {ctx.class_dir}", "gradebook.db ", "WROTE"):
+                   f"READ {ctx.class_dir}", "gradebook.db SQLite format"):
         assert secret not in feedback, secret
     writes = (ctx.out / "feedback" / "reach-write-grades.html").read_text()
-    assert "WROTE" not in writes and "refused" in writes
+    assert f"WROTE {ctx.out}" not in writes and f"WROTE {ctx.canary_dir}" not in writes
+    assert f"refused {ctx.out}/gradebook.db" in writes and f"refused {ctx.canary_dir}/from-student" in writes
 
 
 def test_output_floods_are_capped(graded):
