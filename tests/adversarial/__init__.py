@@ -253,8 +253,8 @@ def fake_grading_helpers(folder, ctx):
     """)), folder)
 
 
-@case("faking: outputs hard-coded to the visible tests' examples; hidden tests use other inputs",
-      zero=["test_linear_gradients", "test_mlp_gradients", "test_mnist_accuracy"])
+@case("faking: outputs hard-coded to the visible test's example; its hidden half uses other inputs",
+      zero=DW_SUMMED_FAILS, full=others_except(DW_SUMMED_FAILS))
 def fake_hardcoded_outputs(folder, ctx):
     answers = dw_summed()
     answers["linear"] = answers["linear"].replace("        self.dW = X.T @ dZ\n", """        self.dW = X.T @ dZ
