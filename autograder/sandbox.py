@@ -457,8 +457,9 @@ def _grade(workspace, result, student_id, limits, env, deadline):
     cells = submission_cells(workspace, student_id)
     if cells:
         # a deleted or demoted test cell: nbgrader leaves it to a person; it is a 0 with a note
-        missing = [gid for gid, cell in result["cells"].items()
-                   if not cell["needs_manual"] and (gid not in cells or cells[gid]["needs_manual"])]
+        finished = result["status"] != "timeout"  # else nothing was scored yet
+        missing = [gid for gid, cell in result["cells"].items() if finished
+                   and not cell["needs_manual"] and (gid not in cells or cells[gid]["needs_manual"])]
         for gid in missing:
             cells[gid] = {**result["cells"][gid], "score": 0.0}
         if missing:
