@@ -22,6 +22,13 @@ RECORD = "__import__('autograder.integrity')"
 VERIFY = "__import__('sys').modules['autograder.integrity'].verify(globals())"
 
 
+def integrity_message(ename, evalue):
+    if ename == "IntegrityError":
+        return evalue
+    return (f"the grader's integrity check could not run ({ename}: {evalue}): code in the notebook changed "
+            "the kernel's modules")
+
+
 def error_output(ename, evalue):
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
@@ -44,14 +51,17 @@ class GuardedExecute(Execute):
                                                            "before this cell")]
             return cell, resources
         try:
-            if self.check_integrity and utils.is_grade(cell):
-                problem = self._silently(VERIFY if self._recorded else None, cell)
-                if problem:
-                    cell.outputs = [error_output(*problem)]
-                    return cell, resources
-            if self.check_integrity and not self._recorded:
-                self._silently(RECORD, cell)
+            if self.check_integrity and not self._recorded:  # before the first code cell: no student code yet
+                failure = self._silently(RECORD, cell)
+                if failure:
+                    raise RuntimeError(f"the grading kernel cannot import autograder.integrity ({': '.join(failure)}); "
+                                       "install this repository in the kernel's environment (pip install -e .)")
                 self._recorded = True
+            elif self.check_integrity and utils.is_grade(cell):
+                failure = self._silently(VERIFY, cell)
+                if failure:
+                    cell.outputs = [error_output("IntegrityError", integrity_message(*failure))]
+                    return cell, resources
             return super().preprocess_cell(cell, resources, index)
         except (DeadKernelError, CellTimeoutError, TimeoutError) as exc:
             # an interrupted slow cell is handled by Execute itself; this is a kernel that is gone or mute
@@ -67,15 +77,9 @@ class GuardedExecute(Execute):
 
     def _silently(self, code, cell):
         """Run ``code`` without output or history; (ename, evalue) if it raised, else None."""
-        if code is None:
-            return None
         msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
         reply = run_sync(self.async_wait_for_reply)(msg_id, cell)
         content = (reply or {}).get("content", {})
         if content.get("status") != "error":
             return None
-        ename, evalue = content.get("ename", "Error"), content.get("evalue", "")
-        if ename != "IntegrityError":
-            evalue = (f"the grader's integrity check could not run ({ename}: {evalue}): code in the notebook "
-                      "changed the kernel's modules")
-        return "IntegrityError", evalue
+        return content.get("ename", "Error"), content.get("evalue", "")
