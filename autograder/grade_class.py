@@ -195,9 +195,10 @@ def run(options, log=print):
     work = pathlib.Path(tempfile.mkdtemp(prefix="task41-grading-"))
     os.chmod(work, 0o711)  # sandboxed kernels traverse into their own course only
     started = time.monotonic()
-    # workers start first: their imports overlap the template build and the intake
-    pool = DaskPool(options.scheduler) if options.scheduler else LocalPool(max(1, options.workers))
+    pool = None
     try:
+        # workers start first: their imports overlap the template build and the intake
+        pool = DaskPool(options.scheduler) if options.scheduler else LocalPool(max(1, options.workers))
         template = _build_template(work / "template")
         cells_order = gradebook.cells_order(template)
         max_score = sum(points for _, points in cells_order)
@@ -229,8 +230,9 @@ def run(options, log=print):
         log(f"took {time.monotonic() - started:.1f} s: setup {setup_done - started:.1f} s, "
             f"grading {grading_done - setup_done:.1f} s, report {time.monotonic() - grading_done:.1f} s")
         return results
-    finally:
-        pool.close()
+    finally:  # also when interrupted: stop the workers at once, what was saved stays
+        if pool is not None:
+            pool.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -245,25 +247,21 @@ def _grade(options, pool, template_root, data_dir, todo, store, db_url, cells_or
                for s in todo}
     completed = pool.as_completed(futures) if isinstance(pool, DaskPool) \
         else concurrent.futures.as_completed(futures)
-    try:
-        with _progress(len(todo)) as bar:
-            for future in completed:
-                submission = futures[future]
-                try:
-                    result = future.result()
-                except Exception as exc:  # a broken worker must not stop the class
-                    result = {"student_id": submission.student_id, "status": "error",
-                              "detail": f"grading failed: {type(exc).__name__}: {exc}", "score": 0.0,
-                              "max_score": sum(p for _, p in cells_order), "cells": {}, "seconds": 0.0}
-                result["digest"] = submission.digest
-                result["origin"] = submission.origin
-                if submission.detail:
-                    result["detail"] = "; ".join(filter(None, [submission.detail, result.get("detail")]))
-                store.save(result)
-                if result["status"] in sandbox.SCORED_STATUSES:
-                    gradebook.record(db_url, options.assignment, result)
-                bar.set_postfix_str(f"{submission.student_id}: {result['score']:g}/{result['max_score']:g}")
-                bar.update()
-    except BaseException:
-        pool.close()  # interrupted: stop at once, what was saved stays
-        raise
+    with _progress(len(todo)) as bar:
+        for future in completed:
+            submission = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # a broken worker must not stop the class
+                result = {"student_id": submission.student_id, "status": "error",
+                          "detail": f"grading failed: {type(exc).__name__}: {exc}", "score": 0.0,
+                          "max_score": sum(p for _, p in cells_order), "cells": {}, "seconds": 0.0}
+            result["digest"] = submission.digest
+            result["origin"] = submission.origin
+            if submission.detail:
+                result["detail"] = "; ".join(filter(None, [submission.detail, result.get("detail")]))
+            store.save(result)
+            if result["status"] in sandbox.SCORED_STATUSES:
+                gradebook.record(db_url, options.assignment, result)
+            bar.set_postfix_str(f"{submission.student_id}: {result['score']:g}/{result['max_score']:g}")
+            bar.update()

@@ -2,7 +2,7 @@
 
 Importing nbgrader costs about 3 s, paid twice per submission (autograde, feedback)
 when each command is a new interpreter.  A worker pays it once: it is single-threaded,
-so ``sandbox.run_nbgrader`` forks it for every command, each child starting with
+so ``nbgrader_run.run`` forks it for every command, each child starting with
 nbgrader already in memory.
 
 Protocol (one JSON object per line): the worker prints ``{"ready": true}`` once, then

@@ -23,7 +23,7 @@ SCHEMA_VERSION = 3
 
 
 def canonical_metadata(db_url, assignment, notebook):
-    """{grade_id: (cell type, nbgrader metadata)} for every nbgrader cell of the notebook."""
+    """{grade_id: nbgrader metadata} for every nbgrader cell of the notebook."""
     with Gradebook(db_url) as gradebook:
         stored = gradebook.find_notebook(notebook, assignment)
         graded = {cell.name: cell.max_score for cell in stored.grade_cells}
@@ -36,7 +36,7 @@ def canonical_metadata(db_url, assignment, notebook):
                     "solution": cell.name in solutions, "task": cell.name in tasks}
             if cell.name in graded:
                 meta["points"] = graded[cell.name]
-            found[cell.name] = (cell.cell_type, meta)
+            found[cell.name] = meta
     return found
 
 
@@ -55,8 +55,8 @@ class RestoreCellMetadata(NbGraderPreprocessor):
                 continue
             meta = cell.metadata["nbgrader"]
             grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
-            if grade_id in canonical and claimed[grade_id] == index and canonical[grade_id][0] == cell.cell_type:
-                restored = copy.deepcopy(canonical[grade_id][1])
+            if grade_id in canonical and claimed[grade_id] == index and canonical[grade_id]["cell_type"] == cell.cell_type:
+                restored = copy.deepcopy(canonical[grade_id])
                 if restored != meta:
                     self.log.warning("cell %s: nbgrader metadata restored from the gradebook", grade_id)
                 cell.metadata["nbgrader"] = restored
