@@ -407,8 +407,10 @@ def break_os_exit(folder, ctx):
     save(notebook_from(with_code(reference(), "mlp", "import os\nos._exit(3)")), folder)
 
 
-@case("breaking: exit() shuts the kernel down after its cell; earlier points stay", status="crashed",
-      zero=FROM_MLP[2:], full=BEFORE_MLP + FROM_MLP[:2], detail="kernel died in sgd")
+# IPython's exit() stops the kernel's event loop 0.1 s later, so whether one or two quick cells after it
+# still run depends on the machine's load; the long MNIST cell and everything after it never do.
+@case("breaking: exit() shuts the kernel down shortly after its cell; earlier points stay", status="crashed",
+      zero=FROM_MLP[4:], full=BEFORE_MLP, detail="kernel died")
 def break_exit_builtin(folder, ctx):
     save(notebook_from(with_code(reference(), "mlp", "exit()")), folder)
 
