@@ -1,0 +1,66 @@
+"""FeedbackHTMLExporter renders what nbgrader's HTMLExporter renders, minus a pass that changes nothing."""
+import base64
+import os
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+from nbconvert.exporters import HTMLExporter
+from traitlets.config import Config
+
+from autograder import paths
+from autograder.feedback_exporter import FeedbackHTMLExporter
+
+# A 1x1 PNG.
+PIXEL = base64.b64encode(bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360"
+    "f8cf00000301010018dd8db00000000049454e44ae426082")).decode()
+
+
+def feedback_config():
+    """The template setup nbgrader's GenerateFeedback gives its exporter."""
+    import nbgrader
+
+    formgrader = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader")
+    config = Config()
+    config.HTMLExporter.template_name = "feedback"
+    config.HTMLExporter.extra_template_basedirs = [os.path.join(formgrader, "templates")]
+    config.HTMLExporter.extra_template_paths = [
+        os.path.join(formgrader, "static", "node_modules", "bootstrap", "dist", "css")]
+    return config
+
+
+def graded_notebook(with_image):
+    """The release notebook with the metadata nbgrader's GetGrades adds, optionally a figure output."""
+    notebook = nbformat.read(str(paths.RELEASE_NOTEBOOK), as_version=4)
+    for cell in notebook.cells:
+        grading = cell.metadata.get("nbgrader")
+        if grading:
+            grading.update(score=grading.get("points", 0), comment="")
+        if with_image and cell.cell_type == "code" and not cell.outputs:
+            cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": PIXEL})]
+            with_image = False
+    return notebook
+
+
+def render(exporter_class, notebook):
+    resources = {"nbgrader": {"score": 1, "max_score": 2, "late_penalty": 0, "student": "s",
+                              "notebook": "n", "assignment": "a", "timestamp": "t"}}
+    html, _ = exporter_class(config=feedback_config()).from_notebook_node(notebook, resources=resources)
+    return html
+
+
+def test_page_without_images_is_the_same_document():
+    notebook = graded_notebook(with_image=False)
+    ours, nbconverts = render(FeedbackHTMLExporter, notebook), render(HTMLExporter, notebook)
+    assert "<img" not in nbconverts
+    assert ours != nbconverts, "expected the pass to be skipped (only whitespace/serialisation differs)"
+    assert str(BeautifulSoup(ours, features="html.parser")) == nbconverts
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_page_with_an_image_gets_the_full_pass():
+    notebook = graded_notebook(with_image=True)
+    html = render(FeedbackHTMLExporter, notebook)
+    assert 'alt="No description has been provided for this image"' in html
+    assert html == render(HTMLExporter, notebook)
