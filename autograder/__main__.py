@@ -4,7 +4,11 @@ import os
 import pathlib
 import sys
 
-from . import demo, paths, release
+from . import startup
+
+startup.skip_iri_format_parser()  # before nbformat is imported
+
+from . import demo, paths, release  # noqa: E402
 
 
 def grade_command(args):
