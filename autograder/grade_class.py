@@ -161,6 +161,17 @@ def _build_template(root):
     return template
 
 
+def _start_zygote(options, work, threads, data_dir):
+    """The kernel zygote all local workers fork their kernels from (root only: kernels run as sandbox users)."""
+    if options.scheduler or os.geteuid() != 0 or os.environ.get("TASK41_NO_ZYGOTE"):
+        return None
+    from . import kernel_zygote
+
+    folder = work / "zygote"
+    folder.mkdir(mode=0o700)  # root's: kernels must not reach the socket
+    return kernel_zygote.Zygote(folder / "zygote.sock", threads, data_dir)
+
+
 def _private_paths(options):
     """Folders a student's kernel must not see: everyone's submissions (a zip's folder) and the grades."""
     submissions = options.submissions.resolve()
@@ -195,9 +206,13 @@ def run(options, log=print):
     work = pathlib.Path(tempfile.mkdtemp(prefix="task41-grading-"))
     os.chmod(work, 0o711)  # sandboxed kernels traverse into their own course only
     started = time.monotonic()
-    pool = None
+    pool = zygote = None
     try:
-        # workers start first: their imports overlap the template build and the intake
+        # several kernels share the cores: one BLAS thread each avoids oversubscription
+        threads = 1 if options.scheduler or options.workers > 1 else None
+        data_dir = _decompressed_mnist(work / "mnist", log)
+        # workers and the kernel zygote start next: their imports overlap the template build and the intake
+        zygote = _start_zygote(options, work, threads, data_dir)
         pool = DaskPool(options.scheduler) if options.scheduler else LocalPool(max(1, options.workers))
         template = _build_template(work / "template")
         cells_order = gradebook.cells_order(template)
@@ -219,9 +234,14 @@ def run(options, log=print):
             f"{sum(s.status == 'ok' for s in staged) - len(todo)} already graded, "
             f"{sum(s.status != 'ok' for s in staged)} with problems")
 
-        data_dir = _decompressed_mnist(work / "mnist", log) if todo else None
         setup_done = time.monotonic()
-        _grade(options, pool, template.root, data_dir, todo, store, db_url, cells_order)
+        zygote_socket = None
+        if zygote is not None and todo:
+            if zygote.wait_ready():
+                zygote_socket = zygote.socket_path
+            else:
+                log("warning: the kernel zygote did not start; kernels start the usual way (slower)")
+        _grade(options, pool, template.root, threads, data_dir, zygote_socket, todo, store, db_url, cells_order)
         pool.close()
         grading_done = time.monotonic()
         results = [r for r in store.all() if r["student_id"] in {s.student_id for s in staged}]
@@ -233,18 +253,20 @@ def run(options, log=print):
     finally:  # also when interrupted: stop the workers at once, what was saved stays
         if pool is not None:
             pool.close()
+        if zygote is not None:
+            zygote.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _grade(options, pool, template_root, data_dir, todo, store, db_url, cells_order):
+def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store, db_url, cells_order):
     if not todo:
         return
-    # several kernels share the cores: one BLAS thread each avoids oversubscription
     setup = {"template": str(template_root), "limits": options.limits, "data_dir": data_dir,
-             "threads": 1 if options.scheduler or options.workers > 1 else None,
-             "hide": _private_paths(options)}
+             "threads": threads, "hide": _private_paths(options), "zygote": zygote}
     futures = {pool.submit(s.student_id, str(s.notebook), setup): s
                for s in todo}
+    # the report is drawn once grading is over, when only this process works: have matplotlib ready
+    threading.Thread(target=report.warm_up, name="report-warm-up", daemon=True).start()
     completed = pool.as_completed(futures) if isinstance(pool, DaskPool) \
         else concurrent.futures.as_completed(futures)
     with _progress(len(todo)) as bar:

@@ -195,10 +195,11 @@ def stage_notebook(workspace, student_id, notebook):
     return dest
 
 
-def write_kernel_spec(workspace, template, limits, threads, token, hide=()):
+def write_kernel_spec(workspace, template, limits, threads, token, hide=(), zygote=None):
     """jupyter/kernels/python3-sandbox/kernel.json: ipykernel started through sandbox_kernel.
 
     ``hide``: more folders the kernel must not see (the class's submissions and grading output).
+    ``zygote``: socket of a kernel_zygote to fork the kernel from (sandbox users only).
     """
     argv = [sys.executable, "-m", "autograder.sandbox_kernel",
             "--scratch", str(workspace.scratch), "--memory", str(limits.memory_bytes),
@@ -208,6 +209,8 @@ def write_kernel_spec(workspace, template, limits, threads, token, hide=()):
         argv += ["--hide", str(pathlib.Path(path).resolve())]
     if workspace.user:
         argv += ["--user", workspace.user.pw_name]
+        if zygote:
+            argv += ["--zygote", str(zygote)]
     env = {TOKEN_VARIABLE: token}
     if threads:
         env.update({name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
@@ -396,18 +399,20 @@ def claimed_slot(preferred):
 
 
 def grade_one(template: str, student_id: str, notebook: str, limits: Limits = Limits(), slot: int = 0,
-              threads: int | None = None, data_dir: str | None = None, hide: tuple = ()) -> dict:
+              threads: int | None = None, data_dir: str | None = None, hide: tuple = (),
+              zygote: str | None = None) -> dict:
     """Autograde one staged notebook in a throw-away course; see the module docstring.
 
     ``slot`` is a preference: a slot busy with another grading is skipped.  Returns
     the result dict (status "graded", "crashed", "tampered", "timeout" or "error"); raises only when the
-    template or the grading machine is broken.
+    template or the grading machine is broken.  ``zygote``: see ``kernel_zygote`` (started with the same
+    ``threads`` and ``data_dir``).
     """
     with claimed_slot(slot) as free_slot:
-        return _grade_in_slot(template, student_id, notebook, limits, free_slot, threads, data_dir, hide)
+        return _grade_in_slot(template, student_id, notebook, limits, free_slot, threads, data_dir, hide, zygote)
 
 
-def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_dir, hide):
+def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_dir, hide, zygote=None):
     started = time.monotonic()
     deadline = started + limits.wall_seconds
     user = sandbox_user(slot) if os.geteuid() == 0 else None
@@ -423,7 +428,7 @@ def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_d
     try:
         set_cells(result, assignment_cells(workspace))
         env = nbgrader_env(workspace, data_dir)
-        kernel_argv = write_kernel_spec(workspace, template, limits, threads, token, hide)
+        kernel_argv = write_kernel_spec(workspace, template, limits, threads, token, hide, zygote)
         preflight(workspace, kernel_argv, env)
         stage_notebook(workspace, student_id, notebook)
         stop_processes(workspace, token)  # leftovers of a crashed earlier run would count against the limits

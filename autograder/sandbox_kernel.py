@@ -19,6 +19,10 @@ jupyter_client starts this module (as root, from the kernel spec that
 
 The exec keeps the process id, so jupyter_client still signals and kills the
 real kernel.  Not root: no user switch and no namespace, limits only.
+
+With ``--zygote SOCKET`` the same steps run in a fork of a preloaded
+``autograder.kernel_zygote`` and ipykernel starts in-process there; this
+launcher stays as the kernel's stand-in (see that module).
 """
 import argparse
 import ctypes
@@ -64,6 +68,7 @@ def parse_args(argv):
     parser.add_argument("--hide", action="append", default=[], help="path to replace by an empty directory")
     parser.add_argument("--no-network", action="store_true", help="own empty network namespace (root only)")
     parser.add_argument("--probe", action="store_true", help="run a short import check instead of the kernel")
+    parser.add_argument("--zygote", default="", help="socket of an autograder.kernel_zygote to fork the kernel from")
     return parser.parse_known_args(argv)
 
 
@@ -267,8 +272,17 @@ def drop_privileges(user):
         raise RuntimeError("could not drop privileges")
 
 
-def main(argv=None):
-    options, kernel_args = parse_args(sys.argv[1:] if argv is None else argv)
+def main(argv=None, in_process=False):
+    """Sandbox, then exec ipykernel; with ``in_process`` (a zygote's fork) run it in this interpreter."""
+    argv = sys.argv[1:] if argv is None else argv
+    options, kernel_args = parse_args(argv)
+    if options.zygote and not options.probe and not in_process:
+        from . import kernel_zygote
+
+        code = kernel_zygote.launch(options.zygote, argv)
+        if code is not None:
+            sys.exit(code)
+        print(f"sandbox_kernel: no kernel zygote at {options.zygote}; starting the kernel directly", file=sys.stderr)
     user = pwd.getpwnam(options.user) if options.user else None
     if user and os.geteuid() != 0:
         sys.exit("sandbox_kernel: --user needs root")
@@ -298,9 +312,23 @@ def main(argv=None):
         drop_privileges(user)
     if options.probe:
         command = [sys.executable, "-c", PROBE]
+    elif in_process:
+        return run_kernel_here(connection, kernel_args, env)
     else:
         command = [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection), *kernel_args]
     os.execve(sys.executable, command, env)
+
+
+def run_kernel_here(connection, kernel_args, env):
+    """What ``python -m ipykernel_launcher -f CONNECTION`` would do, in this (already sandboxed) process."""
+    os.environ.clear()
+    os.environ.update(env)
+    sys.path[0] = os.getcwd()  # as for `python -m`: the notebook's folder first
+    sys.argv = [sys.executable, "-f", str(connection), *kernel_args]
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance(argv=sys.argv[1:])
+    return 0
 
 
 if __name__ == "__main__":

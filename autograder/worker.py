@@ -6,7 +6,8 @@ so ``nbgrader_run.run`` forks it for every command, each child starting with
 nbgrader already in memory.
 
 Protocol (one JSON object per line): the worker prints ``{"ready": true}`` once, then
-answers each request ``{"template", "student_id", "notebook", "limits", "slot", "threads", "data_dir", "hide"}``
+answers each request ``{"template", "student_id", "notebook", "limits", "slot", "threads", "data_dir", "hide",
+"zygote"}``
 with the result dict of ``sandbox.grade_one``, or ``{"worker_error": "..."}``.
 Its stdout carries only these lines; anything else it prints goes to stderr.
 
@@ -46,7 +47,7 @@ def serve(requests, replies):
             limits = sandbox.Limits(**job["limits"])
             result = sandbox.grade_one(job["template"], job["student_id"], job["notebook"], limits,
                                        slot=job["slot"], threads=job["threads"], data_dir=job.get("data_dir"),
-                                       hide=tuple(job.get("hide", ())))
+                                       hide=tuple(job.get("hide", ())), zygote=job.get("zygote"))
         except Exception as exc:  # noqa: BLE001 - the coordinator decides what a broken job means
             result = {"worker_error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"}
         _reply(replies, result)
@@ -54,10 +55,10 @@ def serve(requests, replies):
 
 def _warm_up():
     """Render one notebook to HTML so the forks inherit compiled regexes, lexers and templates (~1 s each)."""
-    from nbconvert.exporters import HTMLExporter
+    from .feedback_exporter import FeedbackHTMLExporter
 
     try:
-        HTMLExporter(template_name="classic").from_filename(str(paths.RELEASE_NOTEBOOK))
+        FeedbackHTMLExporter(template_name="classic").from_filename(str(paths.RELEASE_NOTEBOOK))
     except Exception as exc:  # noqa: BLE001 - only a speed-up
         print(f"grading worker: warm-up skipped ({type(exc).__name__}: {exc})", file=sys.stderr)
 
@@ -96,7 +97,7 @@ class WorkerProcess:
             raise WorkerDied(f"the grading worker exited (code {code}); see its messages above")
         return json.loads(line)
 
-    def grade(self, student_id, notebook, slot, template, limits, threads=None, data_dir=None, hide=()):
+    def grade(self, student_id, notebook, slot, template, limits, threads=None, data_dir=None, hide=(), zygote=None):
         """sandbox.grade_one in the worker; raises WorkerDied (the next call starts a new worker)."""
         with self.lock:
             self.start()
@@ -104,7 +105,8 @@ class WorkerProcess:
                 self._ready = bool(self._read().get("ready"))
             job = {"template": str(template), "student_id": student_id, "notebook": str(notebook),
                    "limits": dataclasses.asdict(limits), "slot": slot, "threads": threads,
-                   "data_dir": str(data_dir) if data_dir else None, "hide": [str(p) for p in hide]}
+                   "data_dir": str(data_dir) if data_dir else None, "hide": [str(p) for p in hide],
+                   "zygote": zygote}
             try:
                 self.process.stdin.write(json.dumps(job) + "\n")
                 self.process.stdin.flush()
@@ -138,6 +140,9 @@ class WorkerProcess:
 
 
 def main():
+    from . import startup
+
+    startup.skip_iri_format_parser()
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # stray prints must not corrupt the protocol
     sys.stdout = sys.stderr

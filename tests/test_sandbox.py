@@ -115,6 +115,7 @@ attempt("write repository", lambda: write(os.path.join({repo}, "pwned.txt")))
 attempt("host service", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=3))
 background = subprocess.Popen(["sleep", "300"], start_new_session=True)
 print(f"BACKGROUND {{background.pid}}")
+print("FORKED FROM ZYGOTE", "kernel_zygote" in open("/proc/self/cmdline").read(), "UID", os.getuid())
 """
 
 PROBES = ["course gradebook", "course source", "course config", "course submitted", "template gradebook",
@@ -130,11 +131,25 @@ def host_service():
 
 
 @pytest.fixture(scope="module")
-def hostile(template, tmp_path_factory, host_service):
+def zygote(tmp_path_factory):
+    """A kernel zygote as a grading worker starts it (MNIST preloaded from MNIST_DIR)."""
+    from autograder import kernel_zygote
+
+    process = kernel_zygote.Zygote(tmp_path_factory.mktemp("zygote") / "zygote.sock",
+                                   data_dir=os.environ.get("MNIST_DIR"))
+    assert process.wait_ready(), "the kernel zygote did not start"
+    yield process
+    process.close()
+
+
+@pytest.fixture(scope="module")
+def hostile(template, tmp_path_factory, host_service, zygote):
+    """The probes run in a kernel forked from a zygote, as class grading runs them."""
     code = HOSTILE.format(template=repr(str(template)), repo=repr(str(paths.REPO)),
                           repo_source=repr(str(paths.SOURCE_NOTEBOOK)), port=host_service)
     notebook = write_submission(template, tmp_path_factory.mktemp("hostile"), with_prefix("linear", code))
-    result = sandbox.grade_one(str(template), "mallory", str(notebook), slot=SLOT)
+    result = sandbox.grade_one(str(template), "mallory", str(notebook), slot=SLOT,
+                               data_dir=os.environ.get("MNIST_DIR"), zygote=zygote.socket_path)
     return result, cell_text(result, "linear")
 
 
@@ -152,6 +167,11 @@ def test_hostile_code_still_gets_its_points(hostile):
     assert result["score"] == 23
 
 
+def test_zygote_kernel_is_a_fork_running_as_the_sandbox_user(hostile):
+    _, text = hostile
+    assert f"FORKED FROM ZYGOTE True UID {sandbox_uid()}" in text, text
+
+
 def test_background_process_does_not_survive(hostile):
     _, text = hostile
     pid = int(text.split("BACKGROUND ")[1].split()[0])
@@ -161,10 +181,13 @@ def test_background_process_does_not_survive(hostile):
 
 # ---------------------------------------------------------------- a submission that hangs
 
-def test_wall_timeout_stops_a_hanging_submission(template, tmp_path):
+@pytest.mark.parametrize("through_zygote", [False, True], ids=["exec", "zygote"])
+def test_wall_timeout_stops_a_hanging_submission(template, tmp_path, zygote, through_zygote):
     notebook = write_submission(template, tmp_path, with_prefix("linear", "import time\ntime.sleep(10_000)"))
     limits = sandbox.Limits(wall_seconds=20, cell_timeout=10_000)
-    result = sandbox.grade_one(str(template), "sleeper", str(notebook), limits, slot=SLOT)
+    result = sandbox.grade_one(str(template), "sleeper", str(notebook), limits, slot=SLOT,
+                               data_dir=os.environ.get("MNIST_DIR"),
+                               zygote=zygote.socket_path if through_zygote else None)
     assert result["status"] == "timeout"
     assert result["detail"] == "grading stopped after 20 s"
     assert result["seconds"] < 20 + 8
@@ -185,3 +208,48 @@ def test_broken_template_raises(tmp_path):
     notebook.write_text("{}")
     with pytest.raises(FileNotFoundError):
         sandbox.grade_one(str(tmp_path), "someone", str(notebook), slot=SLOT)
+
+
+# ---------------------------------------------------------------- a zygote kernel's stand-in
+
+def test_zygote_launcher_forwards_interrupts_and_takes_its_kernel_down(template, zygote):
+    """jupyter_client only knows the launcher: its signals must reach the kernel, its death end it."""
+    import signal
+    import shutil
+    import time
+
+    from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    with sandbox.claimed_slot(SLOT) as slot:
+        workspace = sandbox.create_workspace(template, sandbox.sandbox_user(slot))
+        try:
+            sandbox.write_kernel_spec(workspace, template, sandbox.Limits(), None, "zygote-test",
+                                      zygote=zygote.socket_path)
+            specs = KernelSpecManager(kernel_dirs=[str(workspace.base / "jupyter" / "kernels")])
+            manager = KernelManager(kernel_name=sandbox.KERNEL_NAME, kernel_spec_manager=specs)
+            manager.start_kernel(cwd=str(workspace.scratch), env=sandbox.nbgrader_env(workspace))
+            client = manager.client()
+            client.start_channels()
+            client.wait_for_ready(timeout=60)
+
+            reply = client.execute_interactive("assert 'kernel_zygote' in open('/proc/self/cmdline').read()",
+                                               timeout=30)
+            assert reply["content"]["status"] == "ok", reply["content"]
+            message_id = client.execute("import time; time.sleep(120)")
+            time.sleep(1)
+            manager.interrupt_kernel()
+            reply = client.get_shell_msg(timeout=20)
+            assert reply["parent_header"]["msg_id"] == message_id
+            assert reply["content"]["ename"] == "KeyboardInterrupt"
+
+            assert sandbox.live_processes(uid=sandbox_uid()), "the kernel should be running"
+            os.kill(manager.provisioner.process.pid, signal.SIGKILL)
+            deadline = time.monotonic() + 15
+            while sandbox.live_processes(uid=sandbox_uid()) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            client.stop_channels()
+            assert_nothing_left()
+        finally:
+            sandbox.kill_processes(uid=sandbox_uid())
+            shutil.rmtree(workspace.base, ignore_errors=True)

@@ -1,0 +1,242 @@
+"""A preloaded parent for sandboxed kernels: numpy, ipykernel and MNIST loaded once per worker.
+
+Each kernel used to spend ~1.5 s of CPU before the first cell: a fresh interpreter,
+ipykernel's and numpy's imports, the MNIST files parsed into float arrays. A zygote
+pays that once and forks a kernel per submission. jupyter_client still starts
+``autograder.sandbox_kernel`` (the kernel spec only gains ``--zygote SOCKET``); that
+launcher, instead of exec'ing ipykernel, asks the zygote for a kernel and stands in
+for it::
+
+    launcher --request + its fds 0-2-->  zygote --fork--> monitor --fork--> kernel
+    launcher <--kernel pid, later its exit code-- monitor
+
+The kernel child takes the same sandbox steps as the exec path (mounts, limits,
+user; ``sandbox_kernel.main``), then runs ipykernel in-process. The launcher
+forwards the signals jupyter_client sends it (interrupt, terminate) to the kernel;
+if the launcher is killed, the monitor sees its connection close and kills the
+kernel. The zygote runs no student code and every kernel is a fresh fork of it, so
+nothing one submission does reaches the next.
+
+Only used when grading runs as root (kernels as sandbox users); a launcher that
+cannot reach its zygote falls back to exec'ing ipykernel.
+"""
+import argparse
+import json
+import os
+import select
+import signal
+import socket
+import sys
+
+# What every kernel imports anyway: ipykernel itself, numpy, the modules the integrity
+# snapshot watches and tqdm (the notebook's progress bars).  Never autograder.integrity:
+# it must record the kernel as the kernel starts, not the zygote.  Nor matplotlib's inline
+# backend: it hooks into the IPython shell it finds when imported.  pyplot builds its font
+# list in the zygote's MPLCONFIGDIR, which kernels never need to see afterwards.
+PRELOAD = ("numpy", "numpy.linalg", "numpy.random", "numpy.testing", "IPython", "ipykernel.kernelapp",
+           "ipykernel.ipkernel", "ipykernel.zmqshell", "tqdm.auto", "matplotlib", "matplotlib.pyplot")
+PR_SET_PDEATHSIG = 1
+MAX_MESSAGE = 1 << 20
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+
+
+# ---------------------------------------------------------------- zygote
+
+def preload(load_mnist=True):
+    """Import PRELOAD and, if MNIST_DIR is set, parse MNIST into the course loader's cache."""
+    import gc
+    import importlib
+    import importlib.util
+
+    from . import paths
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    if load_mnist and os.environ.get("MNIST_DIR"):
+        # the notebook's `from mnist_loader import load_mnist` then finds these arrays cached
+        spec = importlib.util.spec_from_file_location("mnist_loader", paths.SOURCE_DIR / "mnist_loader.py")
+        loader = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loader)
+        loader.load_mnist(download=False, verbose=False)
+        sys.modules["mnist_loader"] = loader
+    gc.collect()
+    gc.freeze()  # kernels' collections skip these objects, so their pages stay shared
+
+
+def serve(socket_path, ready=sys.stdout):
+    """Accept kernel requests on ``socket_path`` until killed; one monitor process per request."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    old_umask = os.umask(0o177)  # the socket is the grader's only
+    try:
+        listener.bind(socket_path)
+    finally:
+        os.umask(old_umask)
+    listener.listen(16)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # monitors are reaped by the system
+    print("ready", file=ready, flush=True)
+    os.dup2(2, 1)  # nobody reads the pipe after this line
+    while True:
+        connection, _ = listener.accept()
+        if os.fork() == 0:
+            listener.close()
+            code = 1
+            try:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                code = _monitor(connection)
+            except BaseException:  # noqa: BLE001 - report, never return into the accept loop
+                import traceback
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        connection.close()
+
+
+def _monitor(connection):
+    """Fork the kernel for one request, tell the launcher its pid, then its exit code."""
+    data, fds, _, _ = socket.recv_fds(connection, MAX_MESSAGE, 3)
+    if len(fds) != 3 or not data:
+        return 1
+    request = json.loads(data)
+    kernel = os.fork()
+    if kernel == 0:
+        _become_kernel(request, fds)  # never returns
+    for fd in fds:
+        os.close(fd)
+    connection.send(json.dumps({"pid": kernel}).encode())
+    try:
+        watched, poll_every = [connection, os.pidfd_open(kernel)], None
+    except (AttributeError, OSError):  # Linux < 5.3: poll for the kernel's exit instead
+        watched, poll_every = [connection], 0.2
+    while True:
+        ready, _, _ = select.select(watched, [], [], poll_every)
+        done, status = os.waitpid(kernel, os.WNOHANG)
+        if done:
+            try:
+                connection.send(json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode())
+            except OSError:
+                pass
+            return 0
+        if connection in ready and not connection.recv(64):  # the launcher is gone (killed): so is its kernel
+            os.kill(kernel, signal.SIGKILL)
+            os.waitpid(kernel, 0)
+            return 0
+
+
+def _become_kernel(request, fds):
+    """In the kernel child: the launcher's stdio, cwd and environment, then sandbox_kernel's steps."""
+    code = 1
+    try:
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # the zygote's socket and the monitor's connection
+        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["environ"])
+        from . import sandbox_kernel
+        code = sandbox_kernel.main(request["argv"], in_process=True) or 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001
+        import traceback
+        traceback.print_exc()
+    finally:
+        import atexit
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001
+                pass
+        os._exit(code)
+
+
+# ---------------------------------------------------------------- launcher side
+
+def launch(socket_path, argv):
+    """Start a kernel through the zygote and stand in for it; its exit code, or None if no zygote answered."""
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        connection.connect(socket_path)
+        request = {"argv": argv, "cwd": os.getcwd(), "environ": dict(os.environ)}
+        socket.send_fds(connection, [json.dumps(request).encode()], [0, 1, 2])
+        reply = connection.recv(MAX_MESSAGE)
+    except OSError:
+        connection.close()
+        return None
+    if not reply:
+        return None
+    kernel = json.loads(reply)["pid"]
+
+    def forward(signum, _frame):
+        try:
+            os.kill(kernel, signum)
+        except ProcessLookupError:
+            pass
+
+    for signum in FORWARDED_SIGNALS:
+        signal.signal(signum, forward)
+    reply = connection.recv(MAX_MESSAGE)  # blocks until the kernel exits
+    code = json.loads(reply)["exit"] if reply else 1
+    return code if code >= 0 else 128 - code
+
+
+# ---------------------------------------------------------------- worker side
+
+class Zygote:
+    """A zygote process owned by a grading worker, for one (threads, MNIST folder) setting."""
+
+    def __init__(self, socket_path, threads=None, data_dir=None):
+        import subprocess
+
+        from . import paths
+
+        self.socket_path = str(socket_path)
+        self.key = (threads, data_dir)
+        env = paths.child_env()
+        env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # what ipykernel sets
+        env["MPLCONFIGDIR"] = os.path.join(os.path.dirname(self.socket_path), "matplotlib")
+        if threads:
+            env.update({name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+        if data_dir:
+            env["MNIST_DIR"] = str(data_dir)
+        self.process = subprocess.Popen([sys.executable, "-m", "autograder.kernel_zygote", "--socket", self.socket_path],
+                                        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        cwd=str(paths.REPO), text=True)
+        self._ready = None
+
+    def wait_ready(self, timeout=120):
+        """True once the zygote has preloaded and listens; False if it died or is too slow."""
+        if self._ready is None:
+            ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+            self._ready = bool(ready) and self.process.stdout.readline().strip() == "ready"
+        return self._ready and self.process.poll() is None
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.process.stdout.close()
+        try:
+            os.unlink(self.socket_path)
+        except FileNotFoundError:
+            pass
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder.kernel_zygote", description=__doc__.split("\n")[0])
+    parser.add_argument("--socket", required=True, help="unix socket path to listen on")
+    options = parser.parse_args(argv)
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # dies with its worker
+    except (OSError, AttributeError):
+        pass
+    preload()
+    serve(options.socket)
+
+
+if __name__ == "__main__":
+    main()
