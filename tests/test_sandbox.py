@@ -223,6 +223,7 @@ def test_zygote_launcher_forwards_interrupts_and_takes_its_kernel_down(template,
 
     with sandbox.claimed_slot(SLOT) as slot:
         workspace = sandbox.create_workspace(template, sandbox.sandbox_user(slot))
+        manager = client = None
         try:
             sandbox.write_kernel_spec(workspace, template, sandbox.Limits(), None, "zygote-test",
                                       zygote=zygote.socket_path)
@@ -248,8 +249,13 @@ def test_zygote_launcher_forwards_interrupts_and_takes_its_kernel_down(template,
             deadline = time.monotonic() + 15
             while sandbox.live_processes(uid=sandbox_uid()) and time.monotonic() < deadline:
                 time.sleep(0.2)
-            client.stop_channels()
             assert_nothing_left()
         finally:
             sandbox.kill_processes(uid=sandbox_uid())
+            if client is not None:
+                client.stop_channels()
+            if manager is not None:
+                manager.cleanup_resources()
+                # sockets to a dead kernel must not keep pytest's exit waiting in zmq's Context.term
+                manager.context.destroy(linger=0)
             shutil.rmtree(workspace.base, ignore_errors=True)
