@@ -180,11 +180,7 @@ def _private_paths(options):
 
 def _decompressed_mnist(destination, log):
     """MNIST decompressed once for the whole class (each kernel then skips ~0.5 s of gunzip); None if unavailable."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("mnist_loader", paths.SOURCE_DIR / "mnist_loader.py")
-    loader = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loader)
+    loader = paths.course_mnist_loader()
     try:
         return str(loader.decompress_to(destination, data_dir=paths.child_env().get("MNIST_DIR") or paths.REPO / "data"))
     except loader.MNISTError as exc:

@@ -1,8 +1,8 @@
-"""A preloaded parent for sandboxed kernels: numpy, ipykernel and MNIST loaded once per worker.
+"""A preloaded parent for sandboxed kernels: numpy, ipykernel and MNIST loaded once per class.
 
 Each kernel used to spend ~1.5 s of CPU before the first cell: a fresh interpreter,
 ipykernel's and numpy's imports, the MNIST files parsed into float arrays. A zygote
-pays that once and forks a kernel per submission. jupyter_client still starts
+pays that once (``grade_class`` starts one per class run) and forks a kernel per submission. jupyter_client still starts
 ``autograder.sandbox_kernel`` (the kernel spec only gains ``--zygote SOCKET``); that
 launcher, instead of exec'ing ipykernel, asks the zygote for a kernel and stands in
 for it::
@@ -28,6 +28,8 @@ import signal
 import socket
 import sys
 
+from . import forked
+
 # What every kernel imports anyway: ipykernel itself, numpy, the modules the integrity
 # snapshot watches and tqdm (the notebook's progress bars).  Never autograder.integrity:
 # it must record the kernel as the kernel starts, not the zygote.  Nor matplotlib's inline
@@ -42,21 +44,18 @@ FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUI
 
 # ---------------------------------------------------------------- zygote
 
-def preload(load_mnist=True):
+def preload():
     """Import PRELOAD and, if MNIST_DIR is set, parse MNIST into the course loader's cache."""
     import gc
     import importlib
-    import importlib.util
 
     from . import paths
 
     for name in PRELOAD:
         importlib.import_module(name)
-    if load_mnist and os.environ.get("MNIST_DIR"):
+    if os.environ.get("MNIST_DIR"):
         # the notebook's `from mnist_loader import load_mnist` then finds these arrays cached
-        spec = importlib.util.spec_from_file_location("mnist_loader", paths.SOURCE_DIR / "mnist_loader.py")
-        loader = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(loader)
+        loader = paths.course_mnist_loader()
         loader.load_mnist(download=False, verbose=False)
         sys.modules["mnist_loader"] = loader
     gc.collect()
@@ -79,15 +78,8 @@ def serve(socket_path, ready=sys.stdout):
         connection, _ = listener.accept()
         if os.fork() == 0:
             listener.close()
-            code = 1
-            try:
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                code = _monitor(connection)
-            except BaseException:  # noqa: BLE001 - report, never return into the accept loop
-                import traceback
-                traceback.print_exc()
-            finally:
-                os._exit(code)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            forked.run_then_exit(lambda: _monitor(connection))  # never back into the accept loop
         connection.close()
 
 
@@ -99,7 +91,7 @@ def _monitor(connection):
     request = json.loads(data)
     kernel = os.fork()
     if kernel == 0:
-        _become_kernel(request, fds)  # never returns
+        forked.run_then_exit(lambda: _become_kernel(request, fds), run_atexit=True)
     for fd in fds:
         os.close(fd)
     connection.send(json.dumps({"pid": kernel}).encode())
@@ -124,33 +116,17 @@ def _monitor(connection):
 
 def _become_kernel(request, fds):
     """In the kernel child: the launcher's stdio, cwd and environment, then sandbox_kernel's steps."""
-    code = 1
-    try:
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-        os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # the zygote's socket and the monitor's connection
-        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["environ"])
-        from . import sandbox_kernel
-        code = sandbox_kernel.main(request["argv"], in_process=True) or 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BaseException:  # noqa: BLE001
-        import traceback
-        traceback.print_exc()
-    finally:
-        import atexit
-        atexit._run_exitfuncs()
-        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001
-                pass
-        os._exit(code)
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # the zygote's socket and the monitor's connection
+    for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["environ"])
+    from . import sandbox_kernel
+    return sandbox_kernel.main(request["argv"], in_process=True)
 
 
 # ---------------------------------------------------------------- launcher side
@@ -186,7 +162,7 @@ def launch(socket_path, argv):
 # ---------------------------------------------------------------- worker side
 
 class Zygote:
-    """A zygote process owned by a grading worker, for one (threads, MNIST folder) setting."""
+    """The zygote process, started with kernels' BLAS threads and MNIST folder."""
 
     def __init__(self, socket_path, threads=None, data_dir=None):
         import subprocess
@@ -194,12 +170,10 @@ class Zygote:
         from . import paths
 
         self.socket_path = str(socket_path)
-        self.key = (threads, data_dir)
         env = paths.child_env()
         env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # what ipykernel sets
         env["MPLCONFIGDIR"] = os.path.join(os.path.dirname(self.socket_path), "matplotlib")
-        if threads:
-            env.update({name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+        env.update(paths.blas_thread_env(threads))
         if data_dir:
             env["MNIST_DIR"] = str(data_dir)
         self.process = subprocess.Popen([sys.executable, "-m", "autograder.kernel_zygote", "--socket", self.socket_path],

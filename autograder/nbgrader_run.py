@@ -12,6 +12,8 @@ import sys
 import threading
 import time
 
+from . import forked
+
 
 def run(args, cwd, env, log_path, timeout):
     """Exit code of ``nbgrader ARGS`` run in ``cwd`` with ``env``; None if it ran out of ``timeout`` s."""
@@ -40,8 +42,7 @@ def _fork(args, cwd, env, log_path):
     if pid:
         os.close(log)
         return pid
-    code = 1
-    try:
+    def nbgrader():
         os.setsid()
         os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         os.dup2(log, 1)
@@ -52,19 +53,8 @@ def _fork(args, cwd, env, log_path):
         os.environ.update(env)
         from nbgrader.apps.nbgraderapp import NbGraderApp
         NbGraderApp.launch_instance(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BaseException:  # noqa: BLE001 - report anything, then leave without running the parent's cleanup
-        import traceback
-        traceback.print_exc()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001
-                pass
-        os._exit(code)
+
+    forked.run_then_exit(nbgrader)
 
 
 def _wait_or_kill(pid, timeout):

@@ -25,6 +25,22 @@ GRADED_CLASSES = {
 }
 
 
+def course_mnist_loader():
+    """The course's ``source/task4_1/mnist_loader.py``, freshly imported as a module named mnist_loader."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mnist_loader", SOURCE_DIR / "mnist_loader.py")
+    loader = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loader)
+    return loader
+
+
+def blas_thread_env(threads):
+    """Environment variables capping numpy's BLAS at ``threads`` threads ({} for the library's default)."""
+    return {name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")} \
+        if threads else {}
+
+
 def shared_mnist_dir():
     """MNIST folder of the workplace (../shared/data/mnist), if present."""
     candidate = REPO.parent / "shared" / "data" / "mnist"

@@ -211,9 +211,7 @@ def write_kernel_spec(workspace, template, limits, threads, token, hide=(), zygo
         argv += ["--user", workspace.user.pw_name]
         if zygote:
             argv += ["--zygote", str(zygote)]
-    env = {TOKEN_VARIABLE: token}
-    if threads:
-        env.update({name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+    env = {TOKEN_VARIABLE: token, **paths.blas_thread_env(threads)}
     spec = {"argv": [*argv, "-f", "{connection_file}"], "display_name": "Python 3 (sandboxed)",
             "language": "python", "interrupt_mode": "signal", "env": env, "metadata": {"debugger": False}}
     spec_dir = workspace.base / "jupyter" / "kernels" / KERNEL_NAME
