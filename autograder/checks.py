@@ -17,6 +17,7 @@ what was expected, what was found, and the likely cause.
 """
 import contextlib
 import io
+import signal
 import time
 import types
 import warnings
@@ -39,6 +40,14 @@ MNIST_PASS = 0.95
 MNIST_TIME_LIMIT = 150.0            # seconds; the reference needs about 3
 MNIST_EARLY_CHECK = 200             # steps after which a learning network is far above chance
 MNIST_EARLY_PASS = 0.3              # the reference is at ~0.9 by then; chance is 0.1
+# Seconds one call of student code may take.  The largest call is a training step on a batch of
+# 64 MNIST images (the reference: ~2 ms, a loop over the batch's samples: ~0.1 s); a call that
+# takes longer almost surely never returns, and the test fails with a message naming it.
+CALL_SECONDS = 5
+
+
+class StudentCodeTimeout(AssertionError):
+    """A call of student code did not return within CALL_SECONDS."""
 
 
 # ---------------------------------------------------------------- utilities
@@ -66,13 +75,65 @@ def quiet():
         yield
 
 
+def _describe_inputs(args):
+    shapes = [str(tuple(a.shape)) for a in args if isinstance(a, np.ndarray)]
+    return f" on a {' and a '.join(shapes)} input" if shapes else ""
+
+
+class _Alarm(BaseException):
+    """Raised into student code by SIGALRM (a BaseException: ``except Exception`` cannot swallow it)."""
+
+
+class Watch:
+    """What student code is running now, for the message when it does not return."""
+
+    def __init__(self, what, args=()):
+        self.now(what, *args)
+
+    def now(self, what, *args):
+        self.what, self.args, self.stuck_in = what, args, None
+
+
+@contextlib.contextmanager
+def time_limit(what, args=(), seconds=None):
+    """Fail with StudentCodeTimeout if the block runs longer than ``seconds`` (CALL_SECONDS).
+
+    Yields a Watch: a block of several calls names the one running with ``watch.now(...)``.
+    Uses SIGALRM, so it works in the kernel's main thread; nested limits keep the outer one.
+    """
+    seconds = CALL_SECONDS if seconds is None else seconds
+    watch = Watch(what, args)
+    if signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        yield watch  # an outer limit is already running
+        return
+
+    def alarm(signum, frame):
+        watch.stuck_in = frame.f_code.co_qualname if frame.f_code.co_filename != __file__ else None
+        raise _Alarm()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield watch
+    except _Alarm:
+        inner = watch.stuck_in if watch.stuck_in and watch.stuck_in not in watch.what else None
+        raise StudentCodeTimeout(f"`{watch.what}` did not return within {seconds:g} s"
+                                 f"{_describe_inputs(watch.args)}" + (f" (it was running `{inner}`)" if inner else "")
+                                 + ": look for a loop that never ends (a "
+                                 "`while` whose condition never changes) or work that grows far beyond "
+                                 "the inputs.") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def call(what, fn, *args, shape_hint=""):
-    """Call student code quietly; turn a crash into a readable failure.
+    """Call student code quietly and time-limited; turn a crash into a readable failure.
 
     ``shape_hint`` is added when the crash is a shape mismatch (a ValueError).
     """
     try:
-        with quiet():
+        with quiet(), time_limit(what, args):
             return fn(*args)
     except AssertionError:
         raise
@@ -176,7 +237,7 @@ def check_linear_gradients(Linear):
             tol, step = TOLERANCE[precision], STEP[precision]
 
             def loss():
-                with quiet():
+                with quiet(), time_limit("Linear.forward", (X,)):
                     return np.sum(np.asarray(layer.forward(X), dtype=np.float64) * G)
 
             num_dX = numerical_gradient(loss, X, step)
@@ -223,7 +284,7 @@ def check_relu_gradients(ReLU):
             precision = precision_of(A)
 
             def loss():
-                with quiet():
+                with quiet(), time_limit("ReLU.forward", (Z,)):
                     return np.sum(np.asarray(relu.forward(Z), dtype=np.float64) * G)
 
             expected = numerical_gradient(loss, Z, STEP[precision])
@@ -287,7 +348,7 @@ def check_cross_entropy_gradients(Softmax, CrossEntropyLoss):
                      "is wrong here: fix it first (see the softmax tests).", ctx)
 
             def loss():
-                with quiet():
+                with quiet(), time_limit("Softmax.forward and CrossEntropyLoss.forward", (logits,)):
                     return loss_fn.forward(softmax.forward(logits), targets)
 
             value = call("CrossEntropyLoss.forward", loss)
@@ -361,7 +422,7 @@ def check_mlp_gradients(MLP):
             precision = precision_of(probs)
 
             def loss():
-                with quiet():
+                with quiet(), time_limit("MLP.forward", (X,)):
                     return _mean_cross_entropy(model.forward(X), targets)
 
             for i, layer in enumerate(layers):
@@ -574,14 +635,21 @@ def train_and_score_mnist(MLP, CrossEntropyLoss, SGD, data, seed=0):
     start, step = time.perf_counter(), 0
     with quiet():
         for epoch, lr in enumerate(MNIST_SCHEDULE):
-            optimizer = SGD(lr)
+            optimizer = call("SGD(...)", SGD, lr)
             order = rng.permutation(len(X_train))
             for batch_start in range(0, len(order), MNIST_BATCH):
                 idx = order[batch_start:batch_start + MNIST_BATCH]
-                probs = model.forward(X_train[idx])
-                loss = loss_fn.forward(probs, y_train[idx])
-                model.backward(loss_fn.backward())
-                optimizer.step(model)
+                X_batch, y_batch = X_train[idx], y_train[idx]
+                with time_limit("MLP.forward", (X_batch,)) as watch:  # one limit per step: cheap
+                    probs = model.forward(X_batch)
+                    watch.now("CrossEntropyLoss.forward", probs)
+                    loss = loss_fn.forward(probs, y_batch)
+                    watch.now("CrossEntropyLoss.backward")
+                    upstream = loss_fn.backward()
+                    watch.now("MLP.backward", upstream)
+                    model.backward(upstream)
+                    watch.now("SGD.step")
+                    optimizer.step(model)
                 step += 1
                 if not np.isfinite(loss):
                     fail(f"the training loss became {loss} at step {step} (epoch {epoch + 1}): "

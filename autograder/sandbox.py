@@ -52,6 +52,15 @@ class Limits:
     max_file_bytes: int = 256 * 2**20  # RLIMIT_FSIZE of the kernel
     max_output_lines: int = 1000       # nbgrader --LimitOutput.max_lines
 
+    @property
+    def notebook_seconds(self):
+        """Execution budget of the notebook: the wall limit minus room for nbgrader and feedback.
+
+        Running out of it stops the notebook inside nbgrader, so the points so far are saved;
+        the wall limit itself (which kills nbgrader) is only the last resort.
+        """
+        return max(1, int(self.wall_seconds - max(30, self.wall_seconds // 10)))
+
 
 # ---------------------------------------------------------------- sandbox user
 
@@ -294,6 +303,7 @@ def autograde_args(workspace, student_id, limits):
     """nbgrader autograde with our limits and kernel; unix sockets let the kernel live without a network."""
     return ["autograde", paths.ASSIGNMENT, f"--student={student_id}", "--force",
             f"--Execute.timeout={int(limits.cell_timeout)}", f"--LimitOutput.max_lines={int(limits.max_output_lines)}",
+            f"--GuardedExecute.notebook_timeout={limits.notebook_seconds}",
             f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc",
             f"--KernelManager.ip={workspace.sockets / 'kernel'}"]
 
@@ -476,7 +486,9 @@ def _grade(workspace, result, student_id, limits, env, deadline):
 INCIDENTS = {
     "IntegrityError": ("tampered", "tests from {cell} on scored 0: {evalue}"),
     "DeadKernelError": ("crashed", "the kernel died in {cell}; graded cells after it scored 0, earlier points kept"),
-    "CellTimeoutError": (None, "{cell} ran out of time ({timeout} s per cell)"),
+    "CellTimeoutError": (None, "{cell} timed out: {evalue}"),
+    "StudentCodeTimeout": (None, "{cell}: {evalue}"),
+    "NotebookTimeLimit": ("timeout", "the notebook ran out of time ({evalue}); earlier points kept"),
 }
 
 

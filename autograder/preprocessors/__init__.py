@@ -1,6 +1,7 @@
 """nbgrader preprocessors added to its converters through nbgrader_config.py."""
+from .clear_test_cells_hidden_tests import ClearTestCellsHiddenTests
 from .guarded_execute import GuardedExecute
 from .hide_hidden_test_traces import HideHiddenTestTraces
 from .restore_cell_metadata import RestoreCellMetadata
 
-__all__ = ["GuardedExecute", "HideHiddenTestTraces", "RestoreCellMetadata"]
+__all__ = ["ClearTestCellsHiddenTests", "GuardedExecute", "HideHiddenTestTraces", "RestoreCellMetadata"]

@@ -9,16 +9,31 @@ Added to plain Execute (configured in nbgrader_config.py in its place):
 * when the kernel dies (``os._exit``, a crash, a memory or process limit) or stops
   answering (its output channel times out), the cell where that happened and every
   graded cell after it fail with an explanation, and the notebook is still graded:
-  points earned before stay.  Plain Execute raises, and nbgrader grades nothing.
+  points earned before stay.  Plain Execute raises, and nbgrader grades nothing;
+* time limits by kind of cell, so that code that never returns costs seconds, not the
+  whole budget: the cells in ``long_cells`` (MNIST, training) get ``timeout``, every
+  other cell ``quick_timeout``; once one cell has hung, every later cell but those in
+  ``self_timed_cells`` (whose checks bound each call of student code themselves) gets
+  ``after_hang_timeout``.  A cell stopped by its limit says where it was interrupted.
+  When the notebook has used ``notebook_timeout`` seconds, the remaining cells are not
+  run (graded ones fail), so the points earned so far are still saved.
 """
+import re
+import time
+
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
-from traitlets import Bool
+from traitlets import Bool, Integer, List, Unicode
 
 RECORD = "__import__('autograder.integrity')"
+# error names that mean student code did not return: nbgrader's cell timeout, the checks' per-call limit
+HANG_ERRORS = ("CellTimeoutError", "StudentCodeTimeout")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# an IPython traceback frame of notebook code: "Cell In[12], line 5, in ReLU.forward(self, Z)"
+NOTEBOOK_FRAME = re.compile(r"^Cell In\[\d+\], line \d+, in ([\w.<>]+)", re.MULTILINE)
 VERIFY = "__import__('sys').modules['autograder.integrity'].verify(globals())"
 
 
@@ -33,14 +48,63 @@ def error_output(ename, evalue):
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
+def interrupted_in(outputs):
+    """Name of the notebook function a timed-out cell was interrupted in, from its KeyboardInterrupt traceback."""
+    for output in outputs:
+        if output.get("output_type") == "error" and output.get("ename") == "KeyboardInterrupt":
+            frames = NOTEBOOK_FRAME.findall(ANSI.sub("", "\n".join(output.get("traceback", []))))
+            if frames:
+                return frames[-1]
+    return None
+
+
+def explain_timeout(outputs, seconds):
+    """Rewrite nbgrader's bare CellTimeoutError output to say how long and where the cell hung."""
+    where = interrupted_in(outputs)
+    if where and where != "<module>":
+        said = f"`{where}` did not return within {seconds} s; the cell was interrupted there"
+    else:
+        said = f"the cell did not finish within {seconds} s and was interrupted"
+    for output in outputs:
+        if output.get("output_type") == "error" and output.get("ename") == "CellTimeoutError":
+            output.evalue = said
+            output.traceback = [f"CellTimeoutError: {said}"]
+
+
 class GuardedExecute(Execute):
 
     check_integrity = Bool(True, help="verify numpy, builtins and IPython before each graded test cell").tag(config=True)
+    long_cells = List(Unicode(), ["setup", "load_data", "train_main", "test_mnist_accuracy"],
+                      help="grade_ids of cells allowed the full `timeout` (data loading, training)").tag(config=True)
+    quick_timeout = Integer(15, help="seconds for every cell not in long_cells").tag(config=True)
+    self_timed_cells = List(Unicode(), ["test_mnist_accuracy"],
+                            help="long cells whose checks time-limit each call of student code: they keep "
+                                 "their limit after a hang").tag(config=True)
+    after_hang_timeout = Integer(6, help="seconds for later cells once a cell has hung").tag(config=True)
+    notebook_timeout = Integer(0, help="seconds for the whole notebook; later cells are not run (0: no "
+                                       "limit)").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         self._dead_after = None   # where the kernel died, once it has
         self._recorded = False
+        self._hung = False        # a cell has run out of time, or a check's call did not return
+        self._out_of_time = None  # where the notebook's time ran out, once it has
+        self._started = time.monotonic()
+        self._cell_limit = self.timeout
         return super().preprocess(nb, resources, km)
+
+    def _limit_for(self, cell):
+        """Seconds this cell may run, by its kind, after a hang, and within the notebook's budget."""
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        limit = self.timeout if grade_id in self.long_cells else min(self.timeout, self.quick_timeout)
+        if self._hung and grade_id not in self.self_timed_cells:
+            limit = min(limit, self.after_hang_timeout)
+        if self.notebook_timeout:
+            limit = min(limit, int(self.notebook_timeout - (time.monotonic() - self._started)) + 1)
+        return limit
+
+    def _get_timeout(self, cell):  # nbclient asks this for each cell's limit
+        return self._cell_limit
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
@@ -49,6 +113,15 @@ class GuardedExecute(Execute):
             if utils.is_grade(cell):
                 cell.outputs = [error_output("KernelDied", f"not run: the kernel died in {self._dead_after}, "
                                                            "before this cell")]
+            return cell, resources
+        where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
+        self._cell_limit = self._limit_for(cell)
+        if self._out_of_time is None and self.notebook_timeout and self._cell_limit <= 1:
+            self._out_of_time = where
+        if self._out_of_time is not None:
+            if utils.is_grade(cell):
+                cell.outputs = [error_output("NotebookTimeLimit", f"not run: the notebook used up its "
+                                             f"{self.notebook_timeout} s in {self._out_of_time}")]
             return cell, resources
         try:
             if self.check_integrity and not self._recorded:  # before the first code cell: no student code yet
@@ -62,10 +135,14 @@ class GuardedExecute(Execute):
                 if failure:
                     cell.outputs = [error_output("IntegrityError", integrity_message(*failure))]
                     return cell, resources
-            return super().preprocess_cell(cell, resources, index)
+            cell, resources = super().preprocess_cell(cell, resources, index)
+            errors = {o.get("ename") for o in cell.outputs if o.get("output_type") == "error"}
+            if "CellTimeoutError" in errors:
+                explain_timeout(cell.outputs, self._cell_limit)
+            self._hung = self._hung or bool(errors & set(HANG_ERRORS))
+            return cell, resources
         except (DeadKernelError, CellTimeoutError, TimeoutError) as exc:
             # an interrupted slow cell is handled by Execute itself; this is a kernel that is gone or mute
-            where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
             self._dead_after = where
             self.log.warning("kernel lost in %s (%s); later graded cells fail, earlier points stay",
                              where, type(exc).__name__)
