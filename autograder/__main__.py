@@ -8,7 +8,11 @@ from . import startup
 
 startup.skip_iri_format_parser()  # before nbformat is imported
 
-from . import demo, paths, release  # noqa: E402
+from . import demo, paths, preflight, release  # noqa: E402
+
+# Exit codes of `grade` and `demo`
+REFUSED = 2      # bad arguments, unreadable SUBMISSIONS, or a machine that cannot grade: nothing graded
+INCOMPLETE = 3   # some rows are grader errors, or the output folder filled up: rerun after the fix
 
 
 def grade_command(args):
@@ -16,21 +20,32 @@ def grade_command(args):
 
     if args.assignment != paths.ASSIGNMENT:
         print(f"unknown assignment {args.assignment!r}; this course has {paths.ASSIGNMENT!r}")
-        return 2
+        return REFUSED
     limits = sandbox.Limits(cell_timeout=args.cell_timeout, wall_seconds=args.wall_timeout,
                             memory_bytes=int(args.memory_gb * 2**30))
     options = grade_class.Options(assignment=args.assignment, submissions=args.submissions, out=args.out,
                                   workers=args.workers, scheduler=args.scheduler, db_url=args.db,
                                   force=args.force, pattern=args.pattern or intake.DEFAULT_PATTERN,
-                                  limits=limits)
+                                  limits=limits, isolation=args.isolation, verbose=args.verbose)
     try:
         results = grade_class.run(options)
-    except intake.IntakeError as exc:
-        print(f"error: {exc}")
-        return 2
+    except (intake.IntakeError, preflight.PreflightFailed) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return REFUSED
+    except grade_class.OutputFull as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return INCOMPLETE
     graded = [r for r in results if r["status"] == "graded"]
     print(f"{len(results)} students, {len(graded)} graded; grades: {args.out / 'grades.csv'}, "
           f"report: {args.out / 'report.html'}, feedback: {args.out / 'feedback'}/")
+    faults = [r for r in results if r["status"] == grade_class.GRADER_ERROR]
+    if faults:
+        print(f"class incomplete: {len(faults)} row(s) are grader-error, a fault of the grading machine, not of "
+              "the students (no score was given). Fix the cause and rerun the same command; it grades only these:",
+              file=sys.stderr)
+        for row in faults[:10]:
+            print(f"  {row['student_id']}: {row['detail'].splitlines()[0][:300]}", file=sys.stderr)
+        return INCOMPLETE
     return 0
 
 
@@ -57,6 +72,10 @@ def main(argv=None):
     grade.add_argument("--wall-timeout", type=int, default=900,
                        help="seconds per submission (default: %(default)s)")
     grade.add_argument("--memory-gb", type=float, default=4, help="memory cap of student code (default: %(default)s)")
+    grade.add_argument("--isolation", choices=("auto", "sandbox"), default="auto",
+                       help="sandbox: refuse to start unless student code can run as sandbox users in "
+                            "namespaces (needs root); auto: sandbox when root, else resource limits only")
+    grade.add_argument("--verbose", action="store_true", help="show library warnings and a line per submission")
     commands.add_parser("release", help="regenerate release/ from source/ with nbgrader generate_assignment")
     commands.add_parser("check-release", help="fail if release/ differs from a fresh generation")
     args = parser.parse_args(argv)
@@ -64,7 +83,11 @@ def main(argv=None):
     if args.command == "grade":
         return grade_command(args)
     if args.command == "demo":
-        demo.run(args.out)
+        try:
+            demo.run(args.out)
+        except preflight.PreflightFailed as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return REFUSED
     elif args.command == "release":
         print(f"release written to {release.update().relative_to(paths.REPO)}/")
     elif args.command == "check-release":

@@ -5,7 +5,7 @@ solution's answers) and ``blank-student`` (the release notebook untouched).
 """
 import time
 
-from . import paths, submissions
+from . import paths, preflight, submissions
 from .course import Course
 
 DEFAULT_DIR = paths.REPO / "build" / "demo"
@@ -28,6 +28,11 @@ def format_table(grades, seconds):
 
 
 def run(out_dir=DEFAULT_DIR, log=print):
+    """Raises preflight.PreflightFailed, before anything is graded, when MNIST or nbgrader is not right."""
+    problem = preflight.check_nbgrader()
+    if problem:
+        raise preflight.PreflightFailed([("nbgrader", problem)])
+    preflight.verify_mnist()
     log(f"course directory: {out_dir}")
     course = Course.create(out_dir)
     log(f"1. nbgrader generate_assignment {paths.ASSIGNMENT}: student version -> {course.generate_assignment()}")

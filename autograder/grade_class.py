@@ -8,7 +8,13 @@ Stages, each in its own module:
 
 Results are saved one file per student as they arrive (results/<student>.json), so an
 interrupted run loses nothing and a rerun grades only what is new or changed.
+
+Faults of the grading machine are never scores: ``preflight`` refuses to start on a machine
+that cannot grade (before anything is written), and a fault found mid-run (a worker that
+died or lacks the data, a gradebook that cannot be written) makes the row ``grader-error``:
+no total, not in the gradebook, regraded by the next run.
 """
+import errno
 import concurrent.futures
 import dataclasses
 import json
@@ -19,9 +25,12 @@ import shutil
 import tempfile
 import threading
 import time
+import warnings
 
-from . import gradebook, intake, nbgrader_run, paths, report, sandbox, worker
+from . import gradebook, intake, nbgrader_run, paths, preflight, report, sandbox, worker
 from .course import Course
+
+GRADER_ERROR = "grader-error"
 
 
 @dataclasses.dataclass
@@ -35,18 +44,41 @@ class Options:
     force: bool = False
     pattern: str = intake.DEFAULT_PATTERN
     limits: sandbox.Limits = dataclasses.field(default_factory=sandbox.Limits)
+    isolation: str = "auto"            # "sandbox": refuse to start without sandbox users and namespaces
+    verbose: bool = False              # library warnings and one line per graded submission
+
+
+def _write_atomically(path, text):
+    """Write ``text`` to a temporary file and rename it: a reader sees the old file or the new, whole."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _write_json(path, data):
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+    _write_atomically(path, json.dumps(data, indent=1, sort_keys=True))
 
 
 def _row_for_problem(submission, max_score):
     """A result for a submission that could not be graded at all."""
     return {"student_id": submission.student_id, "status": submission.status, "detail": submission.detail,
             "score": 0.0, "max_score": max_score, "cells": {}, "seconds": 0.0, "digest": submission.digest}
+
+
+def grader_error_row(student_id, max_score, fault, seconds=0.0):
+    """A row the grading machine failed: no score at all (not a 0), to be regraded by the next run."""
+    return {"student_id": student_id, "status": GRADER_ERROR, "score": None, "max_score": max_score,
+            "cells": {}, "seconds": seconds,
+            "detail": f"not graded: fault of the grading machine, not of the submission ({fault}); "
+                      "fix it and rerun: only such rows are graded again"}
+
+
+class OutputFull(preflight.GraderFault):
+    """The output folder has no room left: stop, keep what was saved."""
 
 
 class ResultStore:
@@ -74,11 +106,20 @@ class ResultStore:
             and previous.get("status") in sandbox.SCORED_STATUSES
 
     def save(self, result):
+        """Feedback page, then the result (the result last: it is what marks the student graded)."""
         feedback = result.pop("feedback_html", "")
         result.pop("autograded_notebook", None)
-        if feedback:
-            (self.feedback_dir / f"{result['student_id']}.html").write_text(feedback)
-        _write_json(self.path(result["student_id"]), result)
+        try:
+            if feedback and result["status"] != GRADER_ERROR:
+                _write_atomically(self.feedback_dir / f"{result['student_id']}.html", feedback)
+            _write_json(self.path(result["student_id"]), result)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise OutputFull(f"the output folder {self.results_dir.parent} is full ({exc.strerror}) while "
+                                 f"saving {result['student_id']}. Every result saved before is intact. Fix: free "
+                                 "space there (or use another --out) and rerun the same command: it grades "
+                                 "only the students without a saved result.") from None
+            raise
         return result
 
     def all(self):
@@ -124,6 +165,12 @@ class LocalPool:
     def submit(self, student_id, notebook, setup):
         return self.executor.submit(self._run, student_id, notebook, setup)
 
+    def check_workers(self, data_dir):
+        """Nothing to do up front: local workers check their machine (this one) before each job."""
+
+    def as_completed(self, futures):
+        return concurrent.futures.as_completed(futures)
+
     def close(self):
         self.executor.shutdown(wait=False, cancel_futures=True)
         for process in self.processes:
@@ -139,6 +186,16 @@ class DaskPool:
     def submit(self, student_id, notebook, setup):
         return self.client.submit(_grade_on_dask_worker, student_id, notebook, setup,
                                   key=f"grade-{student_id}-{time.time_ns()}", pure=False)
+
+    def check_workers(self, data_dir):
+        """Every Dask worker checks its machine (nbgrader, MNIST at ``data_dir``) before it takes work."""
+        answers = self.client.run(preflight.check_worker, data_dir, on_error="return")
+        problems = [(f"Dask worker {address}", str(answer)) for address, answer in sorted(answers.items())
+                    if isinstance(answer, BaseException)]
+        if not answers:
+            problems.append(("Dask", f"the scheduler has no workers; start some with `dask worker ADDRESS`"))
+        if problems:
+            raise preflight.PreflightFailed(problems)
 
     def as_completed(self, futures):
         from distributed import as_completed
@@ -178,48 +235,45 @@ def _private_paths(options):
     return [str(submissions if submissions.is_dir() else submissions.parent), str(options.out.resolve())]
 
 
-def _decompressed_mnist(destination, log):
-    """MNIST decompressed once for the whole class (each kernel then skips ~0.5 s of gunzip); None if unavailable."""
-    loader = paths.course_mnist_loader()
-    try:
-        return str(loader.decompress_to(destination, data_dir=paths.child_env().get("MNIST_DIR") or paths.REPO / "data"))
-    except loader.MNISTError as exc:
-        log(f"warning: kernels will look for MNIST themselves: {exc}")
-        return None
-
-
 def _progress(total):
     from tqdm.auto import tqdm
     return tqdm(total=total, desc="grading", unit="submission", smoothing=0.1)
 
 
 def run(options, log=print):
-    """Grade every submission; return the list of per-student results."""
+    """Grade every submission; return the list of per-student results.
+
+    Raises preflight.PreflightFailed (nothing written) when this machine cannot grade, and
+    OutputFull when the output folder fills up (what was saved stays).
+    """
     out = options.out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    store = ResultStore(out)
     db_url = options.db_url or f"sqlite:///{out / 'gradebook.db'}"
     work = pathlib.Path(tempfile.mkdtemp(prefix="task41-grading-"))
     os.chmod(work, 0o711)  # sandboxed kernels traverse into their own course only
     started = time.monotonic()
     pool = zygote = None
     try:
+        # first what can refuse to start: nothing is written to --out before these pass
+        data_dir = str(preflight.prepare_mnist(work / "mnist"))  # decompressed once for the class
+        staged = intake.discover(options.submissions, options.assignment, paths.NOTEBOOK, work / "staged",
+                                 pattern=options.pattern)
+        preflight.run(out, options.db_url, len(staged), options.isolation)
         # several kernels share the cores: one BLAS thread each avoids oversubscription
         threads = 1 if options.scheduler or options.workers > 1 else None
-        data_dir = _decompressed_mnist(work / "mnist", log)
-        # workers and the kernel zygote start next: their imports overlap the template build and the intake
+        # workers and the kernel zygote start next: their imports overlap the template build
         zygote = _start_zygote(options, work, threads, data_dir)
         pool = DaskPool(options.scheduler) if options.scheduler else LocalPool(max(1, options.workers))
+        pool.check_workers(data_dir)
         template = _build_template(work / "template")
         cells_order = gradebook.cells_order(template)
         max_score = sum(points for _, points in cells_order)
+        out.mkdir(parents=True, exist_ok=True)
+        store = ResultStore(out)
         default_db = out / "gradebook.db"
         if options.db_url is None and not default_db.exists():
             shutil.copy(template.root / "gradebook.db", default_db)  # already holds the assignment
         gradebook.ensure_assignment(db_url, template)
 
-        staged = intake.discover(options.submissions, options.assignment, paths.NOTEBOOK, work / "staged",
-                                 pattern=options.pattern)
         todo = []
         for submission in staged:
             if submission.status != "ok":
@@ -241,8 +295,15 @@ def run(options, log=print):
         pool.close()
         grading_done = time.monotonic()
         results = [r for r in store.all() if r["student_id"] in {s.student_id for s in staged}]
-        report.write_grades_csv(results, cells_order, out / "grades.csv")
-        report.write_class_report(results, cells_order, out)
+        try:
+            report.write_grades_csv(results, cells_order, out / "grades.csv")
+            report.write_class_report(results, cells_order, out)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise OutputFull(f"the output folder {out} is full ({exc.strerror}) while writing grades.csv and "
+                                 "the report. Every result is saved in results/. Fix: free space and rerun the "
+                                 "same command: it regrades nothing and writes the CSV and report.") from None
+            raise
         log(f"took {time.monotonic() - started:.1f} s: setup {setup_done - started:.1f} s, "
             f"grading {grading_done - setup_done:.1f} s, report {time.monotonic() - grading_done:.1f} s")
         return results
@@ -257,29 +318,39 @@ def run(options, log=print):
 def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store, db_url, cells_order):
     if not todo:
         return
+    max_score = sum(p for _, p in cells_order)
     setup = {"template": str(template_root), "limits": options.limits, "data_dir": data_dir,
              "threads": threads, "hide": _private_paths(options), "zygote": zygote}
     futures = {pool.submit(s.student_id, str(s.notebook), setup): s
                for s in todo}
     # the report is drawn once grading is over, when only this process works: have matplotlib ready
     threading.Thread(target=report.warm_up, name="report-warm-up", daemon=True).start()
-    completed = pool.as_completed(futures) if isinstance(pool, DaskPool) \
-        else concurrent.futures.as_completed(futures)
-    with _progress(len(todo)) as bar:
-        for future in completed:
+    with _progress(len(todo)) as bar, warnings.catch_warnings():
+        if not options.verbose:  # nbgrader's gradebook code triggers SQLAlchemy warnings on every record
+            warnings.simplefilter("ignore")
+        for future in pool.as_completed(futures):
             submission = futures[future]
             try:
                 result = future.result()
-            except Exception as exc:  # a broken worker must not stop the class
-                result = {"student_id": submission.student_id, "status": "error",
-                          "detail": f"grading failed: {type(exc).__name__}: {exc}", "score": 0.0,
-                          "max_score": sum(p for _, p in cells_order), "cells": {}, "seconds": 0.0}
+            except Exception as exc:  # noqa: BLE001 - a broken worker must not stop the class
+                result = grader_error_row(submission.student_id, max_score, f"{type(exc).__name__}: "
+                                          f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
             result["digest"] = submission.digest
             result["origin"] = submission.origin
-            if submission.detail:
+            if submission.detail and result["status"] != GRADER_ERROR:
                 result["detail"] = "; ".join(filter(None, [submission.detail, result.get("detail")]))
-            store.save(result)
             if result["status"] in sandbox.SCORED_STATUSES:
-                gradebook.record(db_url, options.assignment, result)
-            bar.set_postfix_str(f"{submission.student_id}: {result['score']:g}/{result['max_score']:g}")
+                try:  # the gradebook first: a saved result means "graded", so it must be in the gradebook
+                    gradebook.record(db_url, options.assignment, result)
+                except Exception as exc:  # noqa: BLE001 - any driver error: this row is not graded
+                    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+                    result = grader_error_row(submission.student_id, max_score,
+                                              f"the gradebook could not be written: {type(exc).__name__}: {reason}",
+                                              result.get("seconds", 0.0))
+                    result.update(digest=submission.digest, origin=submission.origin)
+            store.save(result)
+            if options.verbose:
+                bar.write(f"{submission.student_id}: {result['status']} {report.format_score(result)} "
+                          f"in {result.get('seconds') or 0:.1f} s {result.get('detail') or ''}"[:400])
+            bar.set_postfix_str(f"{submission.student_id}: {report.format_score(result)}")
             bar.update()

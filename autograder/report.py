@@ -69,9 +69,18 @@ def _max_total(results, cells_order):
 
 # ---------------------------------------------------------------- grades.csv
 
+def format_score(result):
+    """'14/25', or 'not graded' when the row has no score (a grader error)."""
+    if result.get("score") is None:
+        return "not graded"
+    return f"{float(result['score']):g}/{float(result.get('max_score') or 0):g}"
+
+
 def _cell_value(result, grade_id):
     """Points of one cell for the CSV: blank while awaiting manual grading, 0 when missing."""
     cell = (result.get("cells") or {}).get(grade_id)
+    if result.get("score") is None:
+        return ""  # not graded at all: no cell has a score yet
     if cell is None:
         return "0"
     if cell.get("needs_manual"):

@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 
-from . import nbgrader_run, paths
+from . import fallback_feedback, nbgrader_run, paths
 
 KERNEL_NAME = "python3-sandbox"
 USER_PREFIX = "task41-sbx"
@@ -284,8 +284,10 @@ def log_tail(workspace, lines=LOG_TAIL_LINES):
     return "\n".join(text.splitlines()[-lines:])
 
 
-# Known failures of a submission, recognised in nbgrader's log, and what to tell the student.
-KNOWN_FAILURES = [
+# Failures of nbgrader caused by the submission, recognised in nbgrader's log, and what to tell the
+# student.  Any other failure is the grading machine's (a kernel that cannot start, the integrity
+# module missing, a full disk): the row becomes "grader-error", never a score.
+STUDENT_FAILURES = [
     ("DeadKernelError", "the kernel died (the notebook exited, crashed or exceeded a memory or process limit)"),
     ("NotJSONError", "the file is not a valid notebook"),
     ("ValidationError", "the file is not a valid notebook"),
@@ -293,10 +295,13 @@ KNOWN_FAILURES = [
 
 
 def failure_detail(command, code, workspace):
-    """One line saying what went wrong, when recognisable, then the end of nbgrader's log."""
+    """(status, detail): "error" with the reason for a known fault of the submission, else "grader-error"."""
     tail = log_tail(workspace)
-    reason = next((why for marker, why in KNOWN_FAILURES if marker in tail), f"exit {code}")
-    return f"nbgrader {command} failed: {reason}\n{tail}"
+    reason = next((why for marker, why in STUDENT_FAILURES if marker in tail), None)
+    if reason:
+        return "error", f"nbgrader {command} failed: {reason}\n{tail}"
+    return "grader-error", (f"not graded: nbgrader {command} failed (exit {code}) for a reason outside the "
+                            f"submission; fix the grading machine and rerun\n{tail}")
 
 
 def autograde_args(workspace, student_id, limits):
@@ -442,6 +447,9 @@ def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_d
         stop_processes(workspace, token)  # leftovers of a crashed earlier run would count against the limits
         _grade(workspace, result, student_id, limits, env, deadline)
         result["feedback_html"], result["autograded_notebook"] = student_files(workspace, student_id)
+        if not result["feedback_html"] and result["status"] in SCORED_STATUSES:
+            result["feedback_html"] = fallback_feedback.page(student_id, result["status"], result["detail"],
+                                                             result["cells"])
     finally:
         if not stop_processes(workspace, token):
             add_detail(result, "some student processes could not be killed")
@@ -454,9 +462,13 @@ def _grade(workspace, result, student_id, limits, env, deadline):
     """Autograde, then generate feedback, within the wall budget; fill in status, detail and cells."""
     code = run_nbgrader(workspace, autograde_args(workspace, student_id, limits), env, deadline - time.monotonic())
     if code is None:
-        result.update(status="timeout", detail=f"grading stopped after {limits.wall_seconds} s")
+        result.update(status="timeout", detail=f"grading stopped after {limits.wall_seconds} s, the limit for a "
+                                               "whole submission: nbgrader itself did not finish, no test was scored")
     elif code != 0:
-        result.update(status="error", detail=failure_detail("autograde", code, workspace))
+        status, detail = failure_detail("autograde", code, workspace)
+        result.update(status=status, detail=detail)
+        if status == "grader-error":
+            result["score"] = None
         return
     else:
         code = run_nbgrader(workspace, feedback_args(student_id), env, deadline - time.monotonic())
@@ -465,7 +477,7 @@ def _grade(workspace, result, student_id, limits, env, deadline):
         else:
             result["status"] = "graded"
             if code != 0:
-                result["detail"] = "no feedback: " + failure_detail("generate_feedback", code, workspace)
+                add_detail(result, "feedback: " + failure_detail("generate_feedback", code, workspace)[1])
         note_incidents(result, workspace, student_id, limits)
     cells = submission_cells(workspace, student_id)
     if cells:

@@ -32,7 +32,7 @@ def serve(requests, replies):
     """Answer grading requests from ``requests`` (text lines) on ``replies`` until end of input."""
     import importlib
 
-    from . import sandbox
+    from . import preflight, sandbox
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))  # runs grade_one's cleanup
     for module in PRELOAD:
@@ -45,11 +45,15 @@ def serve(requests, replies):
         try:
             job = json.loads(line)
             limits = sandbox.Limits(**job["limits"])
+            preflight.check_worker(job.get("data_dir"))  # once per process: this machine can grade
             result = sandbox.grade_one(job["template"], job["student_id"], job["notebook"], limits,
                                        slot=job["slot"], threads=job["threads"], data_dir=job.get("data_dir"),
                                        hide=tuple(job.get("hide", ())), zygote=job.get("zygote"))
+        except preflight.GraderFault as exc:
+            result = {"worker_error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - the coordinator decides what a broken job means
-            result = {"worker_error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"}
+            print(traceback.format_exc(), file=sys.stderr)
+            result = {"worker_error": f"{type(exc).__name__}: {exc}"}
         _reply(replies, result)
 
 
@@ -70,6 +74,10 @@ def _reply(replies, message):
 
 class WorkerDied(RuntimeError):
     """The worker process exited or stopped answering."""
+
+
+class WorkerFault(RuntimeError):
+    """The worker could not grade the job: its machine, not the submission, is at fault."""
 
 
 class WorkerProcess:
@@ -115,7 +123,7 @@ class WorkerProcess:
                 raise WorkerDied("the grading worker exited before taking the job") from None
             result = self._read()
             if "worker_error" in result:
-                raise RuntimeError(result["worker_error"])
+                raise WorkerFault(result["worker_error"])
             return result
 
     def close(self):

@@ -1,0 +1,194 @@
+"""Is this machine fit to grade?  Checked before anything is graded or written.
+
+A fault of the grading machine must never become a student's score: with MNIST
+missing, every student would lose the MNIST test's points.  So ``grade`` and
+``demo`` check their own environment first and refuse to start, with one message
+naming each fix; grading workers check theirs before they take work
+(``check_worker``), and a failure there marks the row ``grader-error``.
+
+Checks: MNIST present and matching its published SHA-256 digests; the nbgrader
+version this course is built for; the gradebook reachable and writable; the
+isolation asked for available (root, namespaces); room for the output.
+"""
+import os
+import pathlib
+import re
+import shutil
+import tempfile
+import threading
+
+from . import paths
+
+
+class GraderFault(RuntimeError):
+    """A fault of the grading machine, not of the submission: never a student's score."""
+
+
+class PreflightFailed(GraderFault):
+    """The machine cannot grade; ``problems`` are (what, message with its fix)."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        lines = ["the grader cannot start on this machine; nothing was graded."]
+        for what, message in problems:
+            lines.append(f"- {what}: " + message.replace("\n", "\n    "))
+        super().__init__("\n".join(lines))
+
+
+# Output per submission: results JSON (~10 kB) and the feedback page (~0.3 MB), with margin.
+BYTES_PER_SUBMISSION = 2 * 2**20
+BYTES_FIXED = 50 * 2**20            # gradebook, report, CSV
+WORK_BYTES = 300 * 2**20            # decompressed MNIST (55 MB), template course, workspaces
+
+
+def pinned_nbgrader():
+    """The nbgrader version requirements.txt pins, or None."""
+    try:
+        text = (paths.REPO / "requirements.txt").read_text()
+    except OSError:
+        return None
+    match = re.search(r"^nbgrader==([\w.]+)", text, re.MULTILINE)
+    return match.group(1) if match else None
+
+
+def check_nbgrader():
+    import nbgrader
+
+    installed, pinned = nbgrader.__version__, pinned_nbgrader()
+    wanted = pinned or "0.9"
+    if installed == wanted or (not pinned and installed.startswith("0.9.")):
+        return None
+    return (f"nbgrader {installed} is installed; this course and its grading stages are built and tested "
+            f"for nbgrader {wanted}.\nFix: pip install -r {paths.REPO / 'requirements.txt'}")
+
+
+def mnist_source_dir():
+    """The MNIST folder grading reads: MNIST_DIR, else the repository's data/ (as child_env finds it)."""
+    return pathlib.Path(paths.child_env().get("MNIST_DIR") or paths.REPO / "data")
+
+
+def _mnist(action):
+    loader = paths.course_mnist_loader()
+    try:
+        return action(loader)
+    except loader.MNISTError as exc:
+        raise PreflightFailed([("MNIST", f"{exc}\nThe MNIST test would fail for every student, so nothing is "
+                                         "graded until the data is in place. On the grading machine: set MNIST_DIR "
+                                         f"to a folder holding the four verified files, or put them in "
+                                         f"{paths.REPO / 'data'}.")]) from None
+
+
+def prepare_mnist(destination):
+    """Verify MNIST against its digests and decompress it into ``destination``; raise PreflightFailed."""
+    return _mnist(lambda loader: loader.decompress_to(destination, data_dir=mnist_source_dir()))
+
+
+def verify_mnist():
+    """Verify MNIST where grading reads it, without copying it; raise PreflightFailed."""
+    return _mnist(lambda loader: loader.verify(mnist_source_dir()))
+
+
+def check_output_space(out, submissions):
+    """None if ``out`` (or its nearest existing parent) and the temporary folder have room."""
+    problems = []
+    needed = BYTES_FIXED + BYTES_PER_SUBMISSION * submissions
+    for folder, need, what in ((_existing(out), needed, f"the output folder {out}"),
+                               (pathlib.Path(tempfile.gettempdir()), WORK_BYTES, "the temporary folder")):
+        free = shutil.disk_usage(folder).free
+        if free < need:
+            problems.append(f"{what} has {free / 2**20:.0f} MB free; grading {submissions} submissions needs "
+                            f"about {need / 2**20:.0f} MB.\nFix: free space there, or choose another "
+                            + ("--out." if "output" in what else "TMPDIR."))
+    return "\n".join(problems) or None
+
+
+def _existing(path):
+    path = pathlib.Path(path).resolve()
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+def check_gradebook(db_url, out):
+    """None if the gradebook can be reached and written (a write in a transaction, rolled back)."""
+    if db_url is None:  # SQLite in --out: created later, so the folder must be writable
+        folder = _existing(out)
+        database = pathlib.Path(out) / "gradebook.db"
+        target = database if database.exists() else folder
+        if not os.access(target, os.W_OK):
+            return f"{target} is not writable, so the gradebook cannot be written.\nFix: choose another --out."
+        if not database.exists():
+            return None
+        db_url = f"sqlite:///{database.resolve()}"
+    import sqlalchemy
+
+    options = {"connect_args": {"connect_timeout": 10}} if db_url.startswith("postgres") else {}
+    try:
+        engine = sqlalchemy.create_engine(db_url, **options)
+        with engine.connect() as connection:
+            with connection.begin() as transaction:
+                connection.execute(sqlalchemy.text("CREATE TABLE task41_preflight (probe INTEGER)"))
+                connection.execute(sqlalchemy.text("INSERT INTO task41_preflight VALUES (1)"))
+                transaction.rollback()
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any driver error means: cannot grade into it
+        shown = re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", db_url)
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return (f"the gradebook {shown} cannot be written: {type(exc).__name__}: {reason}\n"
+                "Fix: start the database server, check the URL, user and password, and grant this user "
+                "write access; or leave out --db to use SQLite in --out.")
+    return None
+
+
+def check_isolation(isolation):
+    """None if the isolation asked for is available: ``sandbox`` needs root and mount namespaces."""
+    if isolation != "sandbox":
+        return None
+    if os.geteuid() != 0:
+        return ("--isolation sandbox needs root (sandbox users, mount namespaces), and this grader runs as "
+                f"uid {os.geteuid()}.\nFix: run the grade command as root (sudo), or pass --isolation auto to "
+                "grade with resource limits only (student code can then read what this user can read).")
+    if shutil.which("useradd") is None:
+        return "useradd is not installed, so sandbox users cannot be created.\nFix: apt-get install passwd."
+    import subprocess
+
+    probe = subprocess.run(["unshare", "--mount", "--net", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        return (f"mount and network namespaces are not available here ({probe.stderr.strip()}).\n"
+                "Fix: run the grader on a host or container allowed to create namespaces "
+                "(e.g. docker run --privileged, or CAP_SYS_ADMIN).")
+    return None
+
+
+def run(out, db_url, submissions, isolation):
+    """Every check of the coordinator's machine except MNIST (see prepare_mnist); raise PreflightFailed."""
+    checks = (("nbgrader", check_nbgrader), ("isolation", lambda: check_isolation(isolation)),
+              ("disk space", lambda: check_output_space(out, submissions)),
+              ("gradebook", lambda: check_gradebook(db_url, out)))
+    problems = [(what, message) for what, check in checks if (message := check())]
+    if problems:
+        raise PreflightFailed(problems)
+
+
+_worker_checked = set()
+_worker_lock = threading.Lock()
+
+
+def check_worker(data_dir):
+    """On a grading worker, once per process and data folder: nbgrader's version and MNIST's digests.
+
+    Raises GraderFault: the submission in hand is not graded here (its row says grader-error).
+    """
+    with _worker_lock:
+        if data_dir in _worker_checked:
+            return
+        problem = check_nbgrader()
+        if problem:
+            raise GraderFault(f"this grading worker: {problem}")
+        loader = paths.course_mnist_loader()
+        try:
+            loader.verify(data_dir or mnist_source_dir())
+        except loader.MNISTError as exc:
+            raise GraderFault(f"this grading worker cannot use MNIST: {exc}\nGive the worker the verified "
+                              "MNIST files at that path (MNIST_DIR), then rerun.") from None
+        _worker_checked.add(data_dir)
