@@ -193,7 +193,7 @@ class DaskPool:
         problems = [(f"Dask worker {address}", str(answer)) for address, answer in sorted(answers.items())
                     if isinstance(answer, BaseException)]
         if not answers:
-            problems.append(("Dask", f"the scheduler has no workers; start some with `dask worker ADDRESS`"))
+            problems.append(("Dask", "the scheduler has no workers; start some with `dask worker ADDRESS`"))
         if problems:
             raise preflight.PreflightFailed(problems)
 

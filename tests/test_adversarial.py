@@ -6,6 +6,7 @@ only the grader's own hiding keeps students out of them.
 """
 import csv
 import hashlib
+import html
 import os
 import pathlib
 import pwd
@@ -21,7 +22,6 @@ from tests.adversarial import ALL_TESTS, CANARY, CASES, Context
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox (unprivileged user, namespaces) needs root")
 
-CELL_TIMEOUT = 30
 POINTS = {"test_linear_gradients": 3, "test_cross_entropy_gradients": 2, "test_mlp_gradients": 2,
           "test_mnist_accuracy": 4}
 
@@ -60,7 +60,7 @@ def graded(mnist_available):
     before = tree_digest(ctx.class_dir)
     try:
         assert main(["grade", paths.ASSIGNMENT, str(ctx.class_dir), "--out", str(ctx.out), "--workers", "2",
-                     "--cell-timeout", str(CELL_TIMEOUT), "--wall-timeout", "600"]) == 0
+                     "--wall-timeout", "600"]) == 0
         with open(ctx.out / "grades.csv", newline="") as f:
             rows = {row["student_id"]: row for row in csv.DictReader(f)}
         yield ctx, rows, before
@@ -74,7 +74,7 @@ def points(grade_id):
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_expected_outcome(graded, case):
-    _, rows, _ = graded
+    ctx, rows, _ = graded
     row = rows[case.name]
     summary = f"{case.name} ({case.threat}): {row['status']} {row['total']}/{row['max']} {row['detail'][:300]}"
     assert row["status"] == case.status, summary
@@ -85,6 +85,19 @@ def test_expected_outcome(graded, case):
     lost = {g: row[g] for g in case.full if row[g] != str(points(g))}
     assert not lost, f"deserved points lost {lost}: {summary}"
     assert case.detail.lower() in row["detail"].lower(), summary
+    if case.seconds is not None:
+        assert float(row["seconds"]) <= case.seconds, summary
+    if case.feedback:
+        page = ctx.out / "feedback" / f"{case.name}.html"
+        assert case.feedback in html.unescape(page.read_text()), f"feedback lacks {case.feedback!r}: {summary}"
+
+
+def test_every_graded_notebook_gets_feedback(graded):
+    """timeout and crashed rows included: the page says what was graded and where it stopped."""
+    ctx, rows, _ = graded
+    scored = {s for s, r in rows.items() if r["status"] in sandbox.SCORED_STATUSES}
+    assert {"break-os-exit", "break-hung-method-ignoring-interrupts"} <= scored
+    assert {p.stem for p in (ctx.out / "feedback").glob("*.html")} == scored
 
 
 def test_gradebook_holds_exactly_the_csv_scores(graded):

@@ -1,8 +1,6 @@
 """`python -m autograder grade` on a small class: local pool, Dask, PostgreSQL, resumption,
 bad input, and scores identical to plain sequential `nbgrader autograde`."""
 import csv
-import glob
-import os
 import pathlib
 import shutil
 import socket
@@ -16,6 +14,7 @@ from autograder import gradebook, paths, submissions
 from autograder.__main__ import main
 from autograder.course import Course
 from tests.corpus import load_mutants, mutant_answers
+from tests.postgres import PostgresServer, free_port
 
 GOOD = ["alice", "bob", "carol"]
 
@@ -144,12 +143,6 @@ def test_interrupted_run_keeps_what_was_graded(local_run, tmp_path, capsys, clas
     assert without_seconds(read_csv(partial)) == without_seconds(rows)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_for_port(port, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -191,34 +184,13 @@ def test_dask_cluster_gives_identical_results(local_run, class_dir, dask_cluster
     assert without_seconds(read_csv(tmp_path / "out")) == without_seconds(rows)
 
 
-def postgres_bin(name):
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None)
-    if not found:
-        pytest.fail(f"PostgreSQL's {name} is not installed (.ci/run installs the Debian package postgresql)")
-    return found
-
-
 @pytest.fixture
-def postgres_url(tmp_path):
-    """A throw-away PostgreSQL server on 127.0.0.1, run as the postgres user when we are root."""
-    import tempfile
-    data = pathlib.Path(tempfile.mkdtemp(prefix="task41-pg-"))  # pytest's tmp is closed to other users
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_user:
-        shutil.chown(data, "postgres")
-    port = free_port()
-    subprocess.run([*as_user, postgres_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "grader"],
-                   check=True, capture_output=True)
-    subprocess.run([*as_user, postgres_bin("pg_ctl"), "-D", str(data), "-l", str(data / "log"), "-w", "start",
-                    "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1"], check=True, capture_output=True)
+def postgres_url():
+    server = PostgresServer()
     try:
-        subprocess.run([*as_user, postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "grader",
-                        "gradebook"], check=True, capture_output=True)
-        yield f"postgresql://grader@127.0.0.1:{port}/gradebook"
+        yield server.url
     finally:
-        subprocess.run([*as_user, postgres_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(data, ignore_errors=True)
+        server.remove()
 
 
 def test_postgresql_gradebook(local_run, class_dir, postgres_url, tmp_path):

@@ -7,7 +7,9 @@ expectations are checked against the grade command's CSV row (tests/test_adversa
 * ``zero``: test cells that must score 0 (no undeserved points), ``"all"`` for every one;
 * ``full``: test cells that must keep their full points (deserved points on cells the
   attack did not touch);
-* ``detail``: a phrase the CSV detail must contain.
+* ``detail``: a phrase the CSV detail must contain;
+* ``feedback``: a phrase the student's feedback page must contain;
+* ``seconds``: the most the submission may take to grade.
 
 Most "faking" cases start from a wrong submission (the dw_summed mutant), so that any
 point the attack wins is visibly undeserved.  ``Context`` carries the absolute paths a
@@ -22,7 +24,7 @@ import textwrap
 import nbformat
 
 from autograder import paths, submissions
-from tests.corpus import load_mutants, mutant_answers
+from tests.corpus import SLOW_STYLE, load_mutants, mutant_answers, style_answers
 
 NOTEBOOK_FILE = f"{paths.NOTEBOOK}.ipynb"
 DW_SUMMED = next(m for m in load_mutants() if m["name"] == "dw_summed")
@@ -54,6 +56,8 @@ class Case:
     zero: object = ()
     full: object = ()
     detail: str = ""
+    feedback: str = ""
+    seconds: float | None = None
 
 
 CASES = []
@@ -358,6 +362,54 @@ def reach_background_processes(folder, ctx):
             "test_sgd_visible", "test_momentum_visible"], detail="time")
 def break_infinite_loop(folder, ctx):
     save(notebook_from(with_code(reference(), "relu", "while True:\n    pass")), folder)
+
+
+HUNG_FORWARD = ["test_relu_visible", "test_relu_gradients", "test_mlp_visible", "test_mlp_gradients",
+                "test_mnist_accuracy"]
+NOT_USING_RELU = ["test_linear_visible", "test_linear_gradients", "test_softmax_visible", "test_cross_entropy_visible",
+                  "test_softmax_stability", "test_cross_entropy_gradients", "test_cross_entropy_confident_wrong",
+                  "test_sgd_visible", "test_sgd_exact", "test_momentum_visible", "test_momentum_exact"]
+
+
+def hung_relu_forward(loop):
+    return {**reference(), "relu": reference()["relu"].replace(
+        "def forward(self, Z):", "def forward(self, Z):\n" + textwrap.indent(textwrap.dedent(loop).strip(), " " * 8), 1)}
+
+
+@case("breaking: one method never returns (ReLU.forward loops): graded in seconds, every cell not using it "
+      "keeps its points, feedback names the method", zero=HUNG_FORWARD, full=NOT_USING_RELU,
+      detail="ReLU.forward", feedback="`ReLU.forward` did not return within", seconds=120)
+def break_hung_method(folder, ctx):
+    save(notebook_from(hung_relu_forward("while True:\n    pass")), folder)
+
+
+@case("breaking: a method that never returns and swallows interrupts (a bare except in its loop)",
+      status="crashed", zero=HUNG_FORWARD, full=NOT_USING_RELU[:2], detail="test_relu_visible", seconds=120)
+def break_hung_method_ignoring_interrupts(folder, ctx):
+    save(notebook_from(hung_relu_forward("""
+        import time
+        while True:
+            try:
+                time.sleep(0.05)
+            except BaseException:
+                pass
+    """)), folder)
+
+
+@case("control: correct but slow, looping over each batch's samples in Python (~15x the reference); full marks",
+      full=ALL_TESTS)
+def slow_but_correct(folder, ctx):
+    save(notebook_from(style_answers(SLOW_STYLE)), folder)
+
+
+@case("control: nbgrader's marker text in the student's own cells (comments, strings, the written answer)",
+      full=ALL_TESTS, feedback="Linear: gradient checks passed")
+def markers_in_student_cells(folder, ctx):
+    markers = ("# ### BEGIN HIDDEN TESTS\n# ### BEGIN HIDDEN TESTS\nNOTE = '### END HIDDEN TESTS'\n"
+               "# ### BEGIN SOLUTION\n# ### END SOLUTION\n")
+    answers = {**reference(), "linear": markers + reference()["linear"]}
+    answers["exercise_answer"] = "### BEGIN HIDDEN TESTS\nMy answer.\n### BEGIN SOLUTION"
+    save(notebook_from(answers), folder)
 
 
 @case("breaking: memory bomb (memory cap)", zero=["test_relu_visible", "test_relu_gradients"],

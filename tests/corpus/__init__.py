@@ -6,6 +6,8 @@ from autograder import paths, submissions
 
 HERE = pathlib.Path(__file__).parent
 STYLES = sorted((HERE / "styles").glob("*.py"))
+# Correct but about 15x slower than the reference: graded once, in the adversarial class (time limits)
+SLOW_STYLE = HERE / "slow" / "loops_per_sample.py"
 
 
 def load_mutants():
