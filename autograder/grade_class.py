@@ -14,7 +14,9 @@ that cannot grade (before anything is written), and a fault found mid-run (a wor
 died or lacks the data, a gradebook that cannot be written) makes the row ``grader-error``:
 no total, not in the gradebook, regraded by the next run.
 """
+import contextlib
 import errno
+import logging
 import concurrent.futures
 import dataclasses
 import json
@@ -240,12 +242,39 @@ def _progress(total):
     return tqdm(total=total, desc="grading", unit="submission", smoothing=0.1)
 
 
+@contextlib.contextmanager
+def library_output(verbose):
+    """Normal output is ours alone; --verbose adds library warnings and logs.
+
+    nbgrader's gradebook code triggers SQLAlchemy warnings on every record, and logs a
+    traceback (tornado's logger) for every database error it then raises to us.
+    """
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+        yield
+        return
+    logger = logging.getLogger("tornado.application")
+    saved = logger.handlers, logger.propagate
+    logger.handlers, logger.propagate = [logging.NullHandler()], False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.handlers, logger.propagate = saved
+
+
 def run(options, log=print):
     """Grade every submission; return the list of per-student results.
 
     Raises preflight.PreflightFailed (nothing written) when this machine cannot grade, and
     OutputFull when the output folder fills up (what was saved stays).
     """
+    with library_output(options.verbose):
+        return _run(options, log)
+
+
+def _run(options, log):
     out = options.out.resolve()
     db_url = options.db_url or f"sqlite:///{out / 'gradebook.db'}"
     work = pathlib.Path(tempfile.mkdtemp(prefix="task41-grading-"))
@@ -325,9 +354,7 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
                for s in todo}
     # the report is drawn once grading is over, when only this process works: have matplotlib ready
     threading.Thread(target=report.warm_up, name="report-warm-up", daemon=True).start()
-    with _progress(len(todo)) as bar, warnings.catch_warnings():
-        if not options.verbose:  # nbgrader's gradebook code triggers SQLAlchemy warnings on every record
-            warnings.simplefilter("ignore")
+    with _progress(len(todo)) as bar:
         for future in pool.as_completed(futures):
             submission = futures[future]
             try:

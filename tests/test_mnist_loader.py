@@ -358,3 +358,16 @@ def test_real_mnist():
     assert X_train.min() == 0.0 and X_train.max() == 1.0
     assert 0.0 <= X_test.min() <= X_test.max() <= 1.0
     assert set(np.unique(y_train)) == set(range(10)) and set(np.unique(y_test)) == set(range(10))
+
+
+def test_verify_checks_presence_and_digests_without_copying(tmp_path, synthetic, monkeypatch):
+    source = write_all(tmp_path / "gz", synthetic[1], gz=True)
+    before = sorted(p.name for p in source.iterdir())
+    assert ml.verify(source) == source.resolve()
+    assert sorted(p.name for p in source.iterdir()) == before
+    monkeypatch.setitem(ml.SHA256, ml.TEST_IMAGES, "0" * 64)
+    with pytest.raises(ml.MNISTError, match=f"{ml.TEST_IMAGES}.gz has the wrong content"):
+        ml.verify(source)
+    (source / (ml.TRAIN_LABELS + ".gz")).unlink()
+    with pytest.raises(ml.MNISTError, match="MNIST files missing: " + ml.TRAIN_LABELS):
+        ml.verify(source)
