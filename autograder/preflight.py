@@ -120,17 +120,8 @@ def check_gradebook(db_url, out):
         if not database.exists():
             return None
         db_url = f"sqlite:///{database.resolve()}"
-    import sqlalchemy
-
-    options = {"connect_args": {"connect_timeout": 10}} if db_url.startswith("postgres") else {}
     try:
-        engine = sqlalchemy.create_engine(db_url, **options)
-        with engine.connect() as connection:
-            with connection.begin() as transaction:
-                connection.execute(sqlalchemy.text("CREATE TABLE task41_preflight (probe INTEGER)"))
-                connection.execute(sqlalchemy.text("INSERT INTO task41_preflight VALUES (1)"))
-                transaction.rollback()
-        engine.dispose()
+        _write_and_roll_back(db_url)
     except Exception as exc:  # noqa: BLE001 - any driver error means: cannot grade into it
         shown = re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", db_url)
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
@@ -138,6 +129,34 @@ def check_gradebook(db_url, out):
                 "Fix: start the database server, check the URL, user and password, and grant this user "
                 "write access; or leave out --db to use SQLite in --out.")
     return None
+
+
+def _write_and_roll_back(db_url):
+    """Create a table in a transaction and roll it back: proves write access, changes nothing."""
+    statements = ("CREATE TABLE task41_preflight (probe INTEGER)", "INSERT INTO task41_preflight VALUES (1)")
+    if db_url.startswith("sqlite:///"):
+        import sqlite3  # directly: pysqlite under SQLAlchemy would commit the CREATE TABLE at once
+
+        connection = sqlite3.connect(db_url[len("sqlite:///"):], isolation_level=None, timeout=10)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            for statement in statements:
+                connection.execute(statement)
+            connection.execute("ROLLBACK")
+        finally:
+            connection.close()
+        return
+    import sqlalchemy
+
+    options = {"connect_args": {"connect_timeout": 10}} if db_url.startswith("postgres") else {}
+    engine = sqlalchemy.create_engine(db_url, **options)
+    try:
+        with engine.connect() as connection, connection.begin() as transaction:
+            for statement in statements:
+                connection.execute(sqlalchemy.text(statement))
+            transaction.rollback()
+    finally:
+        engine.dispose()
 
 
 def check_isolation(isolation):
