@@ -68,9 +68,12 @@ def main(argv=None):
                        help="output folder (default: %(default)s)")
     grade.add_argument("--force", action="store_true", help="regrade submissions graded before")
     grade.add_argument("--pattern", help="regex with a (?P<student>...) group for LMS file names")
-    grade.add_argument("--cell-timeout", type=int, default=180, help="seconds per cell (default: %(default)s)")
+    grade.add_argument("--cell-timeout", type=int, default=180,
+                       help="seconds for each data or training cell; other cells get 15 s, and 6 s once one cell "
+                            "has hung (nbgrader_config.py) (default: %(default)s)")
     grade.add_argument("--wall-timeout", type=int, default=900,
-                       help="seconds per submission (default: %(default)s)")
+                       help="seconds per submission; the notebook stops a little before, so its points are "
+                            "saved (default: %(default)s)")
     grade.add_argument("--memory-gb", type=float, default=4, help="memory cap of student code (default: %(default)s)")
     grade.add_argument("--isolation", choices=("auto", "sandbox"), default="auto",
                        help="sandbox: refuse to start unless student code can run as sandbox users in "

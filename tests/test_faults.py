@@ -275,3 +275,23 @@ def test_output_folder_full_mid_run_stops_cleanly(class_dir, tmp_path):
         assert_complete_after_rerun(class_dir, out)
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+# ---------------------------------------------------------------- a student's notebook out of time
+
+def test_notebook_out_of_time_keeps_earlier_points_and_gets_feedback(tmp_path, mnist_available):
+    """Slow cells, none hung: the notebook's budget (wall limit minus 30 s) ends it inside nbgrader."""
+    answers = submissions.reference_answers()
+    for cell in ("relu", "softmax", "mlp", "sgd"):
+        answers[cell] = "import time\ntime.sleep(10)\n" + answers[cell]
+    class_dir = tmp_path / "submitted"
+    submissions.write(submissions.build(answers), class_dir / "slowpoke" / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb")
+    out = tmp_path / "out"
+    result = run(class_dir, out, "--wall-timeout", 60)
+    assert result.returncode == 0, result.stderr
+    row = assert_consistent(out)["slowpoke"]
+    assert row["status"] == "timeout" and "ran out of time" in row["detail"], row
+    assert row["test_linear_visible"] == "1" and row["test_linear_gradients"] == "3", row
+    assert row["test_mnist_accuracy"] == "0" and float(row["seconds"]) < 60, row
+    feedback = (out / "feedback" / "slowpoke.html").read_text()
+    assert "NotebookTimeLimit" in feedback and "Linear: gradient checks passed" in feedback

@@ -20,7 +20,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["MNISTError", "load_mnist", "find_data_dir", "read_idx", "decompress_to", "SHA256", "MIRRORS"]
+__all__ = ["MNISTError", "load_mnist", "find_data_dir", "read_idx", "verify", "decompress_to", "SHA256", "MIRRORS"]
 
 TRAIN_IMAGES = "train-images-idx3-ubyte"
 TRAIN_LABELS = "train-labels-idx1-ubyte"
@@ -321,6 +321,31 @@ def load_mnist(data_dir=None, *, download=True, verbose=True
     return _load_arrays(str(directory), _stamp(directory))
 
 
+def _verified_contents(data_dir, purpose):
+    """Yield (name, decompressed bytes) of the four files, each checked against its SHA-256."""
+    source, how = _resolve_dir(data_dir)
+    missing = [name for name in FILES if _find_file(source, name) is None]
+    if missing:
+        raise _missing_error(source, how, missing, f"{purpose} does not download.")
+    for name in FILES:
+        path = _find_file(source, name)
+        data = _read_bytes(path)
+        mismatch = _sha256_mismatch(data, name)
+        if mismatch:
+            raise MNISTError(f"{path} has the wrong content: {mismatch}. {_FIX_FILE}")
+        yield name, data
+
+
+def verify(data_dir=None) -> pathlib.Path:
+    """Check that the four files are present and hold the published content; return their folder.
+
+    Nothing is downloaded or cached. Raises MNISTError naming the file and the fix.
+    """
+    for _ in _verified_contents(data_dir, "verify()"):
+        pass
+    return _resolve_dir(data_dir)[0]
+
+
 def decompress_to(destination, data_dir=None) -> pathlib.Path:
     """Write the four files, verified and decompressed, into ``destination``; return it.
 
@@ -328,18 +353,9 @@ def decompress_to(destination, data_dir=None) -> pathlib.Path:
     skips the gzip step. Nothing is downloaded; raises MNISTError if a file is missing
     or wrong.
     """
-    source, how = _resolve_dir(data_dir)
     destination = pathlib.Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
-    missing = [name for name in FILES if _find_file(source, name) is None]
-    if missing:
-        raise _missing_error(source, how, missing, "decompress_to() does not download.")
-    for name in FILES:
-        path = _find_file(source, name)
-        data = _read_bytes(path)
-        mismatch = _sha256_mismatch(data, name)
-        if mismatch:
-            raise MNISTError(f"{path} has the wrong content: {mismatch}. {_FIX_FILE}")
+    for name, data in _verified_contents(data_dir, "decompress_to()"):
         partial = destination / (name + ".partial")
         partial.write_bytes(data)
         os.replace(partial, destination / name)
