@@ -313,8 +313,9 @@ def check_softmax_values(Softmax, logits, ctx):
     if probs.shape != logits.shape:
         fail(f"Softmax.forward returned shape {probs.shape}, expected {logits.shape}.", ctx)
     if not np.all(np.isfinite(probs)):
-        fail("Softmax.forward produced NaN or inf: np.exp overflows for large logits. "
-             "Subtract each row's maximum before exponentiating; softmax does not change.", ctx)
+        fail("Softmax.forward produced NaN or inf: np.exp overflows for large logits, or underflows for a "
+             "whole row when every row is shifted by one maximum. Subtract each row's maximum "
+             "(axis=1, keepdims=True) before exponentiating; softmax does not change.", ctx)
     if logits.shape[0] > 1 and np.allclose(probs.sum(axis=0), 1, atol=1e-4) \
             and not np.allclose(probs.sum(axis=1), 1, atol=1e-4):
         fail("Softmax normalises over axis 0 (the batch): each row (axis=1) must sum to 1.", ctx)
@@ -330,6 +331,9 @@ def check_softmax_stability(Softmax):
             logits = offset + 5 * rng.standard_normal((4, 10))
             check_softmax_values(Softmax, logits, f"logits near {offset:+.0e}, seed {seed}")
     check_softmax_values(Softmax, np.array([[1000.0, 0.0, -1000.0]]), "logits [1000, 0, -1000]")
+    # one batch, rows far apart: a shift by the batch's maximum underflows every exp of the second row
+    check_softmax_values(Softmax, np.array([[1000.0, 999.0, 0.0], [-1000.0, -999.0, -1001.0]]),
+                         "one batch with a row near +1000 and a row near -1000")
 
 
 def check_cross_entropy_gradients(Softmax, CrossEntropyLoss):

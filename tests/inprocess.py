@@ -5,6 +5,7 @@ on the checks; the nbgrader runs in test_grading.py remain the authority.
 """
 import contextlib
 import io
+import re
 import sys
 import types
 
@@ -24,10 +25,21 @@ def test_cells():
     return {gid: c for gid, c in cells.items() if c.metadata["nbgrader"].get("grade") and c.cell_type == "code"}
 
 
-def run(answers, include_slow=False):
+HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n?", re.DOTALL)
+
+
+def run_visible(answers):
+    """{test grade_id: None if passed else the failure message}: only what students see, hidden regions cut."""
+    return run(answers, include_slow=False, hidden=False)
+
+
+def run(answers, include_slow=False, hidden=True):
     """{test grade_id: None if passed else the failure message} for one submission."""
+    import gradcheck
+
     np.random.seed(42)  # as the notebook's setup cell does
-    namespace = {"np": np, "__name__": "__main__", "SimpleNamespace": types.SimpleNamespace}
+    namespace = {"np": np, "__name__": "__main__", "SimpleNamespace": types.SimpleNamespace,
+                 **{name: getattr(gradcheck, name) for name in gradcheck.__all__}}
     for grade_id in paths.GRADED_CLASSES.values():
         exec(compile(answers[grade_id], f"<{grade_id}>", "exec"), namespace)
     if include_slow:
@@ -37,7 +49,8 @@ def run(answers, include_slow=False):
     for grade_id, cell in test_cells().items():
         if grade_id in SLOW_TESTS and not include_slow:
             continue
-        source = strip_solution_markers(cell.source).replace("### BEGIN HIDDEN TESTS\n", "") \
+        source = strip_solution_markers(cell.source)
+        source = HIDDEN_REGION.sub("", source) if not hidden else source.replace("### BEGIN HIDDEN TESTS\n", "") \
             .replace("### END HIDDEN TESTS\n", "").replace("### END HIDDEN TESTS", "")
         try:
             with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"):
