@@ -81,3 +81,25 @@ def test_only_known_faults_of_the_submission_are_the_students(tmp_path, log, sta
     got, detail = sandbox.failure_detail("autograde", 1, Workspace(tmp_path / "nbgrader.log"))
     assert got == status
     assert log in detail
+
+
+def test_dask_workers_that_cannot_grade_stop_the_run_before_it_starts():
+    from autograder import grade_class
+
+    class Client:
+        def run(self, function, data_dir, on_error):
+            assert function is preflight.check_worker and on_error == "return"
+            return {"tcp://10.0.0.7:4000": preflight.GraderFault("this grading worker cannot use MNIST: missing"),
+                    "tcp://10.0.0.8:4000": None}
+
+    pool = grade_class.DaskPool.__new__(grade_class.DaskPool)
+    pool.client = Client()
+    with pytest.raises(preflight.PreflightFailed) as failed:
+        pool.check_workers("/data/mnist")
+    assert failed.value.problems == [("Dask worker tcp://10.0.0.7:4000",
+                                      "this grading worker cannot use MNIST: missing")]
+
+
+def test_a_worker_without_mnist_is_a_grader_fault(tmp_path):
+    with pytest.raises(preflight.GraderFault, match="cannot use MNIST"):
+        preflight.check_worker(str(tmp_path))
