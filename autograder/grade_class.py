@@ -32,7 +32,7 @@ import warnings
 from . import gradebook, intake, nbgrader_run, paths, preflight, report, sandbox, worker
 from .course import Course
 
-GRADER_ERROR = "grader-error"
+GRADER_ERROR = sandbox.GRADER_ERROR
 
 
 @dataclasses.dataclass
@@ -83,6 +83,19 @@ class OutputFull(preflight.GraderFault):
     """The output folder has no room left: stop, keep what was saved."""
 
 
+@contextlib.contextmanager
+def stop_when_full(folder, doing, rerun):
+    """Turn "no space left" while ``doing`` into OutputFull, with the fix and what a rerun does."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise OutputFull(f"the output folder {folder} is full ({exc.strerror}) while {doing}. Every result saved "
+                         f"before is intact. Fix: free space there (or use another --out) and rerun the same "
+                         f"command: {rerun}") from None
+
+
 class ResultStore:
     """results/<student>.json, feedback/<student>.html: written as results arrive."""
 
@@ -111,17 +124,11 @@ class ResultStore:
         """Feedback page, then the result (the result last: it is what marks the student graded)."""
         feedback = result.pop("feedback_html", "")
         result.pop("autograded_notebook", None)
-        try:
+        with stop_when_full(self.results_dir.parent, f"saving {result['student_id']}",
+                            "it grades only the students without a saved result."):
             if feedback and result["status"] != GRADER_ERROR:
                 _write_atomically(self.feedback_dir / f"{result['student_id']}.html", feedback)
             _write_json(self.path(result["student_id"]), result)
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise OutputFull(f"the output folder {self.results_dir.parent} is full ({exc.strerror}) while "
-                                 f"saving {result['student_id']}. Every result saved before is intact. Fix: free "
-                                 "space there (or use another --out) and rerun the same command: it grades "
-                                 "only the students without a saved result.") from None
-            raise
         return result
 
     def all(self):
@@ -324,15 +331,10 @@ def _run(options, log):
         pool.close()
         grading_done = time.monotonic()
         results = [r for r in store.all() if r["student_id"] in {s.student_id for s in staged}]
-        try:
+        with stop_when_full(out, "writing grades.csv and the report",
+                            "it regrades nothing and writes the CSV and report."):
             report.write_grades_csv(results, cells_order, out / "grades.csv")
             report.write_class_report(results, cells_order, out)
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise OutputFull(f"the output folder {out} is full ({exc.strerror}) while writing grades.csv and "
-                                 "the report. Every result is saved in results/. Fix: free space and rerun the "
-                                 "same command: it regrades nothing and writes the CSV and report.") from None
-            raise
         log(f"took {time.monotonic() - started:.1f} s: setup {setup_done - started:.1f} s, "
             f"grading {grading_done - setup_done:.1f} s, report {time.monotonic() - grading_done:.1f} s")
         return results
@@ -360,8 +362,8 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
             try:
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - a broken worker must not stop the class
-                result = grader_error_row(submission.student_id, max_score, f"{type(exc).__name__}: "
-                                          f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
+                result = grader_error_row(submission.student_id, max_score,
+                                          f"{type(exc).__name__}: {preflight.first_line(exc, 300)}")
             result["digest"] = submission.digest
             result["origin"] = submission.origin
             if submission.detail and result["status"] != GRADER_ERROR:
@@ -370,9 +372,9 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
                 try:  # the gradebook first: a saved result means "graded", so it must be in the gradebook
                     gradebook.record(db_url, options.assignment, result)
                 except Exception as exc:  # noqa: BLE001 - any driver error: this row is not graded
-                    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
                     result = grader_error_row(submission.student_id, max_score,
-                                              f"the gradebook could not be written: {type(exc).__name__}: {reason}",
+                                              "the gradebook could not be written: "
+                                              f"{type(exc).__name__}: {preflight.first_line(exc, 300)}",
                                               result.get("seconds", 0.0))
                     result.update(digest=submission.digest, origin=submission.origin)
             store.save(result)

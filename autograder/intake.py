@@ -34,6 +34,8 @@ from typing import BinaryIO, Callable
 import nbformat
 from nbformat import validator
 
+from . import preflight
+
 DEFAULT_PATTERN = r"(?P<student>[A-Za-z0-9][A-Za-z0-9._-]*?)_"   # LMS download names start with the student id then "_"
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 
@@ -576,7 +578,7 @@ def _parse_notebook(data):
             changes, notebook = validator.normalize(notebook, strip_invalid_metadata=True)
             validator.validate(notebook)
         except Exception as exc:  # ValidationError, or the validator choking on odd content
-            raise _Rejected(CORRUPT, f"not a valid notebook: {_first_line(exc) or type(exc).__name__}") from None
+            raise _Rejected(CORRUPT, f"not a valid notebook: {preflight.first_line(exc) or type(exc).__name__}") from None
     if changes:
         fixes.append("repaired minor notebook format issues")
     if not fixes:
@@ -596,16 +598,12 @@ def _read_json_notebook(text):
         cause = exc.__cause__
         raise _Rejected(CORRUPT, f"not valid JSON ({cause})" if cause else "not valid JSON") from None
     except Exception as exc:  # nbformat raises many types for JSON that is not a notebook
-        raise _Rejected(CORRUPT, f"not a Jupyter notebook ({_first_line(exc) or type(exc).__name__})") from None
+        raise _Rejected(CORRUPT, f"not a Jupyter notebook ({preflight.first_line(exc) or type(exc).__name__})") from None
     version = raw.get("nbformat")
     try:
         return nbformat.convert(raw, 4), version
     except Exception as exc:
-        raise _Rejected(CORRUPT, f"notebook format {version} could not be converted ({_first_line(exc)})") from None
-
-
-def _first_line(exc):
-    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise _Rejected(CORRUPT, f"notebook format {version} could not be converted ({preflight.first_line(exc)})") from None
 
 
 def _stage(ctx, student_id, data):

@@ -15,9 +15,14 @@ import pathlib
 import re
 import shutil
 import tempfile
-import threading
 
 from . import paths
+
+
+def first_line(exc, limit=200):
+    """First line of an exception's message (a database error's underlying one), "" if it has none."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0][:limit] if text else ""
 
 
 class GraderFault(RuntimeError):
@@ -124,8 +129,7 @@ def check_gradebook(db_url, out):
         _write_and_roll_back(db_url)
     except Exception as exc:  # noqa: BLE001 - any driver error means: cannot grade into it
         shown = re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", db_url)
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        return (f"the gradebook {shown} cannot be written: {type(exc).__name__}: {reason}\n"
+        return (f"the gradebook {shown} cannot be written: {type(exc).__name__}: {first_line(exc)}\n"
                 "Fix: start the database server, check the URL, user and password, and grant this user "
                 "write access; or leave out --db to use SQLite in --out.")
     return None
@@ -189,25 +193,19 @@ def run(out, db_url, submissions, isolation):
         raise PreflightFailed(problems)
 
 
-_worker_checked = set()
-_worker_lock = threading.Lock()
+def check_worker(data_dir, digests=True):
+    """A worker's machine: nbgrader's version and MNIST at ``data_dir`` (its digests too, unless told not to).
 
-
-def check_worker(data_dir):
-    """On a grading worker, once per process and data folder: nbgrader's version and MNIST's digests.
-
+    Dask workers run it with digests before they get work; grading workers without, before every
+    job (the coordinator or the Dask check verified the same files; this catches data gone since).
     Raises GraderFault: the submission in hand is not graded here (its row says grader-error).
     """
-    with _worker_lock:
-        if data_dir in _worker_checked:
-            return
-        problem = check_nbgrader()
-        if problem:
-            raise GraderFault(f"this grading worker: {problem}")
-        loader = paths.course_mnist_loader()
-        try:
-            loader.verify(data_dir or mnist_source_dir())
-        except loader.MNISTError as exc:
-            raise GraderFault(f"this grading worker cannot use MNIST: {exc}\nGive the worker the verified "
-                              "MNIST files at that path (MNIST_DIR), then rerun.") from None
-        _worker_checked.add(data_dir)
+    problem = check_nbgrader()
+    if problem:
+        raise GraderFault(f"this grading worker: {problem}")
+    loader = paths.course_mnist_loader()
+    try:
+        loader.verify(data_dir or mnist_source_dir(), digests=digests)
+    except loader.MNISTError as exc:
+        raise GraderFault(f"this grading worker cannot use MNIST: {exc}\nGive the worker the verified "
+                          "MNIST files at that path (MNIST_DIR), then rerun.") from None

@@ -41,6 +41,8 @@ TOKEN_VARIABLE = "TASK41_SANDBOX_TOKEN"
 # Statuses whose scores go into the gradebook: graded, graded up to a kernel crash or a
 # tampering, or stopped by the wall limit (whatever nbgrader saved).
 SCORED_STATUSES = ("graded", "crashed", "tampered", "timeout")
+# A fault of the grading machine: no score, not in the gradebook, graded again by the next run.
+GRADER_ERROR = "grader-error"
 
 
 @dataclasses.dataclass
@@ -300,7 +302,7 @@ def failure_detail(command, code, workspace):
     reason = next((why for marker, why in STUDENT_FAILURES if marker in tail), None)
     if reason:
         return "error", f"nbgrader {command} failed: {reason}\n{tail}"
-    return "grader-error", (f"not graded: nbgrader {command} failed (exit {code}) for a reason outside the "
+    return GRADER_ERROR, (f"not graded: nbgrader {command} failed (exit {code}) for a reason outside the "
                             f"submission; fix the grading machine and rerun\n{tail}")
 
 
@@ -467,7 +469,7 @@ def _grade(workspace, result, student_id, limits, env, deadline):
     elif code != 0:
         status, detail = failure_detail("autograde", code, workspace)
         result.update(status=status, detail=detail)
-        if status == "grader-error":
+        if status == GRADER_ERROR:
             result["score"] = None
         return
     else:

@@ -368,6 +368,8 @@ def test_verify_checks_presence_and_digests_without_copying(tmp_path, synthetic,
     monkeypatch.setitem(ml.SHA256, ml.TEST_IMAGES, "0" * 64)
     with pytest.raises(ml.MNISTError, match=f"{ml.TEST_IMAGES}.gz has the wrong content"):
         ml.verify(source)
+    assert ml.verify(source, digests=False) == source.resolve()  # presence only: reads nothing
     (source / (ml.TRAIN_LABELS + ".gz")).unlink()
-    with pytest.raises(ml.MNISTError, match="MNIST files missing: " + ml.TRAIN_LABELS):
-        ml.verify(source)
+    for digests in (True, False):
+        with pytest.raises(ml.MNISTError, match="MNIST files missing: " + ml.TRAIN_LABELS):
+            ml.verify(source, digests=digests)

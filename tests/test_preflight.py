@@ -100,6 +100,14 @@ def test_dask_workers_that_cannot_grade_stop_the_run_before_it_starts():
                                       "this grading worker cannot use MNIST: missing")]
 
 
-def test_a_worker_without_mnist_is_a_grader_fault(tmp_path):
+@pytest.mark.parametrize("digests", [True, False])
+def test_a_worker_without_mnist_is_a_grader_fault(tmp_path, digests):
     with pytest.raises(preflight.GraderFault, match="cannot use MNIST"):
-        preflight.check_worker(str(tmp_path))
+        preflight.check_worker(str(tmp_path), digests=digests)
+
+
+def test_first_line_of_an_error_prefers_the_database_driver_message():
+    class DriverError(Exception):
+        orig = ConnectionRefusedError("connection refused\n\tIs the server running?")
+    assert preflight.first_line(DriverError("(psycopg) long wrapper text")) == "connection refused"
+    assert preflight.first_line(RuntimeError("")) == ""

@@ -93,15 +93,17 @@ class GuardedExecute(Execute):
         self._cell_limit = self.timeout
         return super().preprocess(nb, resources, km)
 
-    def _limit_for(self, cell):
+    def _seconds_left(self):
+        """Of the notebook's budget; None without one."""
+        return self.notebook_timeout - (time.monotonic() - self._started) if self.notebook_timeout else None
+
+    def _limit_for(self, cell, seconds_left):
         """Seconds this cell may run, by its kind, after a hang, and within the notebook's budget."""
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         limit = self.timeout if grade_id in self.long_cells else min(self.timeout, self.quick_timeout)
         if self._hung and grade_id not in self.self_timed_cells:
             limit = min(limit, self.after_hang_timeout)
-        if self.notebook_timeout:
-            limit = min(limit, int(self.notebook_timeout - (time.monotonic() - self._started)) + 1)
-        return limit
+        return limit if seconds_left is None else min(limit, int(seconds_left) + 1)
 
     def _get_timeout(self, cell):  # nbclient asks this for each cell's limit
         return self._cell_limit
@@ -115,9 +117,10 @@ class GuardedExecute(Execute):
                                                            "before this cell")]
             return cell, resources
         where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
-        self._cell_limit = self._limit_for(cell)
-        if self._out_of_time is None and self.notebook_timeout and self._cell_limit <= 1:
+        seconds_left = self._seconds_left()
+        if self._out_of_time is None and seconds_left is not None and seconds_left < 1:
             self._out_of_time = where
+        self._cell_limit = self._limit_for(cell, seconds_left)
         if self._out_of_time is not None:
             if utils.is_grade(cell):
                 cell.outputs = [error_output("NotebookTimeLimit", f"not run: the notebook used up its "

@@ -120,7 +120,7 @@ def _call(what, fn, *args):
 
 
 def _checked(title, body, verbose):
-    """Run ``body(report_factory)``; a crash of the checked code is reported like a failed row."""
+    """Run ``body()`` (which returns a _Report) and print it; a crash of the checked code is a NOT OK line."""
     try:
         return body().finish(verbose)
     except _Raised as exc:
