@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test release check-release bench clean
+.PHONY: setup demo test test-browser release check-release bench clean
 
 setup: $(VENV)/.installed
 
@@ -16,8 +16,11 @@ $(VENV)/.installed: requirements.txt
 demo: setup          ## the main job: release, grade the solution and a blank notebook, print grades
 	$(PY) -m autograder demo
 
-test: setup          ## every test, real nbgrader runs included
-	$(PY) -m pytest tests
+test: setup          ## every test but the browser tier, real nbgrader runs included
+	$(PY) -m pytest tests -m "not browser"
+
+test-browser: setup  ## students and instructors in a real Chromium (Debian's chromium package); screenshots in build/screenshots/
+	$(PY) -m pytest tests/browser -m browser
 
 release: setup       ## regenerate release/ from source/ (commit the result)
 	$(PY) -m autograder release

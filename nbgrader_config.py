@@ -50,13 +50,15 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"(?m)^.*:\d+: \w*Warning: "
 
-# Feedback for students: verdicts and diagnoses of hidden tests, never their code.
+# Feedback for students: verdicts and diagnoses of hidden tests, never their code; links to
+# course files (which do not sit beside a feedback page) become text.
 # Hidden regions are cleared in test cells only: marker text a student typed elsewhere
 # (a comment, a string) must not abort the student's feedback.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "autograder.preprocessors.HideHiddenTestTraces",
     "autograder.preprocessors.ClearTestCellsHiddenTests",
+    "autograder.preprocessors.UnlinkCourseFiles",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 # nbconvert's HTMLExporter without its BeautifulSoup pass when the page has nothing for it (~0.6 s each).

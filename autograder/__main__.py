@@ -1,4 +1,4 @@
-"""Command line: python -m autograder {grade,demo,release,check-release}."""
+"""Command line: python -m autograder {grade,publish,demo,release,check-release}."""
 import argparse
 import os
 import pathlib
@@ -79,12 +79,24 @@ def main(argv=None):
                        help="sandbox: refuse to start unless student code can run as sandbox users in "
                             "namespaces (needs root); auto: sandbox when root, else resource limits only")
     grade.add_argument("--verbose", action="store_true", help="show library warnings and a line per submission")
+    publish = commands.add_parser("publish", help="after manual grading in Formgrader: carry its scores and "
+                                                  "comments into grades.csv, the report and feedback")
+    publish.add_argument("--out", type=pathlib.Path, default=pathlib.Path("grading"),
+                         help="the output folder of `grade` (default: %(default)s)")
+    publish.add_argument("--db", metavar="URL", help="gradebook URL, if `grade` was given --db")
     commands.add_parser("release", help="regenerate release/ from source/ with nbgrader generate_assignment")
     commands.add_parser("check-release", help="fail if release/ differs from a fresh generation")
     args = parser.parse_args(argv)
 
     if args.command == "grade":
         return grade_command(args)
+    if args.command == "publish":
+        from . import publish as publish_step
+        try:
+            publish_step.run(args.out, args.db)
+        except publish_step.NotAGradedClass as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return REFUSED
     if args.command == "demo":
         try:
             demo.run(args.out)

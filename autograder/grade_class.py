@@ -102,8 +102,12 @@ class ResultStore:
     def __init__(self, out):
         self.results_dir = out / "results"
         self.feedback_dir = out / "feedback"
+        self.autograded_dir = out / "autograded"  # nbgrader's layout: what Formgrader shows a person
         self.results_dir.mkdir(parents=True, exist_ok=True)
         self.feedback_dir.mkdir(parents=True, exist_ok=True)
+
+    def autograded_path(self, student_id):
+        return self.autograded_dir / student_id / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
 
     def path(self, student_id):
         return self.results_dir / f"{student_id}.json"
@@ -123,11 +127,14 @@ class ResultStore:
     def save(self, result):
         """Feedback page, then the result (the result last: it is what marks the student graded)."""
         feedback = result.pop("feedback_html", "")
-        result.pop("autograded_notebook", None)
+        notebook = result.pop("autograded_notebook", "")
         with stop_when_full(self.results_dir.parent, f"saving {result['student_id']}",
                             "it grades only the students without a saved result."):
             if feedback and result["status"] != GRADER_ERROR:
                 _write_atomically(self.feedback_dir / f"{result['student_id']}.html", feedback)
+            if notebook and result["status"] in sandbox.SCORED_STATUSES:
+                self.autograded_path(result["student_id"]).parent.mkdir(parents=True, exist_ok=True)
+                _write_atomically(self.autograded_path(result["student_id"]), notebook)
             _write_json(self.path(result["student_id"]), result)
         return result
 
@@ -212,6 +219,27 @@ class DaskPool:
 
     def close(self):
         self.client.close()
+
+
+def write_course_config(out, db_url=None):
+    """out/nbgrader_config.py: makes --out an nbgrader course (Formgrader, nbgrader export, publish).
+
+    The course root is the folder itself (nbgrader's default: where it runs), so it can be moved.
+    """
+    lines = ['"""Written by `python -m autograder grade`: this folder is an nbgrader course.',
+             "",
+             "Run `jupyter lab` here for Formgrader (manual grading), `nbgrader export` for nbgrader's CSV",
+             "(nbgrader-grades.csv), `python -m autograder publish` to carry manual scores into grades.csv",
+             'and feedback."""',
+             "c = get_config()  # noqa: F821",
+             f"load_subconfig({str(paths.CONFIG_FILE)!r})  # noqa: F821 (the course's stages and limits)",
+             "c.ExportPlugin.to = 'nbgrader-grades.csv'  # not over grades.csv"]
+    if db_url:
+        lines.append(f"c.CourseDirectory.db_url = {db_url!r}")
+    path = out / "nbgrader_config.py"
+    with stop_when_full(out, "writing nbgrader_config.py", "it regrades nothing already graded."):
+        _write_atomically(path, "\n".join(lines) + "\n")
+    os.chmod(path, 0o600)  # a --db URL may hold a password
 
 
 def _build_template(root):
@@ -309,6 +337,7 @@ def _run(options, log):
         if options.db_url is None and not default_db.exists():
             shutil.copy(template.root / "gradebook.db", default_db)  # already holds the assignment
         gradebook.ensure_assignment(db_url, template)
+        write_course_config(out, options.db_url)
 
         todo = []
         for submission in staged:
@@ -331,6 +360,7 @@ def _run(options, log):
         pool.close()
         grading_done = time.monotonic()
         results = [r for r in store.all() if r["student_id"] in {s.student_id for s in staged}]
+        gradebook.apply_manual_grades(results, db_url, options.assignment)  # scores a person gave in Formgrader
         with stop_when_full(out, "writing grades.csv and the report",
                             "it regrades nothing and writes the CSV and report."):
             report.write_grades_csv(results, cells_order, out / "grades.csv")

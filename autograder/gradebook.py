@@ -67,8 +67,8 @@ def record(db_url, assignment, result):
         for notebook in submission.notebooks:
             for grade in notebook.grades:
                 cell = result["cells"].get(grade.name)
-                if cell and cell["needs_manual"]:
-                    grade.auto_score, grade.needs_manual_grade = None, True
+                if cell and cell["needs_manual"]:  # a score a person already gave stays given
+                    grade.auto_score, grade.needs_manual_grade = None, grade.manual_score is None
                 else:
                     grade.auto_score = cell["score"] if cell else 0.0
                     grade.needs_manual_grade = False
@@ -83,3 +83,36 @@ def scores(db_url, assignment):
             out[submission.student_id] = {grade.name: grade.auto_score
                                           for notebook in submission.notebooks for grade in notebook.grades}
     return out
+
+
+def manual_grading(db_url, assignment):
+    """{student: ({grade_id: manual score}, {grade_id: manual comment})}: what people entered in Formgrader."""
+    out = {}
+    with Gradebook(db_url) as gradebook:
+        for submission in gradebook.assignment_submissions(assignment):
+            scores, comments = {}, {}
+            for notebook in submission.notebooks:
+                scores.update({g.name: g.manual_score for g in notebook.grades if g.manual_score is not None})
+                comments.update({c.name: c.manual_comment for c in notebook.comments if c.manual_comment})
+            out[submission.student_id] = (scores, comments)
+    return out
+
+
+def apply_manual_grades(results, db_url, assignment):
+    """Put the manual scores of the gradebook into results (cells and totals); return the students changed."""
+    manual = manual_grading(db_url, assignment)
+    changed = set()
+    for result in results:
+        scores, _ = manual.get(result["student_id"], ({}, {}))
+        if result.get("score") is None or not scores:
+            continue
+        for grade_id, score in scores.items():
+            cell = result["cells"].get(grade_id)
+            if cell is None:
+                continue
+            before = 0.0 if cell.get("needs_manual") else float(cell.get("score") or 0)
+            if cell.get("needs_manual") or before != score:
+                result["score"] = float(result["score"]) - before + float(score)
+                result["cells"][grade_id] = {**cell, "score": float(score), "needs_manual": False, "manual": True}
+                changed.add(result["student_id"])
+    return changed

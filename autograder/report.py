@@ -15,6 +15,7 @@ import os
 import pathlib
 import statistics
 import tempfile
+import urllib.parse
 
 GRADED = "graded"
 PLOTS = ("scores.png", "pass_rate.png", "grading_time.png")
@@ -341,6 +342,23 @@ def _problems_section(results):
     return f"<h2>Not graded ({len(problems)})</h2>" + _table(["student_id", "status", "detail"], rows)
 
 
+def _students_section(results, out_dir):
+    """One row per student: score, status, what a person still has to grade, a link to the feedback page."""
+    rows = []
+    for r in _by_id(results):
+        student = str(r.get("student_id", ""))
+        page = out_dir / "feedback" / f"{student}.html"
+        link = (f'<a href="feedback/{urllib.parse.quote(student)}.html">feedback</a>' if page.is_file()
+                else "<span class='muted'>none</span>")
+        pending = sorted(g for g, c in (r.get("cells") or {}).items() if c.get("needs_manual"))
+        waiting = f"awaits a person: {', '.join(pending)}" if pending else ""
+        rows.append("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in (student, format_score(r),
+                                                                          str(r.get("status", "")), waiting))
+                    + f"<td>{link}</td></tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("student_id", "score", "status", "manual grading", "feedback"))
+    return f"<h2>Students</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
 def _cells_section(results, cells_order):
     rows = []
     for grade_id, points, passed, total, pending, manual in cell_pass_rates(results, cells_order):
@@ -368,7 +386,7 @@ def write_class_report(results, cells_order, out_dir, title="Task 4.1 \u2014 cla
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1><p class='muted'>generated {html.escape(stamp)}</p>",
         _counts_section(results), _scores_section(results, cells_order), _plots_section(),
-        _problems_section(results), _cells_section(results, cells_order),
+        _problems_section(results), _cells_section(results, cells_order), _students_section(results, out_dir),
         "</body></html>", ""])
     path = out_dir / "report.html"
     with _atomic_open(path, "w", encoding="utf-8") as handle:

@@ -201,3 +201,49 @@ def test_postgresql_gradebook(local_run, class_dir, postgres_url, tmp_path):
     for student in GOOD:
         for grade_id, score in stored[student].items():
             assert rows[student][grade_id] == ("" if score is None else f"{score:g}"), (student, grade_id)
+
+
+def give_manual_grade(out, student, score, comment):
+    """What Formgrader does when a person scores the written answer (the browser tier drives the real UI)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as book:
+        grade = book.find_grade("exercise_answer", paths.NOTEBOOK, paths.ASSIGNMENT, student)
+        grade.manual_score, grade.needs_manual_grade = score, False
+        book.find_comment("exercise_answer", paths.NOTEBOOK, paths.ASSIGNMENT, student).manual_comment = comment
+        book.db.commit()
+
+
+def test_output_is_an_nbgrader_course_formgrader_and_export_can_open(local_run, tmp_path):
+    out, _, _ = local_run
+    moved = tmp_path / "moved"
+    shutil.copytree(out, moved)  # the course root is the folder itself: it can be moved
+    for student in GOOD:
+        assert (moved / "autograded" / student / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb").is_file()
+    assert not (moved / "autograded" / "dave").exists(), "nothing ran for an unreadable submission"
+    give_manual_grade(moved, "alice", 1.5, "Say why.")
+    subprocess.run([sys.executable, "-m", "nbgrader", "export"], cwd=moved, check=True, capture_output=True)
+    with open(moved / "nbgrader-grades.csv", newline="") as f:
+        exported = {row["student_id"]: row for row in csv.DictReader(f)}
+    assert float(exported["alice"]["score"]) == 24.5
+    assert read_csv(moved)["alice"]["total"] == "23", "nbgrader export must not overwrite grades.csv"
+
+
+def test_publish_carries_manual_scores_and_comments_into_csv_report_and_feedback(local_run, class_dir, tmp_path,
+                                                                                 capsys):
+    out, rows, _ = local_run
+    published = tmp_path / "out"
+    shutil.copytree(out, published)
+    give_manual_grade(published, "alice", 1.5, "Good numbers; say why the wide network is slower.")
+    assert main(["publish", "--out", str(published)]) == 0
+    assert "manual grades or comments of 1 carried into their feedback" in capsys.readouterr().out
+    after = read_csv(published)
+    assert (after["alice"]["exercise_answer"], after["alice"]["total"]) == ("1.5", "24.5")
+    assert without_seconds({s: r for s, r in after.items() if s != "alice"}) == \
+        without_seconds({s: r for s, r in rows.items() if s != "alice"}), "only alice changed"
+    assert "say why the wide network is slower" in (published / "feedback" / "alice.html").read_text()
+    assert "awaits a person: exercise_answer" not in \
+        (published / "report.html").read_text().split("<h2>Students</h2>")[1].split("</tr>")[1]
+    grade(class_dir, "--out", published)  # a rerun keeps the person's score
+    assert read_csv(published)["alice"]["exercise_answer"] == "1.5"
+    assert main(["publish", "--out", str(tmp_path)]) == 2, "a folder that holds no graded class is refused"

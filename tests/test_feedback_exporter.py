@@ -64,3 +64,16 @@ def test_page_with_an_image_gets_the_full_pass():
     html = render(FeedbackHTMLExporter, notebook)
     assert 'alt="No description has been provided for this image"' in html
     assert html == render(HTMLExporter, notebook)
+
+
+def test_links_to_course_files_become_text_in_feedback_web_links_and_anchors_stay():
+    import nbformat
+
+    from autograder.preprocessors import UnlinkCourseFiles
+
+    cell = nbformat.v4.new_markdown_cell(
+        "See [`notebooks/02.ipynb`](../../notebooks/02.ipynb), [CS231n](https://cs231n.github.io/), "
+        "[Part 2](#Part-2) and [mail](mailto:staff@example.org).")
+    cell, _ = UnlinkCourseFiles().preprocess_cell(cell, {}, 0)
+    assert cell.source == ("See `notebooks/02.ipynb`, [CS231n](https://cs231n.github.io/), "
+                           "[Part 2](#Part-2) and [mail](mailto:staff@example.org).")

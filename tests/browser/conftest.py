@@ -1,0 +1,167 @@
+"""The browser tier: a real Chromium (Debian's package) driven by Playwright, servers on 127.0.0.1.
+
+Screenshots of every step land in build/screenshots/ (the README shows some of them).
+"""
+import os
+import pathlib
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "build" / "screenshots"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if pathlib.Path(str(item.fspath)).is_relative_to(pathlib.Path(__file__).parent):
+            item.add_marker(pytest.mark.browser)
+
+
+def chromium_executable():
+    """Debian's chromium (Playwright's own browser download is not available here)."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail("no Chromium: install Debian's package (apt-get install chromium) or set CHROMIUM=/path/to/it")
+    return path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class JupyterServer:
+    """`jupyter lab` on 127.0.0.1, a free port and a random token; stop() ends it and its kernels."""
+
+    def __init__(self, root, log_path, env=None, args=()):
+        self.root = pathlib.Path(root)
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}"
+        settings = pathlib.Path(log_path).parent / f"lab-settings-{self.port}"  # no user settings, no news pop-up
+        (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+        (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+            '{"fetchNews": "false", "checkForUpdates": false}')
+        environment = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings), **(env or {})}
+        self.log = open(log_path, "w")
+        command = [str(pathlib.Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--allow-root",
+                   "--ip=127.0.0.1", f"--port={self.port}", f"--IdentityProvider.token={self.token}",
+                   "--ServerApp.port_retries=0", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
+                   "jupyterlab.NeverCheckForUpdate", *args]
+        self.process = subprocess.Popen(command, cwd=self.root, env=environment, stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_ready(log_path)
+
+    def _wait_ready(self, log_path, seconds=60):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited with {self.process.returncode}:\n"
+                                   f"{pathlib.Path(log_path).read_text()[-3000:]}")
+            try:
+                urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=2).read()
+                return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"jupyter lab did not answer within {seconds} s:\n{pathlib.Path(log_path).read_text()[-3000:]}")
+
+    def login(self, page, path):
+        """Log in through the server's login form (a cookie, which formgrader's API calls need), open path."""
+        page.goto(f"{self.url}/login?next=/{path}")
+        page.fill("input[name=password]", self.token)
+        page.click("button[type=submit], input[type=submit]")
+        page.wait_for_url(f"{self.url}/{path}*")
+
+    def link(self, path=""):
+        return f"{self.url}/{path}{'&' if '?' in path else '?'}token={self.token}"
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_executable(),
+                                              args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(30_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def shots():
+    """shot(page, name): save build/screenshots/<name>.png."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def shot(page, name, **kwargs):
+        page.screenshot(path=str(SHOTS / f"{name}.png"), **kwargs)
+    return shot
+
+
+@pytest.fixture
+def jupyter_lab(tmp_path):
+    """start(root, env=None, args=()): a JupyterServer stopped at the end of the test."""
+    servers = []
+
+    def start(root, env=None, args=()):
+        server = JupyterServer(root, tmp_path / f"jupyter-{len(servers)}.log", env, args)
+        servers.append(server)
+        return server
+    yield start
+    for server in servers:
+        server.stop()
+
+
+ANSWER = "The wider network reached 95.2% but costs 2.8x the parameters; lr 0.3 is best, 3.0 collapses."
+
+
+def write_class(root):
+    """submitted/ for three students: alice (reference), bob (SGD leaves the bias alone), carol (blank)."""
+    from autograder import paths, submissions
+
+    answers = {**submissions.reference_answers(), "exercise_answer": ANSWER}
+    bob = submissions.mutate(answers, "sgd", "layer.b -= self.lr * layer.db", "pass")
+    for student, notebook in [("alice", submissions.build(answers)), ("bob", submissions.build(bob))]:
+        submissions.write(notebook, root / student / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb")
+    (root / "carol" / paths.ASSIGNMENT).mkdir(parents=True)
+    shutil.copy(paths.RELEASE_NOTEBOOK, root / "carol" / paths.ASSIGNMENT)
+    return root
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory):
+    """The --out folder of `python -m autograder grade` on a class of three."""
+    root = tmp_path_factory.mktemp("class")
+    write_class(root / "submitted")
+    out = root / "grading"
+    result = subprocess.run([sys.executable, "-m", "autograder", "grade", "task4_1", str(root / "submitted"),
+                             "--out", str(out), "--workers", "2"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"grading the class failed:\n{result.stdout}\n{result.stderr}"
+    return out
