@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test test-browser release check-release bench clean
+.PHONY: setup demo test test-browser readme-screenshots release check-release bench clean
 
 setup: $(VENV)/.installed
 
@@ -21,6 +21,10 @@ test: setup          ## every test but the browser tier, real nbgrader runs incl
 
 test-browser: setup  ## students and instructors in a real Chromium (Debian's chromium package); screenshots in build/screenshots/
 	$(PY) -m pytest tests/browser -m browser
+
+readme-screenshots: test-browser  ## refresh the screenshots the README shows
+	cp build/screenshots/student-3-validate-success.png build/screenshots/report.png \
+	   build/screenshots/instructor-2-formgrader-manual-score.png docs/screenshots/
 
 release: setup       ## regenerate release/ from source/ (commit the result)
 	$(PY) -m autograder release
