@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test test-browser readme-screenshots release check-release bench clean
+.PHONY: setup demo test test-fast test-browser readme-screenshots release check-release bench clean
 
 setup: $(VENV)/.installed
 
@@ -18,6 +18,9 @@ demo: setup          ## the main job: release, grade the solution and a blank no
 
 test: setup          ## every test but the browser tier, real nbgrader runs included
 	$(PY) -m pytest tests -m "not browser"
+
+test-fast: setup     ## everything that needs no kernel: checks, corpus verdicts in-process, intake, report (about a minute)
+	$(PY) -m pytest tests -m "not kernel and not browser"
 
 test-browser: setup  ## students and instructors in a real Chromium (Debian's chromium package); screenshots in build/screenshots/
 	$(PY) -m pytest tests/browser -m browser

@@ -19,3 +19,16 @@ def mnist_available():
     except mnist_loader.MNISTError as exc:
         pytest.fail(f"MNIST is needed for the grading tests: {exc}")
     return True
+
+
+# Tiers: `kernel` tests run notebooks in Jupyter kernels (nbgrader, sandboxes, the class run);
+# `make test-fast` runs everything else.  The browser tier marks itself (tests/browser/conftest.py).
+KERNEL_FILES = {"test_adversarial.py", "test_class_grading.py", "test_companion_notebook.py", "test_faults.py",
+                "test_grading.py"}
+KERNEL_FIXTURES = {"template", "zygote"}  # test_sandbox.py: a course template, the kernel zygote
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in KERNEL_FILES or KERNEL_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.kernel)
