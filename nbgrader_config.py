@@ -7,7 +7,7 @@ c = get_config()  # noqa: F821 (provided by nbgrader)
 
 c.CourseDirectory.course_id = "dl-module4"
 
-# Time limits (autograder/preprocessors/guarded_execute.py): the data and training cells
+# Time limits (autograder/nbgrader_ext/guarded_execute.py): the data and training cells
 # may take up to 180 s; every other cell 15 s; once a cell has hung, later cells 6 s
 # (the hidden MNIST test excepted: its checks limit each call of student code to 5 s).
 c.Execute.timeout = 180
@@ -20,7 +20,7 @@ c.Execute.kernel_name = "python3"
 # replaced by GuardedExecute (tamper check before each test cell; a dead kernel keeps
 # earlier points).
 c.Autograde.sanitize_preprocessors = [
-    "autograder.preprocessors.RestoreCellMetadata",
+    "autograder.nbgrader_ext.RestoreCellMetadata",
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
@@ -28,7 +28,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "autograder.preprocessors.GuardedExecute",
+    "autograder.nbgrader_ext.GuardedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -56,10 +56,10 @@ c.IgnorePattern.pattern = r"(?m)^.*:\d+: \w*Warning: "
 # (a comment, a string) must not abort the student's feedback.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "autograder.preprocessors.HideHiddenTestTraces",
-    "autograder.preprocessors.ClearTestCellsHiddenTests",
-    "autograder.preprocessors.UnlinkCourseFiles",
+    "autograder.nbgrader_ext.HideHiddenTestTraces",
+    "autograder.nbgrader_ext.ClearTestCellsHiddenTests",
+    "autograder.nbgrader_ext.UnlinkCourseFiles",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 # nbconvert's HTMLExporter without its BeautifulSoup pass when the page has nothing for it (~0.6 s each).
-c.GenerateFeedback.exporter_class = "autograder.feedback_exporter.FeedbackHTMLExporter"
+c.GenerateFeedback.exporter_class = "autograder.nbgrader_ext.feedback_exporter.FeedbackHTMLExporter"

@@ -4,11 +4,12 @@ import os
 import pathlib
 import sys
 
-from . import startup
+from autograder.course import nbformat_speedup
 
-startup.skip_iri_format_parser()  # before nbformat is imported
+nbformat_speedup.skip_iri_format_parser()  # before nbformat is imported
 
-from . import demo, paths, preflight, release  # noqa: E402
+from autograder.course import demo, layout, release  # noqa: E402
+from autograder.grading import preflight
 
 # Exit codes of `grade` and `demo`
 REFUSED = 2      # bad arguments, unreadable SUBMISSIONS, or a machine that cannot grade: nothing graded
@@ -16,29 +17,29 @@ INCOMPLETE = 3   # some rows are grader errors, or the output folder filled up: 
 
 
 def grade_command(args):
-    from . import grade_class, intake, sandbox
+    from autograder.grading import class_run, grade_one, intake
 
-    if args.assignment != paths.ASSIGNMENT:
-        print(f"unknown assignment {args.assignment!r}; this course has {paths.ASSIGNMENT!r}")
+    if args.assignment != layout.ASSIGNMENT:
+        print(f"unknown assignment {args.assignment!r}; this course has {layout.ASSIGNMENT!r}")
         return REFUSED
-    limits = sandbox.Limits(cell_timeout=args.cell_timeout, wall_seconds=args.wall_timeout,
+    limits = grade_one.Limits(cell_timeout=args.cell_timeout, wall_seconds=args.wall_timeout,
                             memory_bytes=int(args.memory_gb * 2**30))
-    options = grade_class.Options(assignment=args.assignment, submissions=args.submissions, out=args.out,
+    options = class_run.Options(assignment=args.assignment, submissions=args.submissions, out=args.out,
                                   workers=args.workers, scheduler=args.scheduler, db_url=args.db,
                                   force=args.force, pattern=args.pattern or intake.DEFAULT_PATTERN,
                                   limits=limits, isolation=args.isolation, verbose=args.verbose)
     try:
-        results = grade_class.run(options)
+        results = class_run.run(options)
     except (intake.IntakeError, preflight.PreflightFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return REFUSED
-    except grade_class.OutputFull as exc:
+    except class_run.OutputFull as exc:
         print(f"error: {exc}", file=sys.stderr)
         return INCOMPLETE
     graded = [r for r in results if r["status"] == "graded"]
     print(f"{len(results)} students, {len(graded)} graded; grades: {args.out / 'grades.csv'}, "
           f"report: {args.out / 'report.html'}, feedback: {args.out / 'feedback'}/")
-    faults = [r for r in results if r["status"] == grade_class.GRADER_ERROR]
+    faults = [r for r in results if r["status"] == class_run.GRADER_ERROR]
     if faults:
         print(f"class incomplete: {len(faults)} row(s) are grader-error, a fault of the grading machine, not of "
               "the students (no score was given). Fix the cause and rerun the same command; it grades only these:",
@@ -57,7 +58,7 @@ def main(argv=None):
     demo_cmd.add_argument("--out", type=pathlib.Path, default=demo.DEFAULT_DIR,
                           help="scratch course directory (default: %(default)s)")
     grade = commands.add_parser("grade", help="grade a whole class: isolated, parallel, resumable")
-    grade.add_argument("assignment", help=f"assignment name ({paths.ASSIGNMENT})")
+    grade.add_argument("assignment", help=f"assignment name ({layout.ASSIGNMENT})")
     grade.add_argument("submissions", type=pathlib.Path,
                        help="nbgrader submitted/ tree, or a folder or .zip of files named <student>_...ipynb")
     grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
@@ -91,7 +92,7 @@ def main(argv=None):
     if args.command == "grade":
         return grade_command(args)
     if args.command == "publish":
-        from . import publish as publish_step
+        from autograder.grading import publish as publish_step
         try:
             publish_step.run(args.out, args.db)
         except publish_step.NotAGradedClass as exc:
@@ -104,7 +105,7 @@ def main(argv=None):
             print(f"error: {exc}", file=sys.stderr)
             return REFUSED
     elif args.command == "release":
-        print(f"release written to {release.update().relative_to(paths.REPO)}/")
+        print(f"release written to {release.update().relative_to(layout.REPO)}/")
     elif args.command == "check-release":
         problems = release.check()
         if problems:

@@ -3,7 +3,7 @@
 They live in the grader's installed package, not in the notebook or the files
 released to students: a student cell cannot redefine them before grading, and
 students never see the hidden tests' code (their feedback keeps only the
-diagnosis, see preprocessors/hide_hidden_test_traces.py).
+diagnosis, see nbgrader_ext/hide_hidden_test_traces.py).
 
 Conventions checked (the course's, see the notebook):
   * ``Linear.backward(dZ)`` returns ``dX = dZ @ W.T`` and stores ``dW``, ``db``

@@ -1,6 +1,6 @@
 """Inside the grading kernel: notice when a notebook replaced what the tests rely on.
 
-The grader's Execute stage (``autograder.preprocessors.GuardedExecute``) imports
+The grader's Execute stage (``autograder.nbgrader_ext.GuardedExecute``) imports
 this module in the kernel before the notebook's first cell, which records the
 functions of numpy, builtins, importlib and IPython's shell as they are before any
 student code.  Before every graded test cell it calls ``verify(globals())``: if

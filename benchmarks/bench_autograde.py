@@ -18,8 +18,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 
-from autograder import paths, submissions  # noqa: E402
-from autograder.course import Course  # noqa: E402
+from autograder.course import environment, layout, synthetic_submissions  # noqa: E402
+from autograder.course.scratch_course import Course  # noqa: E402
 
 TARGET_SECONDS = 15.0
 
@@ -35,7 +35,7 @@ def time_plain_execution(notebook_path):
     import os
 
     notebook = nbformat.read(str(notebook_path), as_version=4)
-    env = paths.child_env()
+    env = environment.child_env()
     env["NBGRADER_EXECUTION"] = "autograde"
     old_env = dict(os.environ)
     os.environ.update(env)
@@ -55,8 +55,8 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         course = Course.create(pathlib.Path(tmp) / "course")
-        release_notebook = course.generate_assignment() / f"{paths.NOTEBOOK}.ipynb"
-        submissions.write(submissions.build(submissions.reference_answers(), release_notebook),
+        release_notebook = course.generate_assignment() / f"{layout.NOTEBOOK}.ipynb"
+        synthetic_submissions.write(synthetic_submissions.build(synthetic_submissions.reference_answers(), release_notebook),
                           course.submission_path("reference"))
         autograde, plain = [], []
         for _ in range(args.repeat):  # interleaved so machine noise hits both alike

@@ -19,9 +19,9 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from autograder import paths, submissions  # noqa: E402
 from autograder.__main__ import main as autograder_main  # noqa: E402
-from autograder.course import Course  # noqa: E402
+from autograder.course import layout, synthetic_submissions  # noqa: E402
+from autograder.course.scratch_course import Course  # noqa: E402
 from tests.corpus import all_submissions  # noqa: E402
 
 TARGET = 1.7
@@ -29,11 +29,11 @@ TARGET = 1.7
 
 def make_class(root, release_notebook, n):
     """n submissions cycling through the reference, correct styles and mutants."""
-    answers = [("reference", submissions.reference_answers()), *all_submissions().items()]
+    answers = [("reference", synthetic_submissions.reference_answers()), *all_submissions().items()]
     for i in range(n):
         name, student_answers = answers[i % len(answers)]
-        submissions.write(submissions.build(student_answers, release_notebook),
-                          root / f"s{i:03d}-{name}"[:60] / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb")
+        synthetic_submissions.write(synthetic_submissions.build(student_answers, release_notebook),
+                          root / f"s{i:03d}-{name}"[:60] / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb")
     return root
 
 
@@ -52,7 +52,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         course = Course.create(tmp / "sequential")
-        release_notebook = course.generate_assignment() / f"{paths.NOTEBOOK}.ipynb"
+        release_notebook = course.generate_assignment() / f"{layout.NOTEBOOK}.ipynb"
         class_dir = make_class(tmp / "submitted", release_notebook, args.students)
         shutil.copytree(class_dir, course.root / "submitted")
 
@@ -62,11 +62,11 @@ def main():
         sequential_cores = (children_cpu() - cpu_start) / sequential
         expected = course.grades()
         start = time.perf_counter()
-        course.nbgrader("generate_feedback", paths.ASSIGNMENT, "--force")
+        course.nbgrader("generate_feedback", layout.ASSIGNMENT, "--force")
         feedback = time.perf_counter() - start
 
         start = time.perf_counter()
-        autograder_main(["grade", paths.ASSIGNMENT, str(class_dir), "--out", str(tmp / "parallel"),
+        autograder_main(["grade", layout.ASSIGNMENT, str(class_dir), "--out", str(tmp / "parallel"),
                          "--workers", str(args.workers)])
         parallel = time.perf_counter() - start
         with open(tmp / "parallel" / "grades.csv", newline="") as f:

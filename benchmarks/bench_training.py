@@ -31,8 +31,8 @@ except ImportError:
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "source" / "task4_1")]
 
-from autograder import paths  # noqa: E402
-from autograder.notebook_code import load_classes  # noqa: E402
+from autograder.course import environment  # noqa: E402
+from autograder.course.notebook_code import load_classes  # noqa: E402
 
 LAYER_SIZES = [784, 256, 128, 10]
 BATCH_SIZE = 64
@@ -112,8 +112,8 @@ def print_environment(threads_note):
 
 def load_data():
     """MNIST as float32/int64 arrays; defaults MNIST_DIR to the workplace copy, if there is one."""
-    if "MNIST_DIR" not in os.environ and paths.shared_mnist_dir():
-        os.environ["MNIST_DIR"] = str(paths.shared_mnist_dir())
+    if "MNIST_DIR" not in os.environ and environment.shared_mnist_dir():
+        os.environ["MNIST_DIR"] = str(environment.shared_mnist_dir())
     from mnist_loader import load_mnist
     return load_mnist(verbose=False)
 

@@ -3,16 +3,16 @@ import sys
 
 import pytest
 
-from autograder import paths
+from autograder.course import environment, layout
 
 # The loader in source/ must find MNIST without network access.
-if "MNIST_DIR" not in os.environ and paths.shared_mnist_dir():
-    os.environ["MNIST_DIR"] = str(paths.shared_mnist_dir())
+if "MNIST_DIR" not in os.environ and environment.shared_mnist_dir():
+    os.environ["MNIST_DIR"] = str(environment.shared_mnist_dir())
 
 
 @pytest.fixture(scope="session")
 def mnist_available():
-    sys.path.insert(0, str(paths.SOURCE_DIR))
+    sys.path.insert(0, str(layout.SOURCE_DIR))
     import mnist_loader
     try:
         mnist_loader.load_mnist(download=False, verbose=False)

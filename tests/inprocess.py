@@ -11,17 +11,17 @@ import types
 
 import numpy as np
 
-from autograder import paths
-from autograder.notebook_code import cells_by_grade_id, strip_solution_markers
+from autograder.course import layout
+from autograder.course.notebook_code import cells_by_grade_id, strip_solution_markers
 
-if str(paths.SOURCE_DIR) not in sys.path:  # mnist_loader
-    sys.path.insert(0, str(paths.SOURCE_DIR))
+if str(layout.SOURCE_DIR) not in sys.path:  # mnist_loader
+    sys.path.insert(0, str(layout.SOURCE_DIR))
 
 SLOW_TESTS = {"test_mnist_accuracy"}
 
 
 def test_cells():
-    cells = cells_by_grade_id(paths.SOURCE_NOTEBOOK)
+    cells = cells_by_grade_id(layout.SOURCE_NOTEBOOK)
     return {gid: c for gid, c in cells.items() if c.metadata["nbgrader"].get("grade") and c.cell_type == "code"}
 
 
@@ -40,7 +40,7 @@ def run(answers, include_slow=False, hidden=True):
     np.random.seed(42)  # as the notebook's setup cell does
     namespace = {"np": np, "__name__": "__main__", "SimpleNamespace": types.SimpleNamespace,
                  **{name: getattr(gradcheck, name) for name in gradcheck.__all__}}
-    for grade_id in paths.GRADED_CLASSES.values():
+    for grade_id in layout.GRADED_CLASSES.values():
         exec(compile(answers[grade_id], f"<{grade_id}>", "exec"), namespace)
     if include_slow:
         import mnist_loader

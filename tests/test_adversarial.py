@@ -16,8 +16,9 @@ import zipfile
 
 import pytest
 
-from autograder import gradebook, paths, sandbox
 from autograder.__main__ import main
+from autograder.course import layout
+from autograder.grading import grade_one, gradebook
 from tests.adversarial import ALL_TESTS, CANARY, CASES, Context
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox (unprivileged user, namespaces) needs root")
@@ -46,20 +47,20 @@ def tree_digest(root):
 
 
 def sandbox_uids():
-    return [entry.pw_uid for entry in pwd.getpwall() if entry.pw_name.startswith(sandbox.USER_PREFIX)]
+    return [entry.pw_uid for entry in pwd.getpwall() if entry.pw_name.startswith(grade_one.USER_PREFIX)]
 
 
 @pytest.fixture(scope="module")
 def graded(mnist_available):
     root = exposed_root()
-    ctx = Context(repo=paths.REPO, out=root / "out", class_dir=root / "submitted", canary_dir=root / "canary")
+    ctx = Context(repo=layout.REPO, out=root / "out", class_dir=root / "submitted", canary_dir=root / "canary")
     ctx.canary_dir.mkdir(mode=0o777)
     ctx.canary_dir.chmod(0o777)  # only the sandbox, not permissions, keeps students out
     for case in CASES:
-        case.write(ctx.class_dir / case.name / paths.ASSIGNMENT, ctx)
+        case.write(ctx.class_dir / case.name / layout.ASSIGNMENT, ctx)
     before = tree_digest(ctx.class_dir)
     try:
-        assert main(["grade", paths.ASSIGNMENT, str(ctx.class_dir), "--out", str(ctx.out), "--workers", "2",
+        assert main(["grade", layout.ASSIGNMENT, str(ctx.class_dir), "--out", str(ctx.out), "--workers", "2",
                      "--wall-timeout", "600"]) == 0
         with open(ctx.out / "grades.csv", newline="") as f:
             rows = {row["student_id"]: row for row in csv.DictReader(f)}
@@ -95,15 +96,15 @@ def test_expected_outcome(graded, case):
 def test_every_graded_notebook_gets_feedback(graded):
     """timeout and crashed rows included: the page says what was graded and where it stopped."""
     ctx, rows, _ = graded
-    scored = {s for s, r in rows.items() if r["status"] in sandbox.SCORED_STATUSES}
+    scored = {s for s, r in rows.items() if r["status"] in grade_one.SCORED_STATUSES}
     assert {"break-os-exit", "break-hung-method-ignoring-interrupts"} <= scored
     assert {p.stem for p in (ctx.out / "feedback").glob("*.html")} == scored
 
 
 def test_gradebook_holds_exactly_the_csv_scores(graded):
     ctx, rows, _ = graded
-    stored = gradebook.scores(f"sqlite:///{ctx.out / 'gradebook.db'}", paths.ASSIGNMENT)
-    scored = {s for s, r in rows.items() if r["status"] in sandbox.SCORED_STATUSES}
+    stored = gradebook.scores(f"sqlite:///{ctx.out / 'gradebook.db'}", layout.ASSIGNMENT)
+    scored = {s for s, r in rows.items() if r["status"] in grade_one.SCORED_STATUSES}
     assert set(stored) == scored
     for student in scored:
         for grade_id in ALL_TESTS:
@@ -115,10 +116,10 @@ def test_nothing_outside_the_sandbox_was_touched(graded):
     assert tree_digest(ctx.class_dir) == before, "submitted originals were modified"
     assert list(ctx.canary_dir.iterdir()) == [], "student code wrote into a host folder"
     assert not (ctx.repo / "canary").exists()
-    assert not (ctx.repo / "source" / paths.ASSIGNMENT / "pwned.py").exists()
+    assert not (ctx.repo / "source" / layout.ASSIGNMENT / "pwned.py").exists()
     honest = (ctx.out / "results" / "honest-a.json").read_text()
     assert CANARY not in honest and '"score": 23.0' in honest
-    assert all(not sandbox.live_processes(uid=uid) for uid in sandbox_uids()), "a student process outlived grading"
+    assert all(not grade_one.live_processes(uid=uid) for uid in sandbox_uids()), "a student process outlived grading"
 
 
 def test_hidden_material_never_reaches_feedback(graded):
@@ -143,16 +144,16 @@ def test_zip_entries_escaping_the_folder_become_rows(tmp_path):
     archive.parent.mkdir()
     notebook = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("../escapee_" + f"{paths.NOTEBOOK}.ipynb", notebook)
-        zf.writestr("/rooted_" + f"{paths.NOTEBOOK}.ipynb", notebook)
-        link = zipfile.ZipInfo(f"linker_{paths.NOTEBOOK}.ipynb")
+        zf.writestr("../escapee_" + f"{layout.NOTEBOOK}.ipynb", notebook)
+        zf.writestr("/rooted_" + f"{layout.NOTEBOOK}.ipynb", notebook)
+        link = zipfile.ZipInfo(f"linker_{layout.NOTEBOOK}.ipynb")
         link.external_attr = 0o120777 << 16
         zf.writestr(link, "/etc/passwd")
     out = tmp_path / "out"
-    assert main(["grade", paths.ASSIGNMENT, str(archive), "--out", str(out)]) == 0
+    assert main(["grade", layout.ASSIGNMENT, str(archive), "--out", str(out)]) == 0
     with open(out / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 3 and {r["status"] for r in rows} == {"unsafe-path"}
     assert all(r["total"] == "0" and r["detail"] for r in rows)
-    assert not (tmp_path / f"escapee_{paths.NOTEBOOK}.ipynb").exists()
+    assert not (tmp_path / f"escapee_{layout.NOTEBOOK}.ipynb").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["downloads", "out"]

@@ -10,9 +10,10 @@ import time
 
 import pytest
 
-from autograder import gradebook, paths, submissions
 from autograder.__main__ import main
-from autograder.course import Course
+from autograder.course import environment, layout, synthetic_submissions
+from autograder.course.scratch_course import Course
+from autograder.grading import gradebook
 from tests.corpus import load_mutants, mutant_answers
 from tests.postgres import PostgresServer, free_port
 
@@ -23,26 +24,26 @@ def build_class(root, release_notebook):
     """A submitted/ tree: two correct, one mutant, one blank, and broken submissions."""
     dw_summed = next(m for m in load_mutants() if m["name"] == "dw_summed")
     notebooks = {
-        "alice": submissions.build(submissions.reference_answers(), release_notebook),
-        "bob": submissions.build(mutant_answers(dw_summed), release_notebook),
-        "carol": submissions.build({}, release_notebook),
+        "alice": synthetic_submissions.build(synthetic_submissions.reference_answers(), release_notebook),
+        "bob": synthetic_submissions.build(mutant_answers(dw_summed), release_notebook),
+        "carol": synthetic_submissions.build({}, release_notebook),
     }
     for student, notebook in notebooks.items():
-        submissions.write(notebook, root / student / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb")
-    broken = root / "dave" / paths.ASSIGNMENT
+        synthetic_submissions.write(notebook, root / student / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb")
+    broken = root / "dave" / layout.ASSIGNMENT
     broken.mkdir(parents=True)
-    (broken / f"{paths.NOTEBOOK}.ipynb").write_text('{"cells": [ this is not json')
-    (root / "erin" / paths.ASSIGNMENT).mkdir(parents=True)
-    latin = root / "frank" / paths.ASSIGNMENT
+    (broken / f"{layout.NOTEBOOK}.ipynb").write_text('{"cells": [ this is not json')
+    (root / "erin" / layout.ASSIGNMENT).mkdir(parents=True)
+    latin = root / "frank" / layout.ASSIGNMENT
     latin.mkdir(parents=True)
-    (latin / f"{paths.NOTEBOOK}.ipynb").write_bytes(b'{"cells": [], "caf\xe9": 1}')
+    (latin / f"{layout.NOTEBOOK}.ipynb").write_bytes(b'{"cells": [], "caf\xe9": 1}')
     return root
 
 
 @pytest.fixture(scope="session")
 def class_dir(tmp_path_factory, mnist_available):
     course = Course.create(tmp_path_factory.mktemp("release") / "course")
-    release_notebook = course.generate_assignment() / f"{paths.NOTEBOOK}.ipynb"
+    release_notebook = course.generate_assignment() / f"{layout.NOTEBOOK}.ipynb"
     return build_class(tmp_path_factory.mktemp("class") / "submitted", release_notebook)
 
 
@@ -67,7 +68,7 @@ def without_seconds(table):
 
 
 def grade(*args):
-    assert main(["grade", paths.ASSIGNMENT, *map(str, args)]) == 0
+    assert main(["grade", layout.ASSIGNMENT, *map(str, args)]) == 0
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +100,7 @@ def test_feedback_report_and_gradebook_are_written(local_run):
     assert sorted(p.stem for p in (out / "feedback").glob("*.html")) == GOOD
     assert (out / "report.html").exists()
     assert {p.name for p in (out / "report").glob("*.png")} >= {"scores.png", "pass_rate.png", "grading_time.png"}
-    stored = gradebook.scores(f"sqlite:///{out / 'gradebook.db'}", paths.ASSIGNMENT)
+    stored = gradebook.scores(f"sqlite:///{out / 'gradebook.db'}", layout.ASSIGNMENT)
     assert sorted(stored) == GOOD
     assert stored["alice"]["test_mnist_accuracy"] == 4 and stored["alice"]["exercise_answer"] is None
 
@@ -126,8 +127,8 @@ def test_rerun_skips_graded_and_regrades_changed_submissions(local_run, class_di
 
     changed = tmp_path / "submitted"
     shutil.copytree(class_dir, changed)
-    notebook = changed / "carol" / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
-    shutil.copy(class_dir / "alice" / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb", notebook)
+    notebook = changed / "carol" / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"
+    shutil.copy(class_dir / "alice" / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb", notebook)
     grade(changed, "--out", resumed)
     assert "1 to grade, 2 already graded" in capsys.readouterr().out
     assert read_csv(resumed)["carol"]["total"] == "23"
@@ -157,7 +158,7 @@ def wait_for_port(port, timeout=60):
 def dask_cluster(tmp_path):
     port = free_port()
     bin_dir = pathlib.Path(sys.executable).parent
-    env = paths.child_env()
+    env = environment.child_env()
     procs = [subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
                                "--no-dashboard"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)]
@@ -196,7 +197,7 @@ def postgres_url():
 def test_postgresql_gradebook(local_run, class_dir, postgres_url, tmp_path):
     _, rows, _ = local_run
     grade(class_dir, "--out", tmp_path / "out", "--db", postgres_url)
-    stored = gradebook.scores(postgres_url, paths.ASSIGNMENT)
+    stored = gradebook.scores(postgres_url, layout.ASSIGNMENT)
     assert sorted(stored) == GOOD
     for student in GOOD:
         for grade_id, score in stored[student].items():
@@ -208,9 +209,9 @@ def give_manual_grade(out, student, score, comment):
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as book:
-        grade = book.find_grade("exercise_answer", paths.NOTEBOOK, paths.ASSIGNMENT, student)
+        grade = book.find_grade("exercise_answer", layout.NOTEBOOK, layout.ASSIGNMENT, student)
         grade.manual_score, grade.needs_manual_grade = score, False
-        book.find_comment("exercise_answer", paths.NOTEBOOK, paths.ASSIGNMENT, student).manual_comment = comment
+        book.find_comment("exercise_answer", layout.NOTEBOOK, layout.ASSIGNMENT, student).manual_comment = comment
         book.db.commit()
 
 
@@ -219,7 +220,7 @@ def test_output_is_an_nbgrader_course_formgrader_and_export_can_open(local_run, 
     moved = tmp_path / "moved"
     shutil.copytree(out, moved)  # the course root is the folder itself: it can be moved
     for student in GOOD:
-        assert (moved / "autograded" / student / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb").is_file()
+        assert (moved / "autograded" / student / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb").is_file()
     assert not (moved / "autograded" / "dave").exists(), "nothing ran for an unreadable submission"
     give_manual_grade(moved, "alice", 1.5, "Say why.")
     subprocess.run([sys.executable, "-m", "nbgrader", "export"], cwd=moved, check=True, capture_output=True)

@@ -9,10 +9,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder import paths
+from autograder.course import environment, layout
 
 NAME = "02-activation-function-study.ipynb"
-NOTEBOOKS_DIR = paths.REPO / "notebooks"
+NOTEBOOKS_DIR = layout.REPO / "notebooks"
 COMPANION = NOTEBOOKS_DIR / NAME
 CELL_TIMEOUT = 120   # seconds per cell
 TOTAL_BUDGET = 180   # seconds for the whole notebook; it takes well under a minute on 2 cores
@@ -54,7 +54,7 @@ def test_runs_end_to_end_without_errors_or_warnings(mnist_available):
                             resources={"metadata": {"path": str(NOTEBOOKS_DIR)}})
     # MNIST_DIR as for the other tests. One BLAS thread: with the default two, the notebook slows down
     # several-fold while other tests (or graders) share the cores (see README, "Parallel").
-    env = {**paths.child_env(), **paths.blas_thread_env(1)}
+    env = {**environment.child_env(), **environment.blas_thread_env(1)}
     start = time.monotonic()
     client.execute(env=env)   # raises CellExecutionError on the first failing cell
     elapsed = time.monotonic() - start
@@ -82,11 +82,11 @@ def links_to_companion(notebook):
     return targets
 
 
-@pytest.mark.parametrize("path", [paths.SOURCE_NOTEBOOK, paths.RELEASE_NOTEBOOK], ids=["source", "release"])
+@pytest.mark.parametrize("path", [layout.SOURCE_NOTEBOOK, layout.RELEASE_NOTEBOOK], ids=["source", "release"])
 def test_assignment_points_to_companion(path):
     targets = links_to_companion(load(path))
-    assert targets, f"{path.relative_to(paths.REPO)} has no markdown link to {NAME}"
+    assert targets, f"{path.relative_to(layout.REPO)} has no markdown link to {NAME}"
     for target in targets:
         resolved = (path.parent / pathlib.PurePosixPath(target)).resolve()
         assert resolved.is_file(), \
-            f"{path.relative_to(paths.REPO)} links to {target}, which resolves to the missing file {resolved}"
+            f"{path.relative_to(layout.REPO)} links to {target}, which resolves to the missing file {resolved}"

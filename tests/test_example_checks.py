@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autograder import checks
-from autograder.notebook_code import load_classes
+from autograder.course.notebook_code import load_classes
 
 REFERENCE = load_classes()
 

@@ -17,8 +17,9 @@ import time
 
 import pytest
 
-from autograder import gradebook, paths, preflight, sandbox, submissions
 from autograder.__main__ import INCOMPLETE, REFUSED
+from autograder.course import environment, layout, synthetic_submissions
+from autograder.grading import grade_one, gradebook, preflight
 from tests.postgres import PostgresServer
 
 STUDENTS = ["amy", "ben", "cat", "dan"]
@@ -29,24 +30,24 @@ NEEDS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (mounts a 
 def class_dir(tmp_path_factory, mnist_available):
     """Four correct submissions (about 7 s each): long enough to inject a fault mid-class."""
     root = tmp_path_factory.mktemp("faults") / "submitted"
-    notebook = submissions.build(submissions.reference_answers())
+    notebook = synthetic_submissions.build(synthetic_submissions.reference_answers())
     for student in STUDENTS:
-        submissions.write(notebook, root / student / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb")
+        synthetic_submissions.write(notebook, root / student / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb")
     return root
 
 
 def grade_command(class_dir, out, *extra):
-    return [sys.executable, "-m", "autograder", "grade", paths.ASSIGNMENT, str(class_dir), "--out", str(out),
+    return [sys.executable, "-m", "autograder", "grade", layout.ASSIGNMENT, str(class_dir), "--out", str(out),
             "--workers", "2", *map(str, extra)]
 
 
 def start(class_dir, out, *extra, env=None):
-    return subprocess.Popen(grade_command(class_dir, out, *extra), cwd=paths.REPO, env=env or paths.child_env(),
+    return subprocess.Popen(grade_command(class_dir, out, *extra), cwd=layout.REPO, env=env or environment.child_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def run(class_dir, out, *extra, env=None):
-    return subprocess.run(grade_command(class_dir, out, *extra), cwd=paths.REPO, env=env or paths.child_env(),
+    return subprocess.run(grade_command(class_dir, out, *extra), cwd=layout.REPO, env=env or environment.child_env(),
                           capture_output=True, text=True, timeout=900)
 
 
@@ -76,8 +77,8 @@ def assert_consistent(out, db_url=None):
     for path in (out / "results").glob("*.json"):
         json.loads(path.read_text())
     rows = read_rows(out)
-    stored = gradebook.scores(db_url or f"sqlite:///{out / 'gradebook.db'}", paths.ASSIGNMENT)
-    scored = {s for s, row in rows.items() if row["status"] in sandbox.SCORED_STATUSES}
+    stored = gradebook.scores(db_url or f"sqlite:///{out / 'gradebook.db'}", layout.ASSIGNMENT)
+    scored = {s for s, row in rows.items() if row["status"] in grade_one.SCORED_STATUSES}
     assert set(stored) == scored
     for student in scored:
         for grade_id, score in stored[student].items():
@@ -125,7 +126,7 @@ def cmdline(pid):
 
 def busy_workers(coordinator):
     """Grading workers of ``coordinator`` that are grading (their nbgrader fork is running)."""
-    workers = [pid for pid in descendants(coordinator) if "autograder.worker" in cmdline(pid)]
+    workers = [pid for pid in descendants(coordinator) if "autograder.grading.worker" in cmdline(pid)]
     return [pid for pid in workers if descendants(pid)]
 
 
@@ -160,7 +161,7 @@ def altered_copy(folder):
 def test_bad_mnist_refuses_to_start_and_writes_nothing(class_dir, tmp_path, fault):
     data = tmp_path / "empty" if fault == "missing" else altered_copy(tmp_path / "altered")
     data.mkdir(exist_ok=True)
-    env = {**paths.child_env(), "MNIST_DIR": str(data)}
+    env = {**environment.child_env(), "MNIST_DIR": str(data)}
     result = run(class_dir, tmp_path / "out", env=env)
     assert result.returncode == REFUSED
     assert not (tmp_path / "out").exists(), "nothing may be written before the checks pass"
@@ -170,7 +171,7 @@ def test_bad_mnist_refuses_to_start_and_writes_nothing(class_dir, tmp_path, faul
     assert "Traceback" not in said
 
     demo = subprocess.run([sys.executable, "-m", "autograder", "demo", "--out", str(tmp_path / "demo")],
-                          cwd=paths.REPO, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=layout.REPO, env=env, capture_output=True, text=True, timeout=120)
     assert demo.returncode == REFUSED and "MNIST" in demo.stderr and not (tmp_path / "demo").exists()
 
 
@@ -281,11 +282,11 @@ def test_output_folder_full_mid_run_stops_cleanly(class_dir, tmp_path):
 
 def test_notebook_out_of_time_keeps_earlier_points_and_gets_feedback(tmp_path, mnist_available):
     """Slow cells, none hung: the notebook's budget (wall limit minus 30 s) ends it inside nbgrader."""
-    answers = submissions.reference_answers()
+    answers = synthetic_submissions.reference_answers()
     for cell in ("relu", "softmax", "mlp", "sgd"):
         answers[cell] = "import time\ntime.sleep(10)\n" + answers[cell]
     class_dir = tmp_path / "submitted"
-    submissions.write(submissions.build(answers), class_dir / "slowpoke" / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb")
+    synthetic_submissions.write(synthetic_submissions.build(answers), class_dir / "slowpoke" / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb")
     out = tmp_path / "out"
     result = run(class_dir, out, "--wall-timeout", 60)
     assert result.returncode == 0, result.stderr

@@ -8,8 +8,8 @@ from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
 from traitlets.config import Config
 
-from autograder import paths
-from autograder.feedback_exporter import FeedbackHTMLExporter
+from autograder.course import layout
+from autograder.nbgrader_ext.feedback_exporter import FeedbackHTMLExporter
 
 # A 1x1 PNG.
 PIXEL = base64.b64encode(bytes.fromhex(
@@ -32,7 +32,7 @@ def feedback_config():
 
 def graded_notebook(with_image):
     """The release notebook with the metadata nbgrader's GetGrades adds, optionally a figure output."""
-    notebook = nbformat.read(str(paths.RELEASE_NOTEBOOK), as_version=4)
+    notebook = nbformat.read(str(layout.RELEASE_NOTEBOOK), as_version=4)
     for cell in notebook.cells:
         grading = cell.metadata.get("nbgrader")
         if grading:
@@ -69,7 +69,7 @@ def test_page_with_an_image_gets_the_full_pass():
 def test_links_to_course_files_become_text_in_feedback_web_links_and_anchors_stay():
     import nbformat
 
-    from autograder.preprocessors import UnlinkCourseFiles
+    from autograder.nbgrader_ext import UnlinkCourseFiles
 
     cell = nbformat.v4.new_markdown_cell(
         "See [`notebooks/02.ipynb`](../../notebooks/02.ipynb), [CS231n](https://cs231n.github.io/), "

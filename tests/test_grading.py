@@ -4,9 +4,9 @@ the whole corpus as student submissions, and check every score."""
 import nbformat
 import pytest
 
-from autograder import paths, submissions
-from autograder.course import Course
-from tests.corpus import all_submissions, load_mutants, STYLES
+from autograder.course import layout, synthetic_submissions
+from autograder.course.scratch_course import Course
+from tests.corpus import STYLES, all_submissions, load_mutants
 
 MANUAL_CELLS = {"exercise_answer"}
 MUTANTS = {f"mutant-{m['name']}": m for m in load_mutants()}
@@ -15,16 +15,16 @@ MUTANTS = {f"mutant-{m['name']}": m for m in load_mutants()}
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory, mnist_available):
     course = Course.create(tmp_path_factory.mktemp("grading") / "course")
-    release_notebook = course.generate_assignment() / f"{paths.NOTEBOOK}.ipynb"
+    release_notebook = course.generate_assignment() / f"{layout.NOTEBOOK}.ipynb"
     students = {
-        "reference-solution": submissions.build(submissions.reference_answers(), release_notebook),
-        "blank": submissions.build({}, release_notebook),
-        **{name: submissions.build(answers, release_notebook) for name, answers in all_submissions().items()},
+        "reference-solution": synthetic_submissions.build(synthetic_submissions.reference_answers(), release_notebook),
+        "blank": synthetic_submissions.build({}, release_notebook),
+        **{name: synthetic_submissions.build(answers, release_notebook) for name, answers in all_submissions().items()},
     }
     for student, notebook in students.items():
-        submissions.write(notebook, course.submission_path(student))
+        synthetic_submissions.write(notebook, course.submission_path(student))
     # the solution notebook itself, exactly as instructors keep it
-    course.submit("source-notebook", paths.SOURCE_NOTEBOOK)
+    course.submit("source-notebook", layout.SOURCE_NOTEBOOK)
     course.autograde()
     return course, course.grades()
 
@@ -84,13 +84,13 @@ def test_mutant_loses_exactly_its_expected_cells(graded, student):
 @pytest.fixture(scope="session")
 def feedback(graded):
     course, _ = graded
-    course.nbgrader("generate_feedback", paths.ASSIGNMENT, "--force")
-    return {path.parts[-3]: path.read_text() for path in (course.root / "feedback").glob(f"*/{paths.ASSIGNMENT}/*.html")}
+    course.nbgrader("generate_feedback", layout.ASSIGNMENT, "--force")
+    return {path.parts[-3]: path.read_text() for path in (course.root / "feedback").glob(f"*/{layout.ASSIGNMENT}/*.html")}
 
 
 def hidden_test_lines():
     import re
-    notebook = nbformat.read(str(paths.SOURCE_NOTEBOOK), as_version=4)
+    notebook = nbformat.read(str(layout.SOURCE_NOTEBOOK), as_version=4)
     blocks = [b for c in notebook.cells for b in re.findall(r"BEGIN HIDDEN TESTS\n(.*?)### END", c.source, re.DOTALL)]
     return {line.strip() for block in blocks for line in block.splitlines() if line.strip()}
 

@@ -7,9 +7,9 @@ import functools
 
 import pytest
 
-from autograder.submissions import reference_answers
+from autograder.course.synthetic_submissions import reference_answers
 from tests import inprocess
-from tests.corpus import load_mutants, style_answers, STYLES, mutant_answers
+from tests.corpus import STYLES, load_mutants, mutant_answers, style_answers
 
 MUTANTS = load_mutants()
 
@@ -65,9 +65,9 @@ def test_checks_give_identical_verdicts_when_run_again():
 
 
 def test_every_automatic_test_cell_is_failed_by_some_mutant():
-    from autograder import paths
-    from autograder.notebook_code import cells_by_grade_id
-    cells = cells_by_grade_id(paths.SOURCE_NOTEBOOK)
+    from autograder.course import layout
+    from autograder.course.notebook_code import cells_by_grade_id
+    cells = cells_by_grade_id(layout.SOURCE_NOTEBOOK)
     automatic = {gid for gid, c in cells.items() if c.metadata["nbgrader"].get("grade")
                  and not c.metadata["nbgrader"].get("solution")}
     covered = {gid for m in MUTANTS for gid in m["must_fail"]}

@@ -8,8 +8,8 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder import intake
-from autograder.intake import IntakeError, discover
+from autograder.grading import intake
+from autograder.grading.intake import IntakeError, discover
 
 ASSIGNMENT = "task4_1"
 NB = "numpy_neural_network"

@@ -5,7 +5,8 @@ import sqlite3
 import numpy as np
 import pytest
 
-from autograder import gradebook, integrity
+from autograder import integrity
+from autograder.grading import gradebook
 
 
 def test_an_untouched_process_has_no_problems():

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from autograder import preflight, sandbox
+from autograder.grading import grade_one, preflight
 
 
 def test_nbgrader_other_than_the_pinned_version_is_refused(monkeypatch):
@@ -48,8 +48,8 @@ def test_sandbox_isolation_needs_root(monkeypatch):
 
 
 def test_too_little_room_for_the_output_is_refused(monkeypatch, tmp_path):
-    import shutil
     import collections
+    import shutil
     usage = collections.namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10 * 2**20, 9 * 2**20, 2**20))
     message = preflight.check_output_space(tmp_path / "out", 100)
@@ -78,13 +78,13 @@ class Workspace:
 ])
 def test_only_known_faults_of_the_submission_are_the_students(tmp_path, log, status):
     (tmp_path / "nbgrader.log").write_text(f"[AutogradeApp | ERROR] ...\n{log}\n")
-    got, detail = sandbox.failure_detail("autograde", 1, Workspace(tmp_path / "nbgrader.log"))
+    got, detail = grade_one.failure_detail("autograde", 1, Workspace(tmp_path / "nbgrader.log"))
     assert got == status
     assert log in detail
 
 
 def test_dask_workers_that_cannot_grade_stop_the_run_before_it_starts():
-    from autograder import grade_class
+    from autograder.grading import class_run
 
     class Client:
         def run(self, function, data_dir, on_error):
@@ -92,7 +92,7 @@ def test_dask_workers_that_cannot_grade_stop_the_run_before_it_starts():
             return {"tcp://10.0.0.7:4000": preflight.GraderFault("this grading worker cannot use MNIST: missing"),
                     "tcp://10.0.0.8:4000": None}
 
-    pool = grade_class.DaskPool.__new__(grade_class.DaskPool)
+    pool = class_run.DaskPool.__new__(class_run.DaskPool)
     pool.client = Client()
     with pytest.raises(preflight.PreflightFailed) as failed:
         pool.check_workers("/data/mnist")

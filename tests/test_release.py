@@ -5,8 +5,8 @@ import re
 import nbformat
 import pytest
 
-from autograder import paths, release
-from autograder.notebook_code import grade_id
+from autograder.course import layout, release
+from autograder.course.notebook_code import grade_id
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)
 
@@ -23,7 +23,7 @@ def test_release_is_in_sync_with_source():
     assert release.check() == [], "run `python -m autograder release` and commit release/"
 
 
-@pytest.mark.parametrize("path", [paths.SOURCE_NOTEBOOK, paths.RELEASE_NOTEBOOK], ids=["source", "release"])
+@pytest.mark.parametrize("path", [layout.SOURCE_NOTEBOOK, layout.RELEASE_NOTEBOOK], ids=["source", "release"])
 def test_grade_ids_unique_and_points_on_every_graded_cell(path):
     cells = [c for c in load(path).cells if nbgrader_meta(c)]
     ids = [grade_id(c) for c in cells]
@@ -37,7 +37,7 @@ def test_grade_ids_unique_and_points_on_every_graded_cell(path):
 
 
 def test_stated_total_matches_metadata():
-    notebook = load(paths.SOURCE_NOTEBOOK)
+    notebook = load(layout.SOURCE_NOTEBOOK)
     points = [nbgrader_meta(c) for c in notebook.cells if nbgrader_meta(c).get("grade")]
     auto = sum(m["points"] for m in points if not m.get("solution"))
     manual = sum(m["points"] for m in points if m.get("solution"))
@@ -46,9 +46,9 @@ def test_stated_total_matches_metadata():
 
 
 def test_every_graded_class_is_stubbed_with_its_interface():
-    source = {grade_id(c): c.source for c in load(paths.SOURCE_NOTEBOOK).cells}
-    released = {grade_id(c): c.source for c in load(paths.RELEASE_NOTEBOOK).cells}
-    for name, cell_id in paths.GRADED_CLASSES.items():
+    source = {grade_id(c): c.source for c in load(layout.SOURCE_NOTEBOOK).cells}
+    released = {grade_id(c): c.source for c in load(layout.RELEASE_NOTEBOOK).cells}
+    for name, cell_id in layout.GRADED_CLASSES.items():
         stub = released[cell_id]
         assert f"class {name}" in stub
         assert "raise NotImplementedError()" in stub, f"{name} is not stubbed in the release"
@@ -58,8 +58,8 @@ def test_every_graded_class_is_stubbed_with_its_interface():
 
 
 def test_hidden_tests_are_absent_from_the_release():
-    release_text = paths.RELEASE_NOTEBOOK.read_text()
-    hidden = [block for c in load(paths.SOURCE_NOTEBOOK).cells for block in HIDDEN.findall(c.source)]
+    release_text = layout.RELEASE_NOTEBOOK.read_text()
+    hidden = [block for c in load(layout.SOURCE_NOTEBOOK).cells for block in HIDDEN.findall(c.source)]
     assert len(hidden) >= 9
     for block in hidden:
         for line in block.strip().splitlines():
@@ -69,7 +69,7 @@ def test_hidden_tests_are_absent_from_the_release():
 
 def test_no_test_cell_ends_on_an_expression():
     # nbgrader reads a numeric last value as partial credit
-    for cell in load(paths.SOURCE_NOTEBOOK).cells:
+    for cell in load(layout.SOURCE_NOTEBOOK).cells:
         if nbgrader_meta(cell).get("grade") and cell.cell_type == "code":
             source = re.sub(r"^### .*$", "", cell.source, flags=re.MULTILINE)
             last = ast.parse(source).body[-1]
@@ -79,6 +79,6 @@ def test_no_test_cell_ends_on_an_expression():
 
 
 def test_source_notebook_is_committed_without_outputs():
-    for cell in load(paths.SOURCE_NOTEBOOK).cells:
+    for cell in load(layout.SOURCE_NOTEBOOK).cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, f"{grade_id(cell) or cell.id} has outputs"

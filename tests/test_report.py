@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from autograder import report
+from autograder.report import class_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -49,7 +49,7 @@ def results():
 @pytest.fixture(scope="module")
 def report_dir(results, tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    report.write_class_report(results, CELLS, out)
+    class_report.write_class_report(results, CELLS, out)
     return out
 
 
@@ -67,7 +67,7 @@ def assert_png(path):
 # ---------------------------------------------------------------- grades.csv
 
 def test_csv_header_and_sorting(results, tmp_path):
-    path = report.write_grades_csv(results, CELLS, tmp_path / "grades.csv")
+    path = class_report.write_grades_csv(results, CELLS, tmp_path / "grades.csv")
     rows = read_csv(path)
     assert rows[0] == ["student_id", "total", "max", "status", "detail", *(g for g, _ in CELLS), "seconds"]
     ids = [row[0] for row in rows[1:]]
@@ -76,7 +76,7 @@ def test_csv_header_and_sorting(results, tmp_path):
 
 
 def test_csv_values(results, tmp_path):
-    rows = read_csv(report.write_grades_csv(results, CELLS, tmp_path / "grades.csv"))
+    rows = read_csv(class_report.write_grades_csv(results, CELLS, tmp_path / "grades.csv"))
     header, by_id = rows[0], {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
     for result in results:
         row = by_id[result["student_id"]]
@@ -97,16 +97,16 @@ def test_csv_number_format(tmp_path):
     result = graded("s1", manual=False, seconds=14.25)
     result["cells"]["test_linear_gradients"]["score"] = 1.5
     result["score"] = 8.5
-    row = read_csv(report.write_grades_csv([result], CELLS, tmp_path / "g.csv"))[1]
+    row = read_csv(class_report.write_grades_csv([result], CELLS, tmp_path / "g.csv"))[1]
     assert row[1:3] == ["8.5", "12"]
     assert row[5:7] == ["1", "1.5"]
     assert row[-1] in ("14.2", "14.3")
-    assert report._num(23.0) == "23" and report._num(0.5) == "0.5" and report._num(1 / 3) == "0.333"
-    assert report._num(-0.0001) == "0" and report._num(None) == ""
+    assert class_report._num(23.0) == "23" and class_report._num(0.5) == "0.5" and class_report._num(1 / 3) == "0.333"
+    assert class_report._num(-0.0001) == "0" and class_report._num(None) == ""
 
 
 def test_csv_details_round_trip(results, tmp_path):
-    rows = read_csv(report.write_grades_csv(results, CELLS, tmp_path / "grades.csv"))
+    rows = read_csv(class_report.write_grades_csv(results, CELLS, tmp_path / "grades.csv"))
     details = {row[0]: row[4] for row in rows[1:]}
     assert details["z_corrupt"] == 'not JSON, says "line 3", col 7'
     assert details["a_timeout"] == "stopped after 300 s,\nkernel killed"
@@ -115,7 +115,7 @@ def test_csv_details_round_trip(results, tmp_path):
 def test_csv_is_replaced_atomically(results, tmp_path):
     path = tmp_path / "grades.csv"
     path.write_text("old")
-    report.write_grades_csv(results[:3], CELLS, path)
+    class_report.write_grades_csv(results[:3], CELLS, path)
     assert read_csv(path)[0][0] == "student_id"
     assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"]  # no temp files left
 
@@ -124,7 +124,7 @@ def test_csv_is_replaced_atomically(results, tmp_path):
 
 def test_report_references_valid_pngs(report_dir):
     page = (report_dir / "report.html").read_text(encoding="utf-8")
-    for name in report.PLOTS:
+    for name in class_report.PLOTS:
         assert f'src="report/{name}"' in page
         assert_png(report_dir / "report" / name)
     assert not [p for p in report_dir.rglob("*.tmp")]
@@ -144,15 +144,15 @@ def test_report_contents(results, report_dir):
     assert "graded 30" in " ".join(text.split())
     for status in ("corrupt-notebook", "timeout", "bad-filename"):
         assert status in page
-    summary = report.score_summary(results)
-    assert f"{report._num(summary['mean'], 2)} / 12" in page
+    summary = class_report.score_summary(results)
+    assert f"{class_report._num(summary['mean'], 2)} / 12" in page
     for grade_id, _ in CELLS:
         assert grade_id in page
     assert "manual grading, 30 pending" in page
 
 
 def test_pass_rates(results):
-    rates = {row[0]: row for row in report.cell_pass_rates(results, CELLS)}
+    rates = {row[0]: row for row in class_report.cell_pass_rates(results, CELLS)}
     graded_rows = [r for r in results if r["status"] == "graded"]
     expected = sum(r["cells"]["test_linear_gradients"]["score"] == 3 for r in graded_rows)
     assert rates["test_linear_gradients"][2:4] == (expected, 30)
@@ -165,9 +165,9 @@ def test_edge_cases_do_not_crash(case, tmp_path):
             "single": [graded("only", seconds=3)],
             "same-score": [graded(f"s{i}", fraction=1.0, seconds=5.0) for i in range(5)],
             "empty": []}[case]
-    page = report.write_class_report(rows, CELLS, tmp_path).read_text(encoding="utf-8")
-    report.write_grades_csv(rows, CELLS, tmp_path / "grades.csv")
-    for name in report.PLOTS:
+    page = class_report.write_class_report(rows, CELLS, tmp_path).read_text(encoding="utf-8")
+    class_report.write_grades_csv(rows, CELLS, tmp_path / "grades.csv")
+    for name in class_report.PLOTS:
         assert (tmp_path / "report" / name).read_bytes()[:8] == PNG_SIGNATURE
     if case in ("zero-graded", "empty"):
-        assert report.NO_DATA in page
+        assert class_report.NO_DATA in page

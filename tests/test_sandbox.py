@@ -12,13 +12,14 @@ import textwrap
 import nbformat
 import pytest
 
-from autograder import paths, sandbox, submissions
-from autograder.course import Course
+from autograder.course import layout, synthetic_submissions
+from autograder.course.scratch_course import Course
+from autograder.grading import grade_one
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox user needs root")
 
 SLOT = 0
-USER = f"{sandbox.USER_PREFIX}{SLOT}"
+USER = f"{grade_one.USER_PREFIX}{SLOT}"
 MANUAL = "exercise_answer"
 
 
@@ -31,14 +32,14 @@ def template(tmp_path_factory, mnist_available):
 
 def write_submission(template, directory, answers):
     """The release notebook filled in with ``answers`` (grade_id -> source), saved as a staged file."""
-    release = template / "release" / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
-    notebook = submissions.build(answers, release)
-    return submissions.write(notebook, pathlib.Path(directory) / f"{paths.NOTEBOOK}.ipynb")
+    release = template / "release" / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"
+    notebook = synthetic_submissions.build(answers, release)
+    return synthetic_submissions.write(notebook, pathlib.Path(directory) / f"{layout.NOTEBOOK}.ipynb")
 
 
 def with_prefix(cell, code):
     """Reference answers with ``code`` run at the top of one cell."""
-    answers = submissions.reference_answers()
+    answers = synthetic_submissions.reference_answers()
     return {**answers, cell: textwrap.dedent(code) + "\n" + answers[cell]}
 
 
@@ -55,15 +56,15 @@ def sandbox_uid():
 
 
 def assert_nothing_left():
-    assert sandbox.live_processes(uid=sandbox_uid()) == [], "a process of the sandbox user outlived grading"
+    assert grade_one.live_processes(uid=sandbox_uid()) == [], "a process of the sandbox user outlived grading"
 
 
 # ---------------------------------------------------------------- the reference solution
 
 @pytest.fixture(scope="module")
 def reference(template, tmp_path_factory):
-    notebook = write_submission(template, tmp_path_factory.mktemp("reference"), submissions.reference_answers())
-    return sandbox.grade_one(str(template), "reference", str(notebook), slot=SLOT)
+    notebook = write_submission(template, tmp_path_factory.mktemp("reference"), synthetic_submissions.reference_answers())
+    return grade_one.grade_one(str(template), "reference", str(notebook), slot=SLOT)
 
 
 def test_reference_solution_gets_every_automatic_point(reference):
@@ -115,7 +116,7 @@ attempt("write repository", lambda: write(os.path.join({repo}, "pwned.txt")))
 attempt("host service", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=3))
 background = subprocess.Popen(["sleep", "300"], start_new_session=True)
 print(f"BACKGROUND {{background.pid}}")
-print("FORKED FROM ZYGOTE", "kernel_zygote" in open("/proc/self/cmdline").read(), "UID", os.getuid())
+print("FORKED FROM ZYGOTE", "autograder.sandbox.zygote" in open("/proc/self/cmdline").read(), "UID", os.getuid())
 """
 
 PROBES = ["course gradebook", "course source", "course config", "course submitted", "template gradebook",
@@ -133,9 +134,9 @@ def host_service():
 @pytest.fixture(scope="module")
 def zygote(tmp_path_factory):
     """A kernel zygote as a grading worker starts it (MNIST preloaded from MNIST_DIR)."""
-    from autograder import kernel_zygote
+    from autograder.sandbox import zygote_client
 
-    process = kernel_zygote.Zygote(tmp_path_factory.mktemp("zygote") / "zygote.sock",
+    process = zygote_client.Zygote(tmp_path_factory.mktemp("zygote") / "zygote.sock",
                                    data_dir=os.environ.get("MNIST_DIR"))
     assert process.wait_ready(), "the kernel zygote did not start"
     yield process
@@ -145,10 +146,10 @@ def zygote(tmp_path_factory):
 @pytest.fixture(scope="module")
 def hostile(template, tmp_path_factory, host_service, zygote):
     """The probes run in a kernel forked from a zygote, as class grading runs them."""
-    code = HOSTILE.format(template=repr(str(template)), repo=repr(str(paths.REPO)),
-                          repo_source=repr(str(paths.SOURCE_NOTEBOOK)), port=host_service)
+    code = HOSTILE.format(template=repr(str(template)), repo=repr(str(layout.REPO)),
+                          repo_source=repr(str(layout.SOURCE_NOTEBOOK)), port=host_service)
     notebook = write_submission(template, tmp_path_factory.mktemp("hostile"), with_prefix("linear", code))
-    result = sandbox.grade_one(str(template), "mallory", str(notebook), slot=SLOT,
+    result = grade_one.grade_one(str(template), "mallory", str(notebook), slot=SLOT,
                                data_dir=os.environ.get("MNIST_DIR"), zygote=zygote.socket_path)
     return result, cell_text(result, "linear")
 
@@ -158,7 +159,7 @@ def test_student_code_cannot_read_or_write_course_files(hostile, template):
     for probe in PROBES:
         assert f"ATTEMPT {probe}: BLOCKED" in text, f"{probe}:\n{text}"
     assert "LEAK" not in text, text
-    assert not (template / "pwned.txt").exists() and not (paths.REPO / "pwned.txt").exists()
+    assert not (template / "pwned.txt").exists() and not (layout.REPO / "pwned.txt").exists()
 
 
 def test_hostile_code_still_gets_its_points(hostile):
@@ -175,7 +176,7 @@ def test_zygote_kernel_is_a_fork_running_as_the_sandbox_user(hostile):
 def test_background_process_does_not_survive(hostile):
     _, text = hostile
     pid = int(text.split("BACKGROUND ")[1].split()[0])
-    assert pid not in sandbox.live_processes(uid=sandbox_uid())
+    assert pid not in grade_one.live_processes(uid=sandbox_uid())
     assert_nothing_left()
 
 
@@ -184,8 +185,8 @@ def test_background_process_does_not_survive(hostile):
 @pytest.mark.parametrize("through_zygote", [False, True], ids=["exec", "zygote"])
 def test_wall_timeout_stops_a_hanging_submission(template, tmp_path, zygote, through_zygote):
     notebook = write_submission(template, tmp_path, with_prefix("linear", "import time\ntime.sleep(10_000)"))
-    limits = sandbox.Limits(wall_seconds=45, cell_timeout=10_000)  # the notebook itself gets 15 s
-    result = sandbox.grade_one(str(template), "sleeper", str(notebook), limits, slot=SLOT,
+    limits = grade_one.Limits(wall_seconds=45, cell_timeout=10_000)  # the notebook itself gets 15 s
+    result = grade_one.grade_one(str(template), "sleeper", str(notebook), limits, slot=SLOT,
                                data_dir=os.environ.get("MNIST_DIR"),
                                zygote=zygote.socket_path if through_zygote else None)
     assert result["status"] == "timeout"
@@ -200,7 +201,7 @@ def test_wall_timeout_stops_a_hanging_submission(template, tmp_path, zygote, thr
 # ---------------------------------------------------------------- no nbgrader run
 
 def test_bad_student_id_is_an_error_result(template):
-    result = sandbox.grade_one(str(template), "../etc", str(template / "nbgrader_config.py"), slot=SLOT)
+    result = grade_one.grade_one(str(template), "../etc", str(template / "nbgrader_config.py"), slot=SLOT)
     assert result["status"] == "error" and "student id" in result["detail"]
 
 
@@ -208,34 +209,34 @@ def test_broken_template_raises(tmp_path):
     notebook = tmp_path / "n.ipynb"
     notebook.write_text("{}")
     with pytest.raises(FileNotFoundError):
-        sandbox.grade_one(str(tmp_path), "someone", str(notebook), slot=SLOT)
+        grade_one.grade_one(str(tmp_path), "someone", str(notebook), slot=SLOT)
 
 
 # ---------------------------------------------------------------- a zygote kernel's stand-in
 
 def test_zygote_launcher_forwards_interrupts_and_takes_its_kernel_down(template, zygote):
     """jupyter_client only knows the launcher: its signals must reach the kernel, its death end it."""
-    import signal
     import shutil
+    import signal
     import time
 
     from jupyter_client import KernelManager
     from jupyter_client.kernelspec import KernelSpecManager
 
-    with sandbox.claimed_slot(SLOT) as slot:
-        workspace = sandbox.create_workspace(template, sandbox.sandbox_user(slot))
+    with grade_one.claimed_slot(SLOT) as slot:
+        workspace = grade_one.create_workspace(template, grade_one.sandbox_user(slot))
         manager = client = None
         try:
-            sandbox.write_kernel_spec(workspace, template, sandbox.Limits(), None, "zygote-test",
+            grade_one.write_kernel_spec(workspace, template, grade_one.Limits(), None, "zygote-test",
                                       zygote=zygote.socket_path)
             specs = KernelSpecManager(kernel_dirs=[str(workspace.base / "jupyter" / "kernels")])
-            manager = KernelManager(kernel_name=sandbox.KERNEL_NAME, kernel_spec_manager=specs)
-            manager.start_kernel(cwd=str(workspace.scratch), env=sandbox.nbgrader_env(workspace))
+            manager = KernelManager(kernel_name=grade_one.KERNEL_NAME, kernel_spec_manager=specs)
+            manager.start_kernel(cwd=str(workspace.scratch), env=grade_one.nbgrader_env(workspace))
             client = manager.client()
             client.start_channels()
             client.wait_for_ready(timeout=60)
 
-            reply = client.execute_interactive("assert 'kernel_zygote' in open('/proc/self/cmdline').read()",
+            reply = client.execute_interactive("assert 'autograder.sandbox.zygote' in open('/proc/self/cmdline').read()",
                                                timeout=30)
             assert reply["content"]["status"] == "ok", reply["content"]
             message_id = client.execute("import time; time.sleep(120)")
@@ -245,14 +246,14 @@ def test_zygote_launcher_forwards_interrupts_and_takes_its_kernel_down(template,
             assert reply["parent_header"]["msg_id"] == message_id
             assert reply["content"]["ename"] == "KeyboardInterrupt"
 
-            assert sandbox.live_processes(uid=sandbox_uid()), "the kernel should be running"
+            assert grade_one.live_processes(uid=sandbox_uid()), "the kernel should be running"
             os.kill(manager.provisioner.process.pid, signal.SIGKILL)
             deadline = time.monotonic() + 15
-            while sandbox.live_processes(uid=sandbox_uid()) and time.monotonic() < deadline:
+            while grade_one.live_processes(uid=sandbox_uid()) and time.monotonic() < deadline:
                 time.sleep(0.2)
             assert_nothing_left()
         finally:
-            sandbox.kill_processes(uid=sandbox_uid())
+            grade_one.kill_processes(uid=sandbox_uid())
             if client is not None:
                 client.stop_channels()
             if manager is not None:

@@ -7,8 +7,8 @@ import pytest
 from nbformat.notebooknode import NotebookNode
 
 from autograder import checks
-from autograder.preprocessors import ClearTestCellsHiddenTests
-from autograder.preprocessors.guarded_execute import explain_timeout, interrupted_in
+from autograder.nbgrader_ext import ClearTestCellsHiddenTests
+from autograder.nbgrader_ext.guarded_execute import explain_timeout, interrupted_in
 
 
 class HangingReLU:

@@ -7,11 +7,12 @@ import sys
 import numpy as np
 import pytest
 
-from autograder import checks, paths, submissions
+from autograder import checks
+from autograder.course import layout, synthetic_submissions
 from tests import inprocess
 from tests.corpus import SLOW_STYLE, STYLES, load_mutants, mutant_answers, style_answers
 
-sys.path.insert(0, str(paths.SOURCE_DIR))
+sys.path.insert(0, str(layout.SOURCE_DIR))
 import gradcheck  # noqa: E402  (released to students beside mnist_loader.py)
 
 MUTANTS = load_mutants()
@@ -35,12 +36,12 @@ def test_correct_styles_pass_every_visible_check(answers):
 
 
 def test_the_reference_passes_every_visible_check():
-    assert visible_failures(submissions.reference_answers()) == []
+    assert visible_failures(synthetic_submissions.reference_answers()) == []
 
 
 def classes(answers):
     namespace = {"np": np}
-    for grade_id in paths.GRADED_CLASSES.values():
+    for grade_id in layout.GRADED_CLASSES.values():
         exec(compile(answers[grade_id], f"<{grade_id}>", "exec"), namespace)
     return namespace
 
@@ -77,7 +78,7 @@ GRADIENT_MUTANTS = [m for m in MUTANTS if m["cell"] in ("linear", "relu", "cross
                     and "init" not in m["name"] and m["name"] != "ce_no_clip"]
 
 
-@pytest.mark.parametrize("answers", [submissions.reference_answers(), *(mutant_answers(m) for m in GRADIENT_MUTANTS),
+@pytest.mark.parametrize("answers", [synthetic_submissions.reference_answers(), *(mutant_answers(m) for m in GRADIENT_MUTANTS),
                                      *(style_answers(s) for s in STYLES)],
                          ids=["reference", *(m["name"] for m in GRADIENT_MUTANTS), *(s.stem for s in STYLES)])
 def test_gradient_checker_agrees_with_the_hidden_gradient_checks(answers):

@@ -23,10 +23,10 @@ import textwrap
 
 import nbformat
 
-from autograder import paths, submissions
+from autograder.course import layout, synthetic_submissions
 from tests.corpus import SLOW_STYLE, load_mutants, mutant_answers, style_answers
 
-NOTEBOOK_FILE = f"{paths.NOTEBOOK}.ipynb"
+NOTEBOOK_FILE = f"{layout.NOTEBOOK}.ipynb"
 DW_SUMMED = next(m for m in load_mutants() if m["name"] == "dw_summed")
 DW_SUMMED_FAILS = DW_SUMMED["must_fail"]
 LINEAR_TESTS = ["test_linear_visible", "test_linear_gradients"]
@@ -73,11 +73,11 @@ def case(threat, **expect):
 # ---------------------------------------------------------------- helpers
 
 def notebook_from(answers):
-    return submissions.build(answers, paths.RELEASE_NOTEBOOK)
+    return synthetic_submissions.build(answers, layout.RELEASE_NOTEBOOK)
 
 
 def save(notebook, folder, name=NOTEBOOK_FILE):
-    return submissions.write(notebook, folder / name)
+    return synthetic_submissions.write(notebook, folder / name)
 
 
 def with_code(answers, cell, code):
@@ -86,7 +86,7 @@ def with_code(answers, cell, code):
 
 
 def reference():
-    return submissions.reference_answers()
+    return synthetic_submissions.reference_answers()
 
 
 def dw_summed():
@@ -500,4 +500,4 @@ def file_two_notebooks(folder, ctx):
 @case("files: the notebook is a symlink to a file outside the submission", status="unsafe-path", zero="all")
 def file_symlink_out(folder, ctx):
     folder.mkdir(parents=True)
-    os.symlink(ctx.repo / "source" / paths.ASSIGNMENT / NOTEBOOK_FILE, folder / NOTEBOOK_FILE)
+    os.symlink(ctx.repo / "source" / layout.ASSIGNMENT / NOTEBOOK_FILE, folder / NOTEBOOK_FILE)

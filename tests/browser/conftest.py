@@ -144,14 +144,14 @@ ANSWER = "The wider network reached 95.2% but costs 2.8x the parameters; lr 0.3 
 
 def write_class(root):
     """submitted/ for three students: alice (reference), bob (SGD leaves the bias alone), carol (blank)."""
-    from autograder import paths, submissions
+    from autograder.course import layout, synthetic_submissions
 
-    answers = {**submissions.reference_answers(), "exercise_answer": ANSWER}
-    bob = submissions.mutate(answers, "sgd", "layer.b -= self.lr * layer.db", "pass")
-    for student, notebook in [("alice", submissions.build(answers)), ("bob", submissions.build(bob))]:
-        submissions.write(notebook, root / student / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb")
-    (root / "carol" / paths.ASSIGNMENT).mkdir(parents=True)
-    shutil.copy(paths.RELEASE_NOTEBOOK, root / "carol" / paths.ASSIGNMENT)
+    answers = {**synthetic_submissions.reference_answers(), "exercise_answer": ANSWER}
+    bob = synthetic_submissions.mutate(answers, "sgd", "layer.b -= self.lr * layer.db", "pass")
+    for student, notebook in [("alice", synthetic_submissions.build(answers)), ("bob", synthetic_submissions.build(bob))]:
+        synthetic_submissions.write(notebook, root / student / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb")
+    (root / "carol" / layout.ASSIGNMENT).mkdir(parents=True)
+    shutil.copy(layout.RELEASE_NOTEBOOK, root / "carol" / layout.ASSIGNMENT)
     return root
 
 

@@ -25,7 +25,7 @@ import time
 import nbformat
 import pytest
 
-from autograder.notebook_code import cells_by_grade_id, grade_id, strip_solution_markers
+from autograder.course.notebook_code import cells_by_grade_id, grade_id, strip_solution_markers
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 RELEASE = ROOT / "release" / "task4_1"

@@ -2,7 +2,7 @@
 import pathlib
 import tomllib
 
-from autograder import paths, submissions
+from autograder.course import layout, synthetic_submissions
 
 HERE = pathlib.Path(__file__).parent
 STYLES = sorted((HERE / "styles").glob("*.py"))
@@ -20,19 +20,19 @@ def style_answers(style_file, partial=False):
 
     ``partial``: classes the file does not define keep the reference's answer.
     """
-    classes = submissions.split_classes(style_file.read_text())
-    missing = set(paths.GRADED_CLASSES) - set(classes)
+    classes = synthetic_submissions.split_classes(style_file.read_text())
+    missing = set(layout.GRADED_CLASSES) - set(classes)
     if missing and not partial:
         raise ValueError(f"{style_file.name} lacks classes {sorted(missing)}")
-    answers = submissions.reference_answers()
-    for name, grade_id in paths.GRADED_CLASSES.items():
+    answers = synthetic_submissions.reference_answers()
+    for name, grade_id in layout.GRADED_CLASSES.items():
         if name in classes:
             answers[grade_id] = classes[name]
     return answers
 
 
 def mutant_answers(mutant):
-    return submissions.mutate(submissions.reference_answers(), mutant["cell"], mutant["old"], mutant["new"])
+    return synthetic_submissions.mutate(synthetic_submissions.reference_answers(), mutant["cell"], mutant["old"], mutant["new"])
 
 
 def all_submissions():

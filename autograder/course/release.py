@@ -4,8 +4,8 @@ import pathlib
 import shutil
 import tempfile
 
-from . import paths
-from .course import Course
+from autograder.course import layout
+from autograder.course.scratch_course import Course
 
 
 def generate(workdir):
@@ -13,7 +13,7 @@ def generate(workdir):
     return Course.create(pathlib.Path(workdir) / "course").generate_assignment()
 
 
-def differences(generated, committed=paths.RELEASE_DIR):
+def differences(generated, committed=layout.RELEASE_DIR):
     """Relative paths that differ between two release folders (missing, extra or changed)."""
     generated, committed = pathlib.Path(generated), pathlib.Path(committed)
     if not committed.exists():
@@ -38,11 +38,11 @@ def update():
     """Regenerate release/ from source/ (the only way release/ should change)."""
     with tempfile.TemporaryDirectory() as tmp:
         generated = generate(tmp)
-        if paths.RELEASE_DIR.exists():
-            shutil.rmtree(paths.RELEASE_DIR)
-        shutil.copytree(generated, paths.RELEASE_DIR,
+        if layout.RELEASE_DIR.exists():
+            shutil.rmtree(layout.RELEASE_DIR)
+        shutil.copytree(generated, layout.RELEASE_DIR,
                         ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    return paths.RELEASE_DIR
+    return layout.RELEASE_DIR
 
 
 def check():

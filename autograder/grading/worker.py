@@ -2,13 +2,13 @@
 
 Importing nbgrader costs about 3 s, paid twice per submission (autograde, feedback)
 when each command is a new interpreter.  A worker pays it once: it is single-threaded,
-so ``nbgrader_run.run`` forks it for every command, each child starting with
+so ``run_nbgrader.run`` forks it for every command, each child starting with
 nbgrader already in memory.
 
 Protocol (one JSON object per line): the worker prints ``{"ready": true}`` once, then
 answers each request ``{"template", "student_id", "notebook", "limits", "slot", "threads", "data_dir", "hide",
 "zygote"}``
-with the result dict of ``sandbox.grade_one``, or ``{"worker_error": "..."}``.
+with the result dict of ``grade_one.grade_one``, or ``{"worker_error": "..."}``.
 Its stdout carries only these lines; anything else it prints goes to stderr.
 
 ``WorkerProcess`` is the coordinator's side: it starts a worker and sends it jobs.
@@ -22,7 +22,7 @@ import sys
 import threading
 import traceback
 
-from . import paths
+from autograder.course import environment, layout
 
 PRELOAD = ("nbgrader.apps.nbgraderapp", "nbgrader.converters", "nbconvert.exporters.html", "jupyter_client",
            "nbclient", "sqlalchemy")
@@ -32,7 +32,7 @@ def serve(requests, replies):
     """Answer grading requests from ``requests`` (text lines) on ``replies`` until end of input."""
     import importlib
 
-    from . import preflight, sandbox
+    from autograder.grading import grade_one, preflight
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))  # runs grade_one's cleanup
     for module in PRELOAD:
@@ -44,9 +44,9 @@ def serve(requests, replies):
             continue
         try:
             job = json.loads(line)
-            limits = sandbox.Limits(**job["limits"])
+            limits = grade_one.Limits(**job["limits"])
             preflight.check_worker(job.get("data_dir"), digests=False)  # the data is still there
-            result = sandbox.grade_one(job["template"], job["student_id"], job["notebook"], limits,
+            result = grade_one.grade_one(job["template"], job["student_id"], job["notebook"], limits,
                                        slot=job["slot"], threads=job["threads"], data_dir=job.get("data_dir"),
                                        hide=tuple(job.get("hide", ())), zygote=job.get("zygote"))
         except preflight.GraderFault as exc:
@@ -59,10 +59,10 @@ def serve(requests, replies):
 
 def _warm_up():
     """Render one notebook to HTML so the forks inherit compiled regexes, lexers and templates (~1 s each)."""
-    from .feedback_exporter import FeedbackHTMLExporter
+    from autograder.nbgrader_ext.feedback_exporter import FeedbackHTMLExporter
 
     try:
-        FeedbackHTMLExporter(template_name="classic").from_filename(str(paths.RELEASE_NOTEBOOK))
+        FeedbackHTMLExporter(template_name="classic").from_filename(str(layout.RELEASE_NOTEBOOK))
     except Exception as exc:  # noqa: BLE001 - only a speed-up
         print(f"grading worker: warm-up skipped ({type(exc).__name__}: {exc})", file=sys.stderr)
 
@@ -81,7 +81,7 @@ class WorkerFault(RuntimeError):
 
 
 class WorkerProcess:
-    """One ``python -m autograder.worker`` child; ``grade`` is called by one thread at a time."""
+    """One ``python -m autograder.grading.worker`` child; ``grade`` is called by one thread at a time."""
 
     def __init__(self):
         self.process = None
@@ -92,8 +92,8 @@ class WorkerProcess:
         """Start the worker without waiting for its imports (they overlap other work)."""
         if self.process is None or self.process.poll() is not None:
             self._ready = False
-            self.process = subprocess.Popen([sys.executable, "-m", "autograder.worker"], env=paths.child_env(),
-                                            cwd=paths.REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            self.process = subprocess.Popen([sys.executable, "-m", "autograder.grading.worker"], env=environment.child_env(),
+                                            cwd=layout.REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                             text=True, bufsize=1)
         return self
 
@@ -106,7 +106,7 @@ class WorkerProcess:
         return json.loads(line)
 
     def grade(self, student_id, notebook, slot, template, limits, threads=None, data_dir=None, hide=(), zygote=None):
-        """sandbox.grade_one in the worker; raises WorkerDied (the next call starts a new worker)."""
+        """grade_one.grade_one in the worker; raises WorkerDied (the next call starts a new worker)."""
         with self.lock:
             self.start()
             if not self._ready:
@@ -148,9 +148,9 @@ class WorkerProcess:
 
 
 def main():
-    from . import startup
+    from autograder.course import nbformat_speedup
 
-    startup.skip_iri_format_parser()
+    nbformat_speedup.skip_iri_format_parser()
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # stray prints must not corrupt the protocol
     sys.stdout = sys.stderr

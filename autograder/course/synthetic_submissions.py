@@ -3,8 +3,8 @@ import re
 
 import nbformat
 
-from . import paths
-from .notebook_code import cells_by_grade_id, grade_id, strip_solution_markers
+from autograder.course import layout
+from autograder.course.notebook_code import cells_by_grade_id, grade_id, strip_solution_markers
 
 CLASS_HEADER = re.compile(r"^class (\w+)\b", re.MULTILINE)
 
@@ -12,7 +12,7 @@ CLASS_HEADER = re.compile(r"^class (\w+)\b", re.MULTILINE)
 def reference_answers():
     """{grade_id: the solution notebook's answer, markers removed} for every solution cell."""
     return {gid: strip_solution_markers(cell.source)
-            for gid, cell in cells_by_grade_id(paths.SOURCE_NOTEBOOK).items()
+            for gid, cell in cells_by_grade_id(layout.SOURCE_NOTEBOOK).items()
             if cell.metadata["nbgrader"].get("solution")}
 
 
@@ -23,7 +23,7 @@ def split_classes(source):
             for (start, name), (end, _) in zip(starts, starts[1:] + [(len(source), None)])}
 
 
-def build(answers, release_notebook=paths.RELEASE_NOTEBOOK):
+def build(answers, release_notebook=layout.RELEASE_NOTEBOOK):
     """Release notebook with each solution cell's source replaced by answers[grade_id]."""
     notebook = nbformat.read(str(release_notebook), as_version=4)
     unknown = set(answers) - {grade_id(cell) for cell in notebook.cells}

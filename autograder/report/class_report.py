@@ -1,6 +1,6 @@
 """grades.csv and the class report (report.html + PNG plots) for one graded class.
 
-Both take the per-student result dicts of grade_class and ``cells_order``, the
+Both take the per-student result dicts of grading.class_run and ``cells_order``, the
 [(grade_id, points)] of the graded cells in notebook order. Every file is written
 atomically, so a crash or a concurrent reader never sees half a report.
 """

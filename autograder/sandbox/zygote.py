@@ -2,8 +2,8 @@
 
 Each kernel used to spend ~1.5 s of CPU before the first cell: a fresh interpreter,
 ipykernel's and numpy's imports, the MNIST files parsed into float arrays. A zygote
-pays that once (``grade_class`` starts one per class run) and forks a kernel per submission. jupyter_client still starts
-``autograder.sandbox_kernel`` (the kernel spec only gains ``--zygote SOCKET``); that
+pays that once (``grading.class_run`` starts one per class run) and forks a kernel per submission. jupyter_client still starts
+``autograder.sandbox.launcher`` (the kernel spec only gains ``--zygote SOCKET``); that
 launcher, instead of exec'ing ipykernel, asks the zygote for a kernel and stands in
 for it::
 
@@ -11,7 +11,7 @@ for it::
     launcher <--kernel pid, later its exit code-- monitor
 
 The kernel child takes the same sandbox steps as the exec path (mounts, limits,
-user; ``sandbox_kernel.main``), then runs ipykernel in-process. The launcher
+user; ``launcher.main``), then runs ipykernel in-process. The launcher
 forwards the signals jupyter_client sends it (interrupt, terminate) to the kernel;
 if the launcher is killed, the monitor sees its connection close and kills the
 kernel. The zygote runs no student code and every kernel is a fresh fork of it, so
@@ -28,7 +28,8 @@ import signal
 import socket
 import sys
 
-from . import forked
+from autograder.course import forked
+from autograder.sandbox.zygote_client import MAX_MESSAGE
 
 # What every kernel imports anyway: ipykernel itself, numpy, the modules the integrity
 # snapshot watches and tqdm (the notebook's progress bars).  Never autograder.integrity:
@@ -38,24 +39,20 @@ from . import forked
 PRELOAD = ("numpy", "numpy.linalg", "numpy.random", "numpy.testing", "IPython", "ipykernel.kernelapp",
            "ipykernel.ipkernel", "ipykernel.zmqshell", "tqdm.auto", "matplotlib", "matplotlib.pyplot")
 PR_SET_PDEATHSIG = 1
-MAX_MESSAGE = 1 << 20
-FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 
-
-# ---------------------------------------------------------------- zygote
 
 def preload():
     """Import PRELOAD and, if MNIST_DIR is set, parse MNIST into the course loader's cache."""
     import gc
     import importlib
 
-    from . import paths
+    from autograder.course import environment
 
     for name in PRELOAD:
         importlib.import_module(name)
     if os.environ.get("MNIST_DIR"):
         # the notebook's `from mnist_loader import load_mnist` then finds these arrays cached
-        loader = paths.course_mnist_loader()
+        loader = environment.course_mnist_loader()
         loader.load_mnist(download=False, verbose=False)
         sys.modules["mnist_loader"] = loader
     gc.collect()
@@ -115,7 +112,7 @@ def _monitor(connection):
 
 
 def _become_kernel(request, fds):
-    """In the kernel child: the launcher's stdio, cwd and environment, then sandbox_kernel's steps."""
+    """In the kernel child: the launcher's stdio, cwd and environment, then the launcher's steps."""
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
     os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # the zygote's socket and the monitor's connection
@@ -125,82 +122,12 @@ def _become_kernel(request, fds):
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["environ"])
-    from . import sandbox_kernel
-    return sandbox_kernel.main(request["argv"], in_process=True)
-
-
-# ---------------------------------------------------------------- launcher side
-
-def launch(socket_path, argv):
-    """Start a kernel through the zygote and stand in for it; its exit code, or None if no zygote answered."""
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        connection.connect(socket_path)
-        request = {"argv": argv, "cwd": os.getcwd(), "environ": dict(os.environ)}
-        socket.send_fds(connection, [json.dumps(request).encode()], [0, 1, 2])
-        reply = connection.recv(MAX_MESSAGE)
-    except OSError:
-        connection.close()
-        return None
-    if not reply:
-        return None
-    kernel = json.loads(reply)["pid"]
-
-    def forward(signum, _frame):
-        try:
-            os.kill(kernel, signum)
-        except ProcessLookupError:
-            pass
-
-    for signum in FORWARDED_SIGNALS:
-        signal.signal(signum, forward)
-    reply = connection.recv(MAX_MESSAGE)  # blocks until the kernel exits
-    code = json.loads(reply)["exit"] if reply else 1
-    return code if code >= 0 else 128 - code
-
-
-# ---------------------------------------------------------------- worker side
-
-class Zygote:
-    """The zygote process, started with kernels' BLAS threads and MNIST folder."""
-
-    def __init__(self, socket_path, threads=None, data_dir=None):
-        import subprocess
-
-        from . import paths
-
-        self.socket_path = str(socket_path)
-        env = paths.child_env()
-        env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # what ipykernel sets
-        env["MPLCONFIGDIR"] = os.path.join(os.path.dirname(self.socket_path), "matplotlib")
-        env.update(paths.blas_thread_env(threads))
-        if data_dir:
-            env["MNIST_DIR"] = str(data_dir)
-        self.process = subprocess.Popen([sys.executable, "-m", "autograder.kernel_zygote", "--socket", self.socket_path],
-                                        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        cwd=str(paths.REPO), text=True)
-        self._ready = None
-
-    def wait_ready(self, timeout=120):
-        """True once the zygote has preloaded and listens; False if it died or is too slow."""
-        if self._ready is None:
-            ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-            self._ready = bool(ready) and self.process.stdout.readline().strip() == "ready"
-        return self._ready and self.process.poll() is None
-
-    def close(self):
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        self.process.stdout.close()
-        try:
-            os.unlink(self.socket_path)
-        except FileNotFoundError:
-            pass
+    from autograder.sandbox import launcher  # the kernel child runs the launcher's confinement steps
+    return launcher.main(request["argv"], in_process=True)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder.kernel_zygote", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.sandbox.zygote", description=__doc__.split("\n")[0])
     parser.add_argument("--socket", required=True, help="unix socket path to listen on")
     options = parser.parse_args(argv)
     try:

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 
-from . import forked
+from autograder.course import forked
 
 
 def run(args, cwd, env, log_path, timeout):

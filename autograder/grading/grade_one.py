@@ -5,7 +5,7 @@ in a Dask worker).  It copies a prepared template course into a fresh temporary
 directory, runs ``nbgrader autograde`` and ``nbgrader generate_feedback`` there as
 the calling user (root on the grading machines), and returns the scores read from
 that temporary gradebook.  Student code runs only in the kernel, which nbgrader
-starts through ``autograder.sandbox_kernel``: as the dedicated user
+starts through ``autograder.sandbox.launcher``: as the dedicated user
 ``task41-sbx<slot>``, with resource limits, without network (the kernel talks to
 nbgrader over unix sockets) and in a mount namespace that hides the course
 material.  Whatever the submission does, none of its processes or files outlive
@@ -31,7 +31,8 @@ import tempfile
 import threading
 import time
 
-from . import fallback_feedback, nbgrader_run, paths
+from autograder.course import environment, layout, run_nbgrader
+from autograder.report import fallback_feedback
 
 KERNEL_NAME = "python3-sandbox"
 USER_PREFIX = "task41-sbx"
@@ -171,7 +172,7 @@ def create_workspace(template, user):
     working directory; source/, gradebook.db, submitted/ and the config are root's.
     """
     template = pathlib.Path(template)
-    for required in ("nbgrader_config.py", "gradebook.db", f"source/{paths.ASSIGNMENT}"):
+    for required in ("nbgrader_config.py", "gradebook.db", f"source/{layout.ASSIGNMENT}"):
         if not (template / required).exists():
             raise FileNotFoundError(f"template course {template} has no {required}")
     workspace = Workspace(pathlib.Path(tempfile.mkdtemp(prefix="task41-grade-")), user)
@@ -200,19 +201,19 @@ def create_workspace(template, user):
 
 def stage_notebook(workspace, student_id, notebook):
     """Copy the submission to submitted/<student>/task4_1/<notebook>.ipynb."""
-    dest = workspace.course / "submitted" / student_id / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
+    dest = workspace.course / "submitted" / student_id / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"
     dest.parent.mkdir(parents=True)
     shutil.copyfile(notebook, dest)
     return dest
 
 
 def write_kernel_spec(workspace, template, limits, threads, token, hide=(), zygote=None):
-    """jupyter/kernels/python3-sandbox/kernel.json: ipykernel started through sandbox_kernel.
+    """jupyter/kernels/python3-sandbox/kernel.json: ipykernel started through the sandbox launcher.
 
     ``hide``: more folders the kernel must not see (the class's submissions and grading output).
-    ``zygote``: socket of a kernel_zygote to fork the kernel from (sandbox users only).
+    ``zygote``: socket of a kernel zygote (sandbox/zygote.py) to fork the kernel from (sandbox users only).
     """
-    argv = [sys.executable, "-m", "autograder.sandbox_kernel",
+    argv = [sys.executable, "-m", "autograder.sandbox.launcher",
             "--scratch", str(workspace.scratch), "--memory", str(limits.memory_bytes),
             "--nproc", str(limits.max_processes), "--fsize", str(limits.max_file_bytes),
             "--hide", str(pathlib.Path(template).resolve()), "--hide", str(workspace.base)]
@@ -222,7 +223,7 @@ def write_kernel_spec(workspace, template, limits, threads, token, hide=(), zygo
         argv += ["--user", workspace.user.pw_name]
         if zygote:
             argv += ["--zygote", str(zygote)]
-    env = {TOKEN_VARIABLE: token, **paths.blas_thread_env(threads)}
+    env = {TOKEN_VARIABLE: token, **environment.blas_thread_env(threads)}
     spec = {"argv": [*argv, "-f", "{connection_file}"], "display_name": "Python 3 (sandboxed)",
             "language": "python", "interrupt_mode": "signal", "env": env, "metadata": {"debugger": False}}
     spec_dir = workspace.base / "jupyter" / "kernels" / KERNEL_NAME
@@ -236,7 +237,7 @@ def nbgrader_env(workspace, data_dir=None):
 
     ``data_dir``: the MNIST folder the kernel should read (default: as child_env finds it).
     """
-    env = paths.child_env()
+    env = environment.child_env()
     if data_dir:
         env["MNIST_DIR"] = str(data_dir)
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(workspace.base / "jupyter"), env.get("JUPYTER_PATH")]))
@@ -269,9 +270,9 @@ def preflight(workspace, kernel_argv, env):
         _preflight_done.add(key)
 
 
-def run_nbgrader(workspace, args, env, timeout):
+def nbgrader_in_workspace(workspace, args, env, timeout):
     """Run ``nbgrader ARGS`` in the course, output appended to the log; exit code, None on timeout."""
-    return nbgrader_run.run(args, workspace.course, env, workspace.log, timeout)
+    return run_nbgrader.run(args, workspace.course, env, workspace.log, timeout)
 
 
 def log_tail(workspace, lines=LOG_TAIL_LINES):
@@ -308,7 +309,7 @@ def failure_detail(command, code, workspace):
 
 def autograde_args(workspace, student_id, limits):
     """nbgrader autograde with our limits and kernel; unix sockets let the kernel live without a network."""
-    return ["autograde", paths.ASSIGNMENT, f"--student={student_id}", "--force",
+    return ["autograde", layout.ASSIGNMENT, f"--student={student_id}", "--force",
             f"--Execute.timeout={int(limits.cell_timeout)}", f"--LimitOutput.max_lines={int(limits.max_output_lines)}",
             f"--GuardedExecute.notebook_timeout={limits.notebook_seconds}",
             f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc",
@@ -317,7 +318,7 @@ def autograde_args(workspace, student_id, limits):
 
 def feedback_args(student_id):
     """nbgrader generate_feedback for one student (the preprocessors come from nbgrader_config.py)."""
-    return ["generate_feedback", paths.ASSIGNMENT, f"--student={student_id}", "--force"]
+    return ["generate_feedback", layout.ASSIGNMENT, f"--student={student_id}", "--force"]
 
 
 # ---------------------------------------------------------------- reading results
@@ -328,12 +329,12 @@ def assignment_cells(workspace):
 
     cells = {}
     with Gradebook(workspace.db_url) as gradebook:
-        for notebook in gradebook.find_assignment(paths.ASSIGNMENT).notebooks:
+        for notebook in gradebook.find_assignment(layout.ASSIGNMENT).notebooks:
             for cell in notebook.grade_cells:
                 cells[cell.name] = {"score": 0.0, "max_score": float(cell.max_score),
                                     "needs_manual": cell.cell_type == "markdown"}
     if not cells:
-        raise ValueError("the template's gradebook has no graded cells for " + paths.ASSIGNMENT)
+        raise ValueError("the template's gradebook has no graded cells for " + layout.ASSIGNMENT)
     return cells
 
 
@@ -343,7 +344,7 @@ def submission_cells(workspace, student_id):
 
     try:
         with Gradebook(workspace.db_url) as gradebook:
-            submission = gradebook.find_submission(paths.ASSIGNMENT, student_id)
+            submission = gradebook.find_submission(layout.ASSIGNMENT, student_id)
             cells = {grade.name: {"score": float(grade.score or 0), "max_score": float(grade.max_score or 0),
                                   "needs_manual": bool(grade.needs_manual_grade)}
                      for notebook in submission.notebooks for grade in notebook.grades}
@@ -363,8 +364,8 @@ def read_text(path):
 def student_files(workspace, student_id):
     """(feedback HTML, autograded notebook) as text, "" when missing."""
     course = workspace.course
-    return (read_text(course / "feedback" / student_id / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.html"),
-            read_text(course / "autograded" / student_id / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"))
+    return (read_text(course / "feedback" / student_id / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.html"),
+            read_text(course / "autograded" / student_id / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"))
 
 
 def new_result(student_id, isolation):
@@ -420,7 +421,7 @@ def grade_one(template: str, student_id: str, notebook: str, limits: Limits = Li
 
     ``slot`` is a preference: a slot busy with another grading is skipped.  Returns
     the result dict (status "graded", "crashed", "tampered", "timeout" or "error"); raises only when the
-    template or the grading machine is broken.  ``zygote``: see ``kernel_zygote`` (started with the same
+    template or the grading machine is broken.  ``zygote``: see ``sandbox.zygote`` (started with the same
     ``threads`` and ``data_dir``).
     """
     with claimed_slot(slot) as free_slot:
@@ -462,7 +463,7 @@ def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_d
 
 def _grade(workspace, result, student_id, limits, env, deadline):
     """Autograde, then generate feedback, within the wall budget; fill in status, detail and cells."""
-    code = run_nbgrader(workspace, autograde_args(workspace, student_id, limits), env, deadline - time.monotonic())
+    code = nbgrader_in_workspace(workspace, autograde_args(workspace, student_id, limits), env, deadline - time.monotonic())
     if code is None:
         result.update(status="timeout", detail=f"grading stopped after {limits.wall_seconds} s, the limit for a "
                                                "whole submission: nbgrader itself did not finish, no test was scored")
@@ -473,7 +474,7 @@ def _grade(workspace, result, student_id, limits, env, deadline):
             result["score"] = None
         return
     else:
-        code = run_nbgrader(workspace, feedback_args(student_id), env, deadline - time.monotonic())
+        code = nbgrader_in_workspace(workspace, feedback_args(student_id), env, deadline - time.monotonic())
         if code is None:
             result.update(status="timeout", detail=f"grading stopped after {limits.wall_seconds} s")
         else:
@@ -510,7 +511,7 @@ def note_incidents(result, workspace, student_id, limits):
     """Status "tampered" or "crashed" and a detail line, from the error outputs of the autograded notebook."""
     import nbformat
 
-    path = workspace.course / "autograded" / student_id / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
+    path = workspace.course / "autograded" / student_id / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"
     try:
         notebook = nbformat.read(str(path), as_version=4)
     except Exception:  # noqa: BLE001 - no notebook, nothing to note

@@ -5,10 +5,11 @@ solution's answers) and ``blank-student`` (the release notebook untouched).
 """
 import time
 
-from . import paths, preflight, submissions
-from .course import Course
+from autograder.course import layout, synthetic_submissions
+from autograder.course.scratch_course import Course
+from autograder.grading import preflight
 
-DEFAULT_DIR = paths.REPO / "build" / "demo"
+DEFAULT_DIR = layout.REPO / "build" / "demo"
 
 
 def format_table(grades, seconds):
@@ -35,19 +36,19 @@ def run(out_dir=DEFAULT_DIR, log=print):
     preflight.verify_mnist()
     log(f"course directory: {out_dir}")
     course = Course.create(out_dir)
-    log(f"1. nbgrader generate_assignment {paths.ASSIGNMENT}: student version -> {course.generate_assignment()}")
-    release_notebook = course.root / "release" / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
+    log(f"1. nbgrader generate_assignment {layout.ASSIGNMENT}: student version -> {course.generate_assignment()}")
+    release_notebook = course.root / "release" / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"
     students = {
-        "reference-solution": submissions.build(submissions.reference_answers(), release_notebook),
-        "blank-student": submissions.build({}, release_notebook),
+        "reference-solution": synthetic_submissions.build(synthetic_submissions.reference_answers(), release_notebook),
+        "blank-student": synthetic_submissions.build({}, release_notebook),
     }
     seconds = {}
     for student, notebook in students.items():
-        submissions.write(notebook, course.submission_path(student))
+        synthetic_submissions.write(notebook, course.submission_path(student))
         start = time.perf_counter()
         course.autograde(student)
         seconds[student] = time.perf_counter() - start
-        log(f"2. nbgrader autograde {paths.ASSIGNMENT} --student={student}: {seconds[student]:.1f} s")
+        log(f"2. nbgrader autograde {layout.ASSIGNMENT} --student={student}: {seconds[student]:.1f} s")
     grades = course.grades()
     log("")
     log(format_table(grades, seconds))

@@ -34,7 +34,7 @@ from typing import BinaryIO, Callable
 import nbformat
 from nbformat import validator
 
-from . import preflight
+from autograder.grading import preflight
 
 DEFAULT_PATTERN = r"(?P<student>[A-Za-z0-9][A-Za-z0-9._-]*?)_"   # LMS download names start with the student id then "_"
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024

@@ -16,7 +16,7 @@ import re
 import shutil
 import tempfile
 
-from . import paths
+from autograder.course import environment, layout
 
 
 def first_line(exc, limit=200):
@@ -49,7 +49,7 @@ WORK_BYTES = 300 * 2**20            # decompressed MNIST (55 MB), template cours
 def pinned_nbgrader():
     """The nbgrader version requirements.txt pins, or None."""
     try:
-        text = (paths.REPO / "requirements.txt").read_text()
+        text = (layout.REPO / "requirements.txt").read_text()
     except OSError:
         return None
     match = re.search(r"^nbgrader==([\w.]+)", text, re.MULTILINE)
@@ -64,23 +64,23 @@ def check_nbgrader():
     if installed == wanted or (not pinned and installed.startswith("0.9.")):
         return None
     return (f"nbgrader {installed} is installed; this course and its grading stages are built and tested "
-            f"for nbgrader {wanted}.\nFix: pip install -r {paths.REPO / 'requirements.txt'}")
+            f"for nbgrader {wanted}.\nFix: pip install -r {layout.REPO / 'requirements.txt'}")
 
 
 def mnist_source_dir():
     """The MNIST folder grading reads: MNIST_DIR, else the repository's data/ (as child_env finds it)."""
-    return pathlib.Path(paths.child_env().get("MNIST_DIR") or paths.REPO / "data")
+    return pathlib.Path(environment.child_env().get("MNIST_DIR") or layout.REPO / "data")
 
 
 def _mnist(action):
-    loader = paths.course_mnist_loader()
+    loader = environment.course_mnist_loader()
     try:
         return action(loader)
     except loader.MNISTError as exc:
         raise PreflightFailed([("MNIST", f"{exc}\nThe MNIST test would fail for every student, so nothing is "
                                          "graded until the data is in place. On the grading machine: set MNIST_DIR "
                                          f"to a folder holding the four verified files, or put them in "
-                                         f"{paths.REPO / 'data'}.")]) from None
+                                         f"{layout.REPO / 'data'}.")]) from None
 
 
 def prepare_mnist(destination):
@@ -203,7 +203,7 @@ def check_worker(data_dir, digests=True):
     problem = check_nbgrader()
     if problem:
         raise GraderFault(f"this grading worker: {problem}")
-    loader = paths.course_mnist_loader()
+    loader = environment.course_mnist_loader()
     try:
         loader.verify(data_dir or mnist_source_dir(), digests=digests)
     except loader.MNISTError as exc:

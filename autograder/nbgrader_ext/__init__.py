@@ -1,4 +1,4 @@
-"""nbgrader preprocessors added to its converters through nbgrader_config.py."""
+"""nbgrader extensions: the preprocessors and exporter nbgrader_config.py names."""
 from .clear_test_cells_hidden_tests import ClearTestCellsHiddenTests
 from .guarded_execute import GuardedExecute
 from .hide_hidden_test_traces import HideHiddenTestTraces

@@ -2,7 +2,7 @@
 
 Stages, each in its own module:
   intake.discover      validate and stage every submission (bad input becomes a row)
-  sandbox.grade_one    grade one submission in its own temporary course, student code unprivileged
+  grade_one.grade_one    grade one submission in its own temporary course, student code unprivileged
   gradebook            the coordinator alone writes results into the nbgrader gradebook
   report               grades.csv and the class report
 
@@ -14,12 +14,12 @@ that cannot grade (before anything is written), and a fault found mid-run (a wor
 died or lacks the data, a gradebook that cannot be written) makes the row ``grader-error``:
 no total, not in the gradebook, regraded by the next run.
 """
-import contextlib
-import errno
-import logging
 import concurrent.futures
+import contextlib
 import dataclasses
+import errno
 import json
+import logging
 import os
 import pathlib
 import queue
@@ -29,10 +29,12 @@ import threading
 import time
 import warnings
 
-from . import gradebook, intake, nbgrader_run, paths, preflight, report, sandbox, worker
-from .course import Course
+from autograder.course import environment, layout, run_nbgrader
+from autograder.course.scratch_course import Course
+from autograder.grading import grade_one, gradebook, intake, preflight, worker
+from autograder.report import class_report
 
-GRADER_ERROR = sandbox.GRADER_ERROR
+GRADER_ERROR = grade_one.GRADER_ERROR
 
 
 @dataclasses.dataclass
@@ -45,7 +47,7 @@ class Options:
     db_url: str | None = None
     force: bool = False
     pattern: str = intake.DEFAULT_PATTERN
-    limits: sandbox.Limits = dataclasses.field(default_factory=sandbox.Limits)
+    limits: grade_one.Limits = dataclasses.field(default_factory=grade_one.Limits)
     isolation: str = "auto"            # "sandbox": refuse to start without sandbox users and namespaces
     verbose: bool = False              # library warnings and one line per graded submission
 
@@ -107,7 +109,7 @@ class ResultStore:
         self.feedback_dir.mkdir(parents=True, exist_ok=True)
 
     def autograded_path(self, student_id):
-        return self.autograded_dir / student_id / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
+        return self.autograded_dir / student_id / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"
 
     def path(self, student_id):
         return self.results_dir / f"{student_id}.json"
@@ -122,7 +124,7 @@ class ResultStore:
         """Already graded from identical bytes (a newer or changed submission is regraded)."""
         previous = self.load(submission.student_id)
         return bool(previous) and previous.get("digest") == submission.digest \
-            and previous.get("status") in sandbox.SCORED_STATUSES
+            and previous.get("status") in grade_one.SCORED_STATUSES
 
     def save(self, result):
         """Feedback page, then the result (the result last: it is what marks the student graded)."""
@@ -132,7 +134,7 @@ class ResultStore:
                             "it grades only the students without a saved result."):
             if feedback and result["status"] != GRADER_ERROR:
                 _write_atomically(self.feedback_dir / f"{result['student_id']}.html", feedback)
-            if notebook and result["status"] in sandbox.SCORED_STATUSES:
+            if notebook and result["status"] in grade_one.SCORED_STATUSES:
                 self.autograded_path(result["student_id"]).parent.mkdir(parents=True, exist_ok=True)
                 _write_atomically(self.autograded_path(result["student_id"]), notebook)
             _write_json(self.path(result["student_id"]), result)
@@ -232,7 +234,7 @@ def write_course_config(out, db_url=None):
              "(nbgrader-grades.csv), `python -m autograder publish` to carry manual scores into grades.csv",
              'and feedback."""',
              "c = get_config()  # noqa: F821",
-             f"load_subconfig({str(paths.CONFIG_FILE)!r})  # noqa: F821 (the course's stages and limits)",
+             f"load_subconfig({str(layout.CONFIG_FILE)!r})  # noqa: F821 (the course's stages and limits)",
              "c.ExportPlugin.to = 'nbgrader-grades.csv'  # not over grades.csv"]
     if db_url:
         lines.append(f"c.CourseDirectory.db_url = {db_url!r}")
@@ -247,8 +249,8 @@ def _build_template(root):
     template = Course.create(root)
     gradebook.create_stamped_sqlite(template.root / "gradebook.db")
     log_path = root.parent / "template.log"
-    code = nbgrader_run.run(["generate_assignment", paths.ASSIGNMENT, "--force"], template.root,
-                            paths.child_env(), log_path, timeout=600)
+    code = run_nbgrader.run(["generate_assignment", layout.ASSIGNMENT, "--force"], template.root,
+                            environment.child_env(), log_path, timeout=600)
     if code != 0:
         raise RuntimeError(f"nbgrader generate_assignment failed (exit {code}) for the grading template:\n"
                            f"{log_path.read_text(errors='replace')}")
@@ -259,11 +261,11 @@ def _start_zygote(options, work, threads, data_dir):
     """The kernel zygote all local workers fork their kernels from (root only: kernels run as sandbox users)."""
     if options.scheduler or os.geteuid() != 0 or os.environ.get("TASK41_NO_ZYGOTE"):
         return None
-    from . import kernel_zygote
+    from autograder.sandbox import zygote_client
 
     folder = work / "zygote"
     folder.mkdir(mode=0o700)  # root's: kernels must not reach the socket
-    return kernel_zygote.Zygote(folder / "zygote.sock", threads, data_dir)
+    return zygote_client.Zygote(folder / "zygote.sock", threads, data_dir)
 
 
 def _private_paths(options):
@@ -319,7 +321,7 @@ def _run(options, log):
     try:
         # first what can refuse to start: nothing is written to --out before these pass
         data_dir = str(preflight.prepare_mnist(work / "mnist"))  # decompressed once for the class
-        staged = intake.discover(options.submissions, options.assignment, paths.NOTEBOOK, work / "staged",
+        staged = intake.discover(options.submissions, options.assignment, layout.NOTEBOOK, work / "staged",
                                  pattern=options.pattern)
         preflight.run(out, options.db_url, len(staged), options.isolation)
         # several kernels share the cores: one BLAS thread each avoids oversubscription
@@ -363,8 +365,8 @@ def _run(options, log):
         gradebook.apply_manual_grades(results, db_url, options.assignment)  # scores a person gave in Formgrader
         with stop_when_full(out, "writing grades.csv and the report",
                             "it regrades nothing and writes the CSV and report."):
-            report.write_grades_csv(results, cells_order, out / "grades.csv")
-            report.write_class_report(results, cells_order, out)
+            class_report.write_grades_csv(results, cells_order, out / "grades.csv")
+            class_report.write_class_report(results, cells_order, out)
         log(f"took {time.monotonic() - started:.1f} s: setup {setup_done - started:.1f} s, "
             f"grading {grading_done - setup_done:.1f} s, report {time.monotonic() - grading_done:.1f} s")
         return results
@@ -385,7 +387,7 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
     futures = {pool.submit(s.student_id, str(s.notebook), setup): s
                for s in todo}
     # the report is drawn once grading is over, when only this process works: have matplotlib ready
-    threading.Thread(target=report.warm_up, name="report-warm-up", daemon=True).start()
+    threading.Thread(target=class_report.warm_up, name="report-warm-up", daemon=True).start()
     with _progress(len(todo)) as bar:
         for future in pool.as_completed(futures):
             submission = futures[future]
@@ -398,7 +400,7 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
             result["origin"] = submission.origin
             if submission.detail and result["status"] != GRADER_ERROR:
                 result["detail"] = "; ".join(filter(None, [submission.detail, result.get("detail")]))
-            if result["status"] in sandbox.SCORED_STATUSES:
+            if result["status"] in grade_one.SCORED_STATUSES:
                 try:  # the gradebook first: a saved result means "graded", so it must be in the gradebook
                     gradebook.record(db_url, options.assignment, result)
                 except Exception as exc:  # noqa: BLE001 - any driver error: this row is not graded
@@ -409,7 +411,7 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
                     result.update(digest=submission.digest, origin=submission.origin)
             store.save(result)
             if options.verbose:
-                bar.write(f"{submission.student_id}: {result['status']} {report.format_score(result)} "
+                bar.write(f"{submission.student_id}: {result['status']} {class_report.format_score(result)} "
                           f"in {result.get('seconds') or 0:.1f} s {result.get('detail') or ''}"[:400])
-            bar.set_postfix_str(f"{submission.student_id}: {report.format_score(result)}")
+            bar.set_postfix_str(f"{submission.student_id}: {class_report.format_score(result)}")
             bar.update()

@@ -1,35 +1,16 @@
-"""Where things live in the course repository."""
+"""The environment of the grader's child processes: PATH, MNIST_DIR, BLAS threads, the course's data loader."""
 import os
 import pathlib
 import sys
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-ASSIGNMENT = "task4_1"
-NOTEBOOK = "numpy_neural_network"
-
-SOURCE_DIR = REPO / "source" / ASSIGNMENT
-RELEASE_DIR = REPO / "release" / ASSIGNMENT
-SOURCE_NOTEBOOK = SOURCE_DIR / f"{NOTEBOOK}.ipynb"
-RELEASE_NOTEBOOK = RELEASE_DIR / f"{NOTEBOOK}.ipynb"
-CONFIG_FILE = REPO / "nbgrader_config.py"
-
-# The graded classes, each defined by one solution cell of this grade_id.
-GRADED_CLASSES = {
-    "Linear": "linear",
-    "ReLU": "relu",
-    "Softmax": "softmax",
-    "CrossEntropyLoss": "cross_entropy",
-    "MLP": "mlp",
-    "SGD": "sgd",
-    "SGDMomentum": "sgd_momentum",
-}
+from autograder.course import layout
 
 
 def course_mnist_loader():
     """The course's ``source/task4_1/mnist_loader.py``, freshly imported as a module named mnist_loader."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("mnist_loader", SOURCE_DIR / "mnist_loader.py")
+    spec = importlib.util.spec_from_file_location("mnist_loader", layout.SOURCE_DIR / "mnist_loader.py")
     loader = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(loader)
     return loader
@@ -43,7 +24,7 @@ def blas_thread_env(threads):
 
 def shared_mnist_dir():
     """MNIST folder of the workplace (../shared/data/mnist), if present."""
-    candidate = REPO.parent / "shared" / "data" / "mnist"
+    candidate = layout.REPO.parent / "shared" / "data" / "mnist"
     return candidate if candidate.is_dir() else None
 
 

@@ -4,7 +4,7 @@ import re
 import nbformat
 import numpy as np
 
-from . import paths
+from autograder.course import layout
 
 SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*(\n|\Z)", re.MULTILINE)
 
@@ -22,11 +22,11 @@ def strip_solution_markers(source):
     return SOLUTION_MARKERS.sub("", source)
 
 
-def load_classes(notebook_path=paths.SOURCE_NOTEBOOK, names=tuple(paths.GRADED_CLASSES)):
+def load_classes(notebook_path=layout.SOURCE_NOTEBOOK, names=tuple(layout.GRADED_CLASSES)):
     """Execute the class cells of a notebook; return {class name: class}."""
     cells = cells_by_grade_id(notebook_path)
     namespace = {"np": np}
-    for name in paths.GRADED_CLASSES:
-        exec(compile(strip_solution_markers(cells[paths.GRADED_CLASSES[name]].source),
+    for name in layout.GRADED_CLASSES:
+        exec(compile(strip_solution_markers(cells[layout.GRADED_CLASSES[name]].source),
                      f"<{name} cell>", "exec"), namespace)
     return {name: namespace[name] for name in names}

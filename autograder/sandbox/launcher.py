@@ -1,7 +1,7 @@
 """Kernel launcher that runs a student's notebook kernel unprivileged.
 
 jupyter_client starts this module (as root, from the kernel spec that
-``autograder.sandbox`` writes) in place of ``ipykernel_launcher``.  It then
+``autograder.grading.grade_one`` writes) in place of ``ipykernel_launcher``.  It then
 
 1. copies the connection file into a private scratch directory owned by the
    sandbox user, with a scratch HOME next to it;
@@ -21,7 +21,7 @@ The exec keeps the process id, so jupyter_client still signals and kills the
 real kernel.  Not root: no user switch and no namespace, limits only.
 
 With ``--zygote SOCKET`` the same steps run in a fork of a preloaded
-``autograder.kernel_zygote`` and ipykernel starts in-process there; this
+``autograder.sandbox.zygote`` and ipykernel starts in-process there; this
 launcher stays as the kernel's stand-in (see that module).
 """
 import argparse
@@ -57,8 +57,8 @@ TMPFS_BYTES = 64 * 2**20  # private /tmp, /var/tmp, /dev/shm (memory-backed)
 
 
 def parse_args(argv):
-    """Options written by autograder.sandbox; unknown arguments go on to ipykernel."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.sandbox_kernel")
+    """Options written by autograder.grading.grade_one; unknown arguments go on to ipykernel."""
+    parser = argparse.ArgumentParser(prog="python -m autograder.sandbox.launcher")
     parser.add_argument("-f", dest="connection_file", help="connection file written by jupyter_client")
     parser.add_argument("--user", default="", help="run the kernel as this user (needs root)")
     parser.add_argument("--scratch", required=True, help="directory for the kernel's private scratch")
@@ -68,7 +68,7 @@ def parse_args(argv):
     parser.add_argument("--hide", action="append", default=[], help="path to replace by an empty directory")
     parser.add_argument("--no-network", action="store_true", help="own empty network namespace (root only)")
     parser.add_argument("--probe", action="store_true", help="run a short import check instead of the kernel")
-    parser.add_argument("--zygote", default="", help="socket of an autograder.kernel_zygote to fork the kernel from")
+    parser.add_argument("--zygote", default="", help="socket of an autograder.sandbox.zygote to fork the kernel from")
     return parser.parse_known_args(argv)
 
 
@@ -212,20 +212,20 @@ def isolate_filesystem(hidden, fresh, back, tmpfs_bytes, network=True):
     try:  # a /proc of our own that lists only the user's processes
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")
     except OSError as exc:
-        print(f"sandbox_kernel: /proc shows every process ({exc})", file=sys.stderr)
+        print(f"sandbox launcher: /proc shows every process ({exc})", file=sys.stderr)
     try:  # the rest of the root file system: read-only for the kernel
         mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY)
     except OSError as exc:
-        print(f"sandbox_kernel: / stays writable ({exc})", file=sys.stderr)
+        print(f"sandbox launcher: / stays writable ({exc})", file=sys.stderr)
 
 
 def default_hidden(extra):
     """The course repository (solutions, tests, history) and paths given with --hide."""
-    from . import paths
+    from autograder.course import layout
 
     # only a checkout of the course repository (an installed package sits in site-packages)
-    is_checkout = (paths.REPO / "nbgrader_config.py").is_file() and (paths.REPO / "source").is_dir()
-    return [*([paths.REPO] if is_checkout else []), *extra]
+    is_checkout = (layout.REPO / "nbgrader_config.py").is_file() and (layout.REPO / "source").is_dir()
+    return [*([layout.REPO] if is_checkout else []), *extra]
 
 
 def default_fresh():
@@ -277,15 +277,15 @@ def main(argv=None, in_process=False):
     argv = sys.argv[1:] if argv is None else argv
     options, kernel_args = parse_args(argv)
     if options.zygote and not options.probe and not in_process:
-        from . import kernel_zygote
+        from autograder.sandbox import zygote_client
 
-        code = kernel_zygote.launch(options.zygote, argv)
+        code = zygote_client.launch(options.zygote, argv)
         if code is not None:
             sys.exit(code)
-        print(f"sandbox_kernel: no kernel zygote at {options.zygote}; starting the kernel directly", file=sys.stderr)
+        print(f"sandbox launcher: no kernel zygote at {options.zygote}; starting the kernel directly", file=sys.stderr)
     user = pwd.getpwnam(options.user) if options.user else None
     if user and os.geteuid() != 0:
-        sys.exit("sandbox_kernel: --user needs root")
+        sys.exit("sandbox launcher: --user needs root")
     private = make_private_dir(options.scratch, user)
     connection = copy_connection_file(options.connection_file, private, user) if options.connection_file else None
     env = kernel_environment(private)

@@ -10,15 +10,15 @@ import sqlite3
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from . import paths
+from autograder.course import environment, layout
 
 # nbgrader's Gradebook runs the `alembic` command when it creates a database
-os.environ["PATH"] = paths.child_env()["PATH"]
+os.environ["PATH"] = environment.child_env()["PATH"]
 
 
 def cells_order(course):
     """[(grade_id, points)] of the graded cells, in notebook order."""
-    notebook = nbformat.read(str(course.root / "source" / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"),
+    notebook = nbformat.read(str(course.root / "source" / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"),
                              as_version=4)
     meta = [cell.metadata.get("nbgrader", {}) for cell in notebook.cells]
     return [(m["grade_id"], float(m["points"])) for m in meta if m.get("grade")]
@@ -52,11 +52,11 @@ def ensure_assignment(db_url, course):
     """Create the assignment (notebooks, grade cells) in the database unless it is there."""
     with Gradebook(db_url) as gradebook:
         try:
-            gradebook.find_assignment(paths.ASSIGNMENT)
+            gradebook.find_assignment(layout.ASSIGNMENT)
             return
         except MissingEntry:
             pass
-    course.nbgrader("generate_assignment", paths.ASSIGNMENT, "--force", f"--CourseDirectory.db_url={db_url}")
+    course.nbgrader("generate_assignment", layout.ASSIGNMENT, "--force", f"--CourseDirectory.db_url={db_url}")
 
 
 def record(db_url, assignment, result):

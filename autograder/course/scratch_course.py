@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 
-from . import paths
+from autograder.course import environment, layout
 
 
 class NbgraderFailed(RuntimeError):
@@ -26,8 +26,8 @@ class Course:
         if fresh and root.exists():
             shutil.rmtree(root)
         (root / "source").mkdir(parents=True, exist_ok=True)
-        shutil.copy(paths.CONFIG_FILE, root / "nbgrader_config.py")
-        shutil.copytree(paths.SOURCE_DIR, root / "source" / paths.ASSIGNMENT,
+        shutil.copy(layout.CONFIG_FILE, root / "nbgrader_config.py")
+        shutil.copytree(layout.SOURCE_DIR, root / "source" / layout.ASSIGNMENT,
                         ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"),
                         dirs_exist_ok=True)
         return cls(root)
@@ -39,7 +39,7 @@ class Course:
     def nbgrader(self, *args, timeout=None):
         """Run ``nbgrader ARGS`` in the course root; raise NbgraderFailed with its log on error."""
         command = [sys.executable, "-m", "nbgrader", *args]
-        result = subprocess.run(command, cwd=self.root, env=paths.child_env(), capture_output=True,
+        result = subprocess.run(command, cwd=self.root, env=environment.child_env(), capture_output=True,
                                 text=True, timeout=timeout)
         if result.returncode != 0:
             raise NbgraderFailed(f"`nbgrader {' '.join(args)}` failed (exit {result.returncode}):\n"
@@ -47,11 +47,11 @@ class Course:
         return result
 
     def generate_assignment(self):
-        self.nbgrader("generate_assignment", paths.ASSIGNMENT, "--force")
-        return self.root / "release" / paths.ASSIGNMENT
+        self.nbgrader("generate_assignment", layout.ASSIGNMENT, "--force")
+        return self.root / "release" / layout.ASSIGNMENT
 
     def submission_path(self, student):
-        return self.root / "submitted" / student / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
+        return self.root / "submitted" / student / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"
 
     def submit(self, student, notebook_file):
         """Place a notebook as the student's submission."""
@@ -61,13 +61,13 @@ class Course:
         return dest
 
     def autograde(self, student=None):
-        args = ["autograde", paths.ASSIGNMENT, "--force"]
+        args = ["autograde", layout.ASSIGNMENT, "--force"]
         if student:
             args.append(f"--student={student}")
         return self.nbgrader(*args)
 
     def autograded_notebook(self, student):
-        return self.root / "autograded" / student / paths.ASSIGNMENT / f"{paths.NOTEBOOK}.ipynb"
+        return self.root / "autograded" / student / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"
 
     def grades(self):
         """{student: {"score", "max_score", "cells": {grade_id: (score, max, needs_manual)}}}."""
@@ -75,7 +75,7 @@ class Course:
 
         results = {}
         with Gradebook(self.db_url) as gradebook:
-            for submission in gradebook.assignment_submissions(paths.ASSIGNMENT):
+            for submission in gradebook.assignment_submissions(layout.ASSIGNMENT):
                 cells = {}
                 for notebook in submission.notebooks:
                     for grade in notebook.grades:

@@ -1,0 +1,1 @@
+"""Grading: intake, one submission, workers, the class run, gradebook, preflight, publish."""

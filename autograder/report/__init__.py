@@ -1,0 +1,1 @@
+"""What people read: grades.csv, the class report, fallback feedback pages."""

@@ -1,0 +1,1 @@
+"""Running untrusted kernels: the confined launcher and the kernel zygote."""
