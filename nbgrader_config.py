@@ -10,7 +10,9 @@ c.CourseDirectory.course_id = "dl-module4"
 # Time limits (autograder/nbgrader_ext/guarded_execute.py): the data and training cells
 # may take up to 180 s; every other cell 15 s; once a cell has hung, later cells 6 s
 # (the hidden MNIST test excepted: its checks limit each call of student code to 5 s).
-c.Execute.timeout = 180
+from autograder.grading.job import Limits  # noqa: E402 (the defaults the grade command uses too)
+
+c.Execute.timeout = Limits.cell_timeout
 c.GuardedExecute.quick_timeout = 15
 c.GuardedExecute.after_hang_timeout = 6
 c.Execute.kernel_name = "python3"

@@ -10,6 +10,7 @@ nbformat_speedup.skip_iri_format_parser()  # before nbformat is imported
 
 from autograder.course import demo, layout, release  # noqa: E402
 from autograder.grading import preflight
+from autograder.grading.job import Limits
 
 # Exit codes of `grade` and `demo`
 REFUSED = 2      # bad arguments, unreadable SUBMISSIONS, or a machine that cannot grade: nothing graded
@@ -17,13 +18,14 @@ INCOMPLETE = 3   # some rows are grader errors, or the output folder filled up: 
 
 
 def grade_command(args):
-    from autograder.grading import class_run, grade_one, intake
+    from autograder.grading import class_run, intake
+    from autograder.grading.result import Status
 
     if args.assignment != layout.ASSIGNMENT:
         print(f"unknown assignment {args.assignment!r}; this course has {layout.ASSIGNMENT!r}")
         return REFUSED
-    limits = grade_one.Limits(cell_timeout=args.cell_timeout, wall_seconds=args.wall_timeout,
-                            memory_bytes=int(args.memory_gb * 2**30))
+    limits = Limits(cell_timeout=args.cell_timeout, wall_seconds=args.wall_timeout,
+                    memory_bytes=int(args.memory_gb * 2**30))
     options = class_run.Options(assignment=args.assignment, submissions=args.submissions, out=args.out,
                                   workers=args.workers, scheduler=args.scheduler, db_url=args.db,
                                   force=args.force, pattern=args.pattern or intake.DEFAULT_PATTERN,
@@ -36,10 +38,10 @@ def grade_command(args):
     except class_run.OutputFull as exc:
         print(f"error: {exc}", file=sys.stderr)
         return INCOMPLETE
-    graded = [r for r in results if r["status"] == "graded"]
+    graded = [r for r in results if r["status"] == Status.GRADED]
     print(f"{len(results)} students, {len(graded)} graded; grades: {args.out / 'grades.csv'}, "
           f"report: {args.out / 'report.html'}, feedback: {args.out / 'feedback'}/")
-    faults = [r for r in results if r["status"] == class_run.GRADER_ERROR]
+    faults = [r for r in results if r["status"] == Status.GRADER_ERROR]
     if faults:
         print(f"class incomplete: {len(faults)} row(s) are grader-error, a fault of the grading machine, not of "
               "the students (no score was given). Fix the cause and rerun the same command; it grades only these:",
@@ -69,13 +71,14 @@ def main(argv=None):
                        help="output folder (default: %(default)s)")
     grade.add_argument("--force", action="store_true", help="regrade submissions graded before")
     grade.add_argument("--pattern", help="regex with a (?P<student>...) group for LMS file names")
-    grade.add_argument("--cell-timeout", type=int, default=180,
+    grade.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout,
                        help="seconds for each data or training cell; other cells get 15 s, and 6 s once one cell "
                             "has hung (nbgrader_config.py) (default: %(default)s)")
-    grade.add_argument("--wall-timeout", type=int, default=900,
+    grade.add_argument("--wall-timeout", type=int, default=Limits.wall_seconds,
                        help="seconds per submission; the notebook stops a little before, so its points are "
                             "saved (default: %(default)s)")
-    grade.add_argument("--memory-gb", type=float, default=4, help="memory cap of student code (default: %(default)s)")
+    grade.add_argument("--memory-gb", type=float, default=Limits.memory_bytes / 2**30,
+                       help="memory cap of student code (default: %(default)s)")
     grade.add_argument("--isolation", choices=("auto", "sandbox"), default="auto",
                        help="sandbox: refuse to start unless student code can run as sandbox users in "
                             "namespaces (needs root); auto: sandbox when root, else resource limits only")

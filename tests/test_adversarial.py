@@ -18,7 +18,7 @@ import pytest
 
 from autograder.__main__ import main
 from autograder.course import layout
-from autograder.grading import grade_one, gradebook
+from autograder.grading import grade_one, gradebook, result
 from tests.adversarial import ALL_TESTS, CANARY, CASES, Context
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox (unprivileged user, namespaces) needs root")
@@ -74,7 +74,7 @@ def points(grade_id):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_expected_outcome(graded, case):
+def test_attack_gets_its_expected_status_and_points(graded, case):
     ctx, rows, _ = graded
     row = rows[case.name]
     summary = f"{case.name} ({case.threat}): {row['status']} {row['total']}/{row['max']} {row['detail'][:300]}"
@@ -96,7 +96,7 @@ def test_expected_outcome(graded, case):
 def test_every_graded_notebook_gets_feedback(graded):
     """timeout and crashed rows included: the page says what was graded and where it stopped."""
     ctx, rows, _ = graded
-    scored = {s for s, r in rows.items() if r["status"] in grade_one.SCORED_STATUSES}
+    scored = {s for s, r in rows.items() if r["status"] in result.SCORED}
     assert {"break-os-exit", "break-hung-method-ignoring-interrupts"} <= scored
     assert {p.stem for p in (ctx.out / "feedback").glob("*.html")} == scored
 
@@ -104,7 +104,7 @@ def test_every_graded_notebook_gets_feedback(graded):
 def test_gradebook_holds_exactly_the_csv_scores(graded):
     ctx, rows, _ = graded
     stored = gradebook.scores(f"sqlite:///{ctx.out / 'gradebook.db'}", layout.ASSIGNMENT)
-    scored = {s for s, r in rows.items() if r["status"] in grade_one.SCORED_STATUSES}
+    scored = {s for s, r in rows.items() if r["status"] in result.SCORED}
     assert set(stored) == scored
     for student in scored:
         for grade_id in ALL_TESTS:

@@ -194,7 +194,7 @@ def postgres_url():
         server.remove()
 
 
-def test_postgresql_gradebook(local_run, class_dir, postgres_url, tmp_path):
+def test_postgresql_gradebook_holds_the_same_scores(local_run, class_dir, postgres_url, tmp_path):
     _, rows, _ = local_run
     grade(class_dir, "--out", tmp_path / "out", "--db", postgres_url)
     stored = gradebook.scores(postgres_url, layout.ASSIGNMENT)

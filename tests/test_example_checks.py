@@ -38,7 +38,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("short", [*CASES, "sgd", "momentum"])
-def test_reference_passes(short):
+def test_reference_passes_the_example_checks(short):
     name = {"sgd": "SGD", "momentum": "SGDMomentum"}.get(short) or CASES[short][0]
     getattr(checks, f"check_{short}_example_generalises")(REFERENCE[name])
 

@@ -19,7 +19,7 @@ import pytest
 
 from autograder.__main__ import INCOMPLETE, REFUSED
 from autograder.course import environment, layout, synthetic_submissions
-from autograder.grading import grade_one, gradebook, preflight
+from autograder.grading import gradebook, preflight, result
 from tests.postgres import PostgresServer
 
 STUDENTS = ["amy", "ben", "cat", "dan"]
@@ -78,7 +78,7 @@ def assert_consistent(out, db_url=None):
         json.loads(path.read_text())
     rows = read_rows(out)
     stored = gradebook.scores(db_url or f"sqlite:///{out / 'gradebook.db'}", layout.ASSIGNMENT)
-    scored = {s for s, row in rows.items() if row["status"] in grade_one.SCORED_STATUSES}
+    scored = {s for s, row in rows.items() if row["status"] in result.SCORED}
     assert set(stored) == scored
     for student in scored:
         for grade_id, score in stored[student].items():
@@ -227,8 +227,8 @@ def test_coordinator_killed_mid_class_loses_nothing(class_dir, tmp_path):
     wait_gone(orphans)
     rerun = assert_complete_after_rerun(class_dir, out)
     assert f"{len(STUDENTS) - len(graded_before)} to grade, {len(graded_before)} already graded" in rerun.stdout
-    for student, result in graded_before.items():  # kept as they were, not regraded
-        assert json.loads((out / "results" / f"{student}.json").read_text()) == result
+    for student, before in graded_before.items():  # kept as they were, not regraded
+        assert json.loads((out / "results" / f"{student}.json").read_text()) == before
 
 
 def test_postgresql_stopped_mid_run_then_restarted(class_dir, tmp_path):

@@ -8,7 +8,7 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder.grading import intake
+from autograder.grading import intake, result
 from autograder.grading.intake import IntakeError, discover
 
 ASSIGNMENT = "task4_1"
@@ -42,7 +42,7 @@ def run(submissions, tmp_path, **kwargs):
     by_id = {r.student_id: r for r in rows}
     assert len(by_id) == len(rows), "one row per student"
     for row in rows:
-        assert row.status in intake.STATUSES
+        assert row.status in result.INTAKE
         if row.status == "ok":
             assert row.notebook == staging / row.student_id / NB_FILE
             nbformat.validate(nbformat.read(str(row.notebook), as_version=4))
@@ -121,7 +121,7 @@ def tree(tmp_path):
     return root
 
 
-def test_tree_statuses(tree, tmp_path):
+def test_each_kind_of_bad_submission_gets_its_status(tree, tmp_path):
     rows = run(tree, tmp_path, max_bytes=4000)
     status = {sid: row.status for sid, row in rows.items()}
     assert status == {
@@ -211,7 +211,7 @@ def test_unlistable_folder_is_a_row(tmp_path):
     assert rows["s2"].status == "corrupt-notebook" and "could not be listed" in rows["s2"].detail
 
 
-def test_symlinks(tmp_path):
+def test_symlinks_leaving_the_folder_are_refused(tmp_path):
     root = tmp_path / "submitted"
     outside = write(tmp_path / "elsewhere" / "secret.ipynb")
     write(root / "s_in" / "shared" / "real.ipynb")
@@ -251,7 +251,7 @@ def test_too_large_is_decided_without_reading(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- flat LMS downloads
 
-def test_flat_folder(tmp_path):
+def test_a_flat_lms_folder_is_grouped_by_student_newest_first(tmp_path):
     root = tmp_path / "downloads"
     write(root / f"s1234567_{NB_FILE}")
     write(root / f"jdoe_attempt_2025-11-20-10-33-01_{NB_FILE}", mtime=1_000)
@@ -289,7 +289,7 @@ def test_flat_student_id_with_unsafe_characters(tmp_path):
     assert sorted(p.name for p in (tmp_path / "staging").iterdir()) == ["ok1"]
 
 
-def test_custom_pattern(tmp_path):
+def test_a_custom_pattern_finds_the_student_id(tmp_path):
     root = tmp_path / "downloads"
     write(root / f"{NB}-s1111111.ipynb")
     write(root / f"{NB}-s2222222.ipynb")

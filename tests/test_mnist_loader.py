@@ -77,7 +77,7 @@ def write_all(folder, contents, gz=True):
 # ------------------------------------------------------------------ reading good files
 
 @pytest.mark.parametrize("gz", [False, True], ids=["raw", "gz"])
-def test_good_files(tmp_path, synthetic, gz):
+def test_good_files_load_as_scaled_float32_and_int_labels(tmp_path, synthetic, gz):
     arrays, contents = synthetic
     folder = write_all(tmp_path / "data", contents, gz)
     X_train, y_train, X_test, y_test = ml.load_mnist(folder, download=False)
@@ -94,7 +94,7 @@ def test_good_files(tmp_path, synthetic, gz):
     np.testing.assert_array_equal(y_test, [9, 0, 7, 3])
 
 
-def test_cached_and_read_only(tmp_path, synthetic):
+def test_repeated_loads_return_the_same_read_only_arrays(tmp_path, synthetic):
     folder = write_all(tmp_path, synthetic[1])
     first = ml.load_mnist(folder, download=False)
     second = ml.load_mnist(folder, download=False)
@@ -105,13 +105,13 @@ def test_cached_and_read_only(tmp_path, synthetic):
         first[0][0, 0] = 5.0
 
 
-def test_raw_preferred_over_gz(tmp_path, synthetic):
+def test_a_raw_file_is_preferred_over_its_gz(tmp_path, synthetic):
     folder = write_all(tmp_path, synthetic[1], gz=False)
     (folder / (ml.TRAIN_IMAGES + ".gz")).write_bytes(b"not gzip at all")
     assert ml.load_mnist(folder, download=False)[0].shape == (N_TRAIN, 784)
 
 
-def test_read_idx(tmp_path, synthetic):
+def test_read_idx_reads_gz_and_raw_files(tmp_path, synthetic):
     arrays, contents = synthetic
     images = write(tmp_path, ml.TRAIN_IMAGES, contents[ml.TRAIN_IMAGES], gz=True)
     labels = write(tmp_path, ml.TRAIN_LABELS, contents[ml.TRAIN_LABELS], gz=False)
@@ -119,7 +119,7 @@ def test_read_idx(tmp_path, synthetic):
     assert ml.read_idx(labels).dtype == np.uint8 and ml.read_idx(labels).shape == (N_TRAIN,)
 
 
-def test_decompress_to(tmp_path, synthetic):
+def test_decompress_to_writes_verified_raw_copies(tmp_path, synthetic):
     arrays, contents = synthetic
     source = write_all(tmp_path / "gz", contents, gz=True)
     copy = ml.decompress_to(tmp_path / "raw", data_dir=source)
@@ -141,7 +141,7 @@ def test_decompress_to_refuses_wrong_or_missing_files(tmp_path, synthetic, monke
 # ------------------------------------------------------------------ broken files
 
 @pytest.mark.parametrize("gz", [False, True], ids=["raw", "gz"])
-def test_truncated_file(tmp_path, synthetic, gz):
+def test_a_truncated_file_is_an_error_that_says_truncated(tmp_path, synthetic, gz):
     contents = dict(synthetic[1])
     contents[ml.TRAIN_IMAGES] = contents[ml.TRAIN_IMAGES][:-10]
     folder = write_all(tmp_path, contents, gz)
@@ -150,7 +150,7 @@ def test_truncated_file(tmp_path, synthetic, gz):
     assert ml.TRAIN_IMAGES in str(info.value) and "Delete it" in str(info.value)
 
 
-def test_truncated_gzip_stream(tmp_path, synthetic):
+def test_a_truncated_gzip_stream_is_an_error(tmp_path, synthetic):
     path = write(tmp_path, ml.TRAIN_IMAGES, synthetic[1][ml.TRAIN_IMAGES], gz=True)
     path.write_bytes(path.read_bytes()[:-20])
     with pytest.raises(ml.MNISTError, match="not a valid gzip file") as info:
@@ -158,13 +158,13 @@ def test_truncated_gzip_stream(tmp_path, synthetic):
     assert str(path) in str(info.value)
 
 
-def test_extra_bytes(tmp_path, synthetic):
+def test_extra_bytes_after_the_data_are_an_error(tmp_path, synthetic):
     path = write(tmp_path, ml.TEST_LABELS, synthetic[1][ml.TEST_LABELS] + b"\0\0", gz=False)
     with pytest.raises(ml.MNISTError, match="2 extra bytes"):
         ml.read_idx(path)
 
 
-def test_wrong_magic(tmp_path, synthetic):
+def test_a_wrong_magic_number_is_an_error(tmp_path, synthetic):
     bad = struct.pack(">I", 0x00000903) + synthetic[1][ml.TRAIN_IMAGES][4:]
     path = write(tmp_path, ml.TRAIN_IMAGES, bad, gz=True)
     with pytest.raises(ml.MNISTError, match="magic number 0x00000903") as info:
@@ -180,7 +180,7 @@ def test_labels_file_in_place_of_images(tmp_path, synthetic):
         ml.load_mnist(folder, download=False)
 
 
-def test_wrong_checksum(tmp_path, synthetic, monkeypatch):
+def test_a_wrong_checksum_is_an_error(tmp_path, synthetic, monkeypatch):
     folder = write_all(tmp_path, synthetic[1])
     good = ml.SHA256[ml.TEST_LABELS]
     monkeypatch.setitem(ml.SHA256, ml.TEST_LABELS, "0" * 64)
@@ -191,7 +191,7 @@ def test_wrong_checksum(tmp_path, synthetic, monkeypatch):
     assert "Delete it" in message
 
 
-def test_count_mismatch(tmp_path, synthetic, monkeypatch):
+def test_image_and_label_counts_must_agree(tmp_path, synthetic, monkeypatch):
     contents = dict(synthetic[1])
     contents[ml.TRAIN_LABELS] = idx_bytes(np.arange(N_TRAIN - 1, dtype=np.uint8))
     digest = hashlib.sha256(contents[ml.TRAIN_LABELS]).hexdigest()
@@ -221,7 +221,7 @@ def test_only_some_files_missing(tmp_path, synthetic):
         ml.load_mnist(folder, download=False)
 
 
-def test_mnist_dir_env(tmp_path, synthetic, monkeypatch):
+def test_mnist_dir_environment_variable_is_honoured(tmp_path, synthetic, monkeypatch):
     folder = write_all(tmp_path / "elsewhere", synthetic[1])
     write_all(tmp_path / "work" / "data", {ml.TRAIN_IMAGES: b"decoy"})  # must not be used
     monkeypatch.chdir(tmp_path / "work")
@@ -238,7 +238,7 @@ def test_explicit_dir_beats_env(tmp_path, synthetic, monkeypatch):
         ml.load_mnist(download=False)
 
 
-def test_find_data_dir_walks_up(tmp_path):
+def test_find_data_dir_walks_up_to_the_course_data_folder(tmp_path):
     project = tmp_path / "project"
     write(project / "data", ml.TRAIN_IMAGES, b"x", gz=True)
     deep = project / "notebooks" / "week4"
@@ -339,7 +339,7 @@ def test_corrupted_mirror_then_good_one(tmp_path, server, monkeypatch):
     assert sorted(p.name for p in folder.iterdir()) == sorted(n + ".gz" for n in ml.FILES)
 
 
-def test_unreachable_mirror(tmp_path, monkeypatch):
+def test_an_unreachable_mirror_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setattr(ml, "MIRRORS", ["http://127.0.0.1:9/"])  # discard port: nothing listens
     with pytest.raises(ml.MNISTError, match=r"127\.0\.0\.1:9/\S+\.gz: .*[Rr]efused"):
@@ -350,7 +350,7 @@ def test_unreachable_mirror(tmp_path, monkeypatch):
 # ------------------------------------------------------------------ the real data
 
 @pytest.mark.skipif(not REAL_MNIST_DIR, reason="set MNIST_DIR to a folder with the real MNIST")
-def test_real_mnist():
+def test_real_mnist_has_the_standard_shapes_and_types():
     X_train, y_train, X_test, y_test = ml.load_mnist(REAL_MNIST_DIR, download=False, verbose=False)
     assert X_train.shape == (60000, 784) and X_test.shape == (10000, 784)
     assert y_train.shape == (60000,) and y_test.shape == (10000,)

@@ -75,7 +75,7 @@ def test_csv_header_and_sorting(results, tmp_path):
     assert all(len(row) == len(rows[0]) for row in rows)
 
 
-def test_csv_values(results, tmp_path):
+def test_csv_holds_each_cells_points_and_blanks_for_manual_cells(results, tmp_path):
     rows = read_csv(class_report.write_grades_csv(results, CELLS, tmp_path / "grades.csv"))
     header, by_id = rows[0], {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
     for result in results:
@@ -93,7 +93,7 @@ def test_csv_values(results, tmp_path):
     assert header[-1] == "seconds"
 
 
-def test_csv_number_format(tmp_path):
+def test_csv_numbers_have_no_trailing_zeros(tmp_path):
     result = graded("s1", manual=False, seconds=14.25)
     result["cells"]["test_linear_gradients"]["score"] = 1.5
     result["score"] = 8.5
@@ -137,7 +137,7 @@ def test_report_escapes_student_text(report_dir):
     assert "<b>nasty</b>" not in page and "&lt;b&gt;nasty&lt;/b&gt; &amp; co" in page
 
 
-def test_report_contents(results, report_dir):
+def test_report_counts_students_and_statuses(results, report_dir):
     page = (report_dir / "report.html").read_text(encoding="utf-8")
     text = re.sub(r"<[^>]+>", " ", page)
     assert "students 33" in " ".join(text.split())
@@ -151,7 +151,7 @@ def test_report_contents(results, report_dir):
     assert "manual grading, 30 pending" in page
 
 
-def test_pass_rates(results):
+def test_pass_rate_counts_full_points_among_graded(results):
     rates = {row[0]: row for row in class_report.cell_pass_rates(results, CELLS)}
     graded_rows = [r for r in results if r["status"] == "graded"]
     expected = sum(r["cells"]["test_linear_gradients"]["score"] == 3 for r in graded_rows)

@@ -15,6 +15,7 @@ import pytest
 from autograder.course import layout, synthetic_submissions
 from autograder.course.scratch_course import Course
 from autograder.grading import grade_one
+from autograder.grading.job import Limits
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox user needs root")
 
@@ -185,7 +186,7 @@ def test_background_process_does_not_survive(hostile):
 @pytest.mark.parametrize("through_zygote", [False, True], ids=["exec", "zygote"])
 def test_wall_timeout_stops_a_hanging_submission(template, tmp_path, zygote, through_zygote):
     notebook = write_submission(template, tmp_path, with_prefix("linear", "import time\ntime.sleep(10_000)"))
-    limits = grade_one.Limits(wall_seconds=45, cell_timeout=10_000)  # the notebook itself gets 15 s
+    limits = Limits(wall_seconds=45, cell_timeout=10_000)  # the notebook itself gets 15 s
     result = grade_one.grade_one(str(template), "sleeper", str(notebook), limits, slot=SLOT,
                                data_dir=os.environ.get("MNIST_DIR"),
                                zygote=zygote.socket_path if through_zygote else None)
@@ -227,7 +228,7 @@ def test_zygote_launcher_forwards_interrupts_and_takes_its_kernel_down(template,
         workspace = grade_one.create_workspace(template, grade_one.sandbox_user(slot))
         manager = client = None
         try:
-            grade_one.write_kernel_spec(workspace, template, grade_one.Limits(), None, "zygote-test",
+            grade_one.write_kernel_spec(workspace, template, Limits(), None, "zygote-test",
                                       zygote=zygote.socket_path)
             specs = KernelSpecManager(kernel_dirs=[str(workspace.base / "jupyter" / "kernels")])
             manager = KernelManager(kernel_name=grade_one.KERNEL_NAME, kernel_spec_manager=specs)

@@ -10,6 +10,7 @@ RELEASE_DIR = REPO / "release" / ASSIGNMENT
 SOURCE_NOTEBOOK = SOURCE_DIR / f"{NOTEBOOK}.ipynb"
 RELEASE_NOTEBOOK = RELEASE_DIR / f"{NOTEBOOK}.ipynb"
 CONFIG_FILE = REPO / "nbgrader_config.py"
+GRADEBOOK = "gradebook.db"  # nbgrader's SQLite gradebook in a course root
 
 # The graded classes, each defined by one solution cell of this grade_id.
 GRADED_CLASSES = {
@@ -28,6 +29,11 @@ def student_dir(course_root, step, student_id):
     return pathlib.Path(course_root) / step / student_id / ASSIGNMENT
 
 
-def student_notebook(course_root, step, student_id):
-    """The assignment's notebook inside student_dir (step: submitted, autograded, ...)."""
-    return student_dir(course_root, step, student_id) / f"{NOTEBOOK}.ipynb"
+def student_notebook(course_root, step, student_id, suffix=".ipynb"):
+    """The assignment's notebook inside student_dir (step: submitted, autograded; feedback with suffix .html)."""
+    return student_dir(course_root, step, student_id) / f"{NOTEBOOK}{suffix}"
+
+
+def sqlite_url(course_root):
+    """The SQLAlchemy URL of the SQLite gradebook in ``course_root`` (nbgrader's default place)."""
+    return f"sqlite:///{pathlib.Path(course_root).resolve() / GRADEBOOK}"

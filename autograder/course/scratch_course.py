@@ -1,14 +1,13 @@
 """A temporary nbgrader course directory built from this repository.
 
-Every command runs nbgrader itself (its CLI in a subprocess), so what is tested
-here is exactly what an instructor runs.
+Every command runs nbgrader's own command line (through run_nbgrader, the one way this
+package runs nbgrader), so what is tested here is exactly what an instructor runs.
 """
 import pathlib
 import shutil
-import subprocess
-import sys
+import tempfile
 
-from autograder.course import environment, layout
+from autograder.course import environment, layout, run_nbgrader
 
 
 class NbgraderFailed(RuntimeError):
@@ -34,24 +33,24 @@ class Course:
 
     @property
     def db_url(self):
-        return f"sqlite:///{self.root / 'gradebook.db'}"
+        return layout.sqlite_url(self.root)
 
-    def nbgrader(self, *args, timeout=None):
-        """Run ``nbgrader ARGS`` in the course root; raise NbgraderFailed with its log on error."""
-        command = [sys.executable, "-m", "nbgrader", *args]
-        result = subprocess.run(command, cwd=self.root, env=environment.child_env(), capture_output=True,
-                                text=True, timeout=timeout)
-        if result.returncode != 0:
-            raise NbgraderFailed(f"`nbgrader {' '.join(args)}` failed (exit {result.returncode}):\n"
-                                 f"{result.stdout}{result.stderr}")
-        return result
+    def nbgrader(self, *args, timeout=3600):
+        """Run ``nbgrader ARGS`` in the course root (run_nbgrader.run); raise NbgraderFailed with its log on error."""
+        with tempfile.TemporaryDirectory(prefix="task41-nbgrader-") as scratch:
+            log = pathlib.Path(scratch) / "nbgrader.log"
+            code = run_nbgrader.run(list(args), self.root, environment.child_env(), log, timeout)
+            if code != 0:
+                output = log.read_text(errors="replace") if log.exists() else ""
+                why = f"exit {code}" if code is not None else f"no answer within {timeout} s"
+                raise NbgraderFailed(f"`nbgrader {' '.join(args)}` failed ({why}):\n{output}")
 
     def generate_assignment(self):
         self.nbgrader("generate_assignment", layout.ASSIGNMENT, "--force")
         return self.root / "release" / layout.ASSIGNMENT
 
     def submission_path(self, student):
-        return self.root / "submitted" / student / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"
+        return layout.student_notebook(self.root, "submitted", student)
 
     def submit(self, student, notebook_file):
         """Place a notebook as the student's submission."""
@@ -67,7 +66,7 @@ class Course:
         return self.nbgrader(*args)
 
     def autograded_notebook(self, student):
-        return self.root / "autograded" / student / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"
+        return layout.student_notebook(self.root, "autograded", student)
 
     def grades(self):
         """{student: {"score", "max_score", "cells": {grade_id: (score, max, needs_manual)}}}."""

@@ -30,11 +30,12 @@ import time
 import warnings
 
 from autograder.course import environment, layout, run_nbgrader
+from autograder.course.atomic_files import write_atomically
 from autograder.course.scratch_course import Course
-from autograder.grading import grade_one, gradebook, intake, preflight, worker
+from autograder.grading import gradebook, intake, preflight, worker
+from autograder.grading.job import JobSpec, Limits
+from autograder.grading.result import SCORED, Status, grader_error_row, problem_row
 from autograder.report import class_report
-
-GRADER_ERROR = grade_one.GRADER_ERROR
 
 
 @dataclasses.dataclass
@@ -47,38 +48,13 @@ class Options:
     db_url: str | None = None
     force: bool = False
     pattern: str = intake.DEFAULT_PATTERN
-    limits: grade_one.Limits = dataclasses.field(default_factory=grade_one.Limits)
+    limits: Limits = dataclasses.field(default_factory=Limits)
     isolation: str = "auto"            # "sandbox": refuse to start without sandbox users and namespaces
     verbose: bool = False              # library warnings and one line per graded submission
 
 
-def _write_atomically(path, text):
-    """Write ``text`` to a temporary file and rename it: a reader sees the old file or the new, whole."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _write_json(path, data):
-    _write_atomically(path, json.dumps(data, indent=1, sort_keys=True))
-
-
-def _row_for_problem(submission, max_score):
-    """A result for a submission that could not be graded at all."""
-    return {"student_id": submission.student_id, "status": submission.status, "detail": submission.detail,
-            "score": 0.0, "max_score": max_score, "cells": {}, "seconds": 0.0, "digest": submission.digest}
-
-
-def grader_error_row(student_id, max_score, fault, seconds=0.0):
-    """A row the grading machine failed: no score at all (not a 0), to be regraded by the next run."""
-    return {"student_id": student_id, "status": GRADER_ERROR, "score": None, "max_score": max_score,
-            "cells": {}, "seconds": seconds,
-            "detail": f"not graded: fault of the grading machine, not of the submission ({fault}); "
-                      "fix it and rerun: only such rows are graded again"}
+    write_atomically(path, json.dumps(data, indent=1, sort_keys=True))
 
 
 class OutputFull(preflight.GraderFault):
@@ -109,7 +85,7 @@ class ResultStore:
         self.feedback_dir.mkdir(parents=True, exist_ok=True)
 
     def autograded_path(self, student_id):
-        return self.autograded_dir / student_id / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"
+        return layout.student_notebook(self.autograded_dir.parent, "autograded", student_id)
 
     def path(self, student_id):
         return self.results_dir / f"{student_id}.json"
@@ -124,7 +100,7 @@ class ResultStore:
         """Already graded from identical bytes (a newer or changed submission is regraded)."""
         previous = self.load(submission.student_id)
         return bool(previous) and previous.get("digest") == submission.digest \
-            and previous.get("status") in grade_one.SCORED_STATUSES
+            and previous.get("status") in SCORED
 
     def save(self, result):
         """Feedback page, then the result (the result last: it is what marks the student graded)."""
@@ -132,11 +108,11 @@ class ResultStore:
         notebook = result.pop("autograded_notebook", "")
         with stop_when_full(self.results_dir.parent, f"saving {result['student_id']}",
                             "it grades only the students without a saved result."):
-            if feedback and result["status"] != GRADER_ERROR:
-                _write_atomically(self.feedback_dir / f"{result['student_id']}.html", feedback)
-            if notebook and result["status"] in grade_one.SCORED_STATUSES:
+            if feedback and result["status"] != Status.GRADER_ERROR:
+                write_atomically(self.feedback_dir / f"{result['student_id']}.html", feedback)
+            if notebook and result["status"] in SCORED:
                 self.autograded_path(result["student_id"]).parent.mkdir(parents=True, exist_ok=True)
-                _write_atomically(self.autograded_path(result["student_id"]), notebook)
+                write_atomically(self.autograded_path(result["student_id"]), notebook)
             _write_json(self.path(result["student_id"]), result)
         return result
 
@@ -148,7 +124,7 @@ _dask_worker_process = None
 _dask_worker_lock = threading.Lock()
 
 
-def _grade_on_dask_worker(student_id, notebook, setup):
+def _grade_on_dask_worker(student_id, notebook, spec):
     """Dask task: graded by a grading worker owned by this Dask worker; the slot follows the Dask worker."""
     import zlib
 
@@ -160,7 +136,7 @@ def _grade_on_dask_worker(student_id, notebook, setup):
     with _dask_worker_lock:
         if _dask_worker_process is None:
             _dask_worker_process = worker.WorkerProcess()
-        return _dask_worker_process.grade(student_id, notebook, slot, **setup)
+        return _dask_worker_process.grade(student_id, notebook, slot, spec)
 
 
 class LocalPool:
@@ -173,15 +149,15 @@ class LocalPool:
         for slot, process in enumerate(self.processes):
             self.idle.put((slot, process))
 
-    def _run(self, student_id, notebook, setup):
+    def _run(self, student_id, notebook, spec):
         slot, process = self.idle.get()
         try:
-            return process.grade(student_id, notebook, slot, **setup)
+            return process.grade(student_id, notebook, slot, spec)
         finally:
             self.idle.put((slot, process))
 
-    def submit(self, student_id, notebook, setup):
-        return self.executor.submit(self._run, student_id, notebook, setup)
+    def submit(self, student_id, notebook, spec):
+        return self.executor.submit(self._run, student_id, notebook, spec)
 
     def check_workers(self, data_dir):
         """Nothing to do up front: local workers check their machine (this one) before each job."""
@@ -201,8 +177,8 @@ class DaskPool:
 
         self.client = Client(address, timeout="30s")
 
-    def submit(self, student_id, notebook, setup):
-        return self.client.submit(_grade_on_dask_worker, student_id, notebook, setup,
+    def submit(self, student_id, notebook, spec):
+        return self.client.submit(_grade_on_dask_worker, student_id, notebook, spec,
                                   key=f"grade-{student_id}-{time.time_ns()}", pure=False)
 
     def check_workers(self, data_dir):
@@ -240,14 +216,13 @@ def write_course_config(out, db_url=None):
         lines.append(f"c.CourseDirectory.db_url = {db_url!r}")
     path = out / "nbgrader_config.py"
     with stop_when_full(out, "writing nbgrader_config.py", "it regrades nothing already graded."):
-        _write_atomically(path, "\n".join(lines) + "\n")
-    os.chmod(path, 0o600)  # a --db URL may hold a password
+        write_atomically(path, "\n".join(lines) + "\n", permissions=0o600)  # a --db URL may hold a password
 
 
 def _build_template(root):
     """The course every submission is graded in (copied per submission): source/ and a gradebook."""
     template = Course.create(root)
-    gradebook.create_stamped_sqlite(template.root / "gradebook.db")
+    gradebook.create_stamped_sqlite(template.root / layout.GRADEBOOK)
     log_path = root.parent / "template.log"
     code = run_nbgrader.run(["generate_assignment", layout.ASSIGNMENT, "--force"], template.root,
                             environment.child_env(), log_path, timeout=600)
@@ -313,7 +288,7 @@ def run(options, log=print):
 
 def _run(options, log):
     out = options.out.resolve()
-    db_url = options.db_url or f"sqlite:///{out / 'gradebook.db'}"
+    db_url = options.db_url or layout.sqlite_url(out)
     work = pathlib.Path(tempfile.mkdtemp(prefix="task41-grading-"))
     os.chmod(work, 0o711)  # sandboxed kernels traverse into their own course only
     started = time.monotonic()
@@ -335,21 +310,21 @@ def _run(options, log):
         max_score = sum(points for _, points in cells_order)
         out.mkdir(parents=True, exist_ok=True)
         store = ResultStore(out)
-        default_db = out / "gradebook.db"
+        default_db = out / layout.GRADEBOOK
         if options.db_url is None and not default_db.exists():
-            shutil.copy(template.root / "gradebook.db", default_db)  # already holds the assignment
+            shutil.copy(template.root / layout.GRADEBOOK, default_db)  # already holds the assignment
         gradebook.ensure_assignment(db_url, template)
         write_course_config(out, options.db_url)
 
         todo = []
         for submission in staged:
-            if submission.status != "ok":
-                store.save(_row_for_problem(submission, max_score))
+            if submission.status != Status.OK:
+                store.save(problem_row(submission, max_score))
             elif options.force or not store.is_current(submission):
                 todo.append(submission)
         log(f"{len(staged)} students: {len(todo)} to grade, "
-            f"{sum(s.status == 'ok' for s in staged) - len(todo)} already graded, "
-            f"{sum(s.status != 'ok' for s in staged)} with problems")
+            f"{sum(s.status == Status.OK for s in staged) - len(todo)} already graded, "
+            f"{sum(s.status != Status.OK for s in staged)} with problems")
 
         setup_done = time.monotonic()
         zygote_socket = None
@@ -387,9 +362,9 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
     if not todo:
         return
     max_score = sum(p for _, p in cells_order)
-    setup = {"template": str(template_root), "limits": options.limits, "data_dir": data_dir,
-             "threads": threads, "hide": _private_paths(options), "zygote": zygote}
-    futures = {pool.submit(s.student_id, str(s.notebook), setup): s
+    spec = JobSpec(template=str(template_root), limits=options.limits, threads=threads,
+                   data_dir=str(data_dir) if data_dir else None, hide=tuple(_private_paths(options)), zygote=zygote)
+    futures = {pool.submit(s.student_id, str(s.notebook), spec): s
                for s in todo}
     # the report is drawn once grading is over, when only this process works: have matplotlib ready
     threading.Thread(target=class_report.warm_up, name="report-warm-up", daemon=True).start()
@@ -403,9 +378,9 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
                                           f"{type(exc).__name__}: {preflight.first_line(exc, 300)}")
             result["digest"] = submission.digest
             result["origin"] = submission.origin
-            if submission.detail and result["status"] != GRADER_ERROR:
+            if submission.detail and result["status"] != Status.GRADER_ERROR:
                 result["detail"] = "; ".join(filter(None, [submission.detail, result.get("detail")]))
-            if result["status"] in grade_one.SCORED_STATUSES:
+            if result["status"] in SCORED:
                 try:  # the gradebook first: a saved result means "graded", so it must be in the gradebook
                     gradebook.record(db_url, options.assignment, result)
                 except Exception as exc:  # noqa: BLE001 - any driver error: this row is not graded

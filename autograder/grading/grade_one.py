@@ -21,7 +21,6 @@ import json
 import os
 import pathlib
 import pwd
-import re
 import secrets
 import shutil
 import signal
@@ -32,37 +31,14 @@ import threading
 import time
 
 from autograder.course import environment, layout, run_nbgrader
+from autograder.grading.job import JobSpec, Limits
+from autograder.grading.result import SCORED, Status, add_detail, new_result, set_cells, valid_student_id
 from autograder.report import fallback_feedback
 
 KERNEL_NAME = "python3-sandbox"
 USER_PREFIX = "task41-sbx"
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 LOG_TAIL_LINES = 30
 TOKEN_VARIABLE = "TASK41_SANDBOX_TOKEN"
-# Statuses whose scores go into the gradebook: graded, graded up to a kernel crash or a
-# tampering, or stopped by the wall limit (whatever nbgrader saved).
-SCORED_STATUSES = ("graded", "crashed", "tampered", "timeout")
-# A fault of the grading machine: no score, not in the gradebook, graded again by the next run.
-GRADER_ERROR = "grader-error"
-
-
-@dataclasses.dataclass
-class Limits:
-    cell_timeout: int = 180            # s per cell -> nbgrader --Execute.timeout
-    wall_seconds: int = 900            # whole submission (autograde + feedback)
-    memory_bytes: int = 4 * 2**30      # RLIMIT_AS of the student's kernel
-    max_processes: int = 256           # RLIMIT_NPROC of the sandbox user
-    max_file_bytes: int = 256 * 2**20  # RLIMIT_FSIZE of the kernel
-    max_output_lines: int = 1000       # nbgrader --LimitOutput.max_lines
-
-    @property
-    def notebook_seconds(self):
-        """Execution budget of the notebook: the wall limit minus room for nbgrader and feedback.
-
-        Running out of it stops the notebook inside nbgrader, so the points so far are saved;
-        the wall limit itself (which kills nbgrader) is only the last resort.
-        """
-        return max(1, int(self.wall_seconds - max(30, self.wall_seconds // 10)))
 
 
 # ---------------------------------------------------------------- sandbox user
@@ -155,7 +131,7 @@ class Workspace:
 
     @property
     def db_url(self):
-        return f"sqlite:///{self.course / 'gradebook.db'}"
+        return layout.sqlite_url(self.course)
 
     def protect(self, path, mode, traversable=False):
         """chmod; directories the kernel must pass through get the sandbox user's group."""
@@ -172,14 +148,14 @@ def create_workspace(template, user):
     working directory; source/, gradebook.db, submitted/ and the config are root's.
     """
     template = pathlib.Path(template)
-    for required in ("nbgrader_config.py", "gradebook.db", f"source/{layout.ASSIGNMENT}"):
+    for required in ("nbgrader_config.py", layout.GRADEBOOK, f"source/{layout.ASSIGNMENT}"):
         if not (template / required).exists():
             raise FileNotFoundError(f"template course {template} has no {required}")
     workspace = Workspace(pathlib.Path(tempfile.mkdtemp(prefix="task41-grade-")), user)
     course = workspace.course
     course.mkdir()
     shutil.copy(template / "nbgrader_config.py", course / "nbgrader_config.py")
-    shutil.copy(template / "gradebook.db", course / "gradebook.db")
+    shutil.copy(template / layout.GRADEBOOK, course / layout.GRADEBOOK)
     shutil.copytree(template / "source", course / "source",
                     ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     (course / "submitted").mkdir()
@@ -194,14 +170,14 @@ def create_workspace(template, user):
     workspace.protect(workspace.scratch, 0o711, traversable=True)
     workspace.protect(course / "source", 0o700)
     workspace.protect(course / "submitted", 0o700)
-    workspace.protect(course / "gradebook.db", 0o600)
+    workspace.protect(course / layout.GRADEBOOK, 0o600)
     workspace.protect(course / "nbgrader_config.py", 0o600)
     return workspace
 
 
 def stage_notebook(workspace, student_id, notebook):
     """Copy the submission to submitted/<student>/task4_1/<notebook>.ipynb."""
-    dest = workspace.course / "submitted" / student_id / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"
+    dest = layout.student_notebook(workspace.course, "submitted", student_id)
     dest.parent.mkdir(parents=True)
     shutil.copyfile(notebook, dest)
     return dest
@@ -302,8 +278,8 @@ def failure_detail(command, code, workspace):
     tail = log_tail(workspace)
     reason = next((why for marker, why in STUDENT_FAILURES if marker in tail), None)
     if reason:
-        return "error", f"nbgrader {command} failed: {reason}\n{tail}"
-    return GRADER_ERROR, (f"not graded: nbgrader {command} failed (exit {code}) for a reason outside the "
+        return Status.ERROR, f"nbgrader {command} failed: {reason}\n{tail}"
+    return Status.GRADER_ERROR, (f"not graded: nbgrader {command} failed (exit {code}) for a reason outside the "
                             f"submission; fix the grading machine and rerun\n{tail}")
 
 
@@ -364,26 +340,8 @@ def read_text(path):
 def student_files(workspace, student_id):
     """(feedback HTML, autograded notebook) as text, "" when missing."""
     course = workspace.course
-    return (read_text(course / "feedback" / student_id / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.html"),
-            read_text(course / "autograded" / student_id / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"))
-
-
-def new_result(student_id, isolation):
-    """The result of a submission nothing could be done with yet."""
-    return {"student_id": student_id, "status": "error", "detail": "", "score": 0.0, "max_score": 0.0,
-            "cells": {}, "seconds": 0.0, "isolation": isolation, "feedback_html": "", "autograded_notebook": ""}
-
-
-def add_detail(result, text):
-    """Append a remark to the result's detail."""
-    result["detail"] = "; ".join(filter(None, [result["detail"], text]))
-
-
-def set_cells(result, cells):
-    """Store per-cell grades and their totals."""
-    result["cells"] = cells
-    result["score"] = float(sum(c["score"] for c in cells.values()))
-    result["max_score"] = float(sum(c["max_score"] for c in cells.values()))
+    return (read_text(layout.student_notebook(course, "feedback", student_id, ".html")),
+            read_text(layout.student_notebook(course, "autograded", student_id)))
 
 
 # ---------------------------------------------------------------- the unit
@@ -428,12 +386,18 @@ def grade_one(template: str, student_id: str, notebook: str, limits: Limits = Li
         return _grade_in_slot(template, student_id, notebook, limits, free_slot, threads, data_dir, hide, zygote)
 
 
+def grade_job(spec: JobSpec, student_id: str, notebook: str, slot: int = 0) -> dict:
+    """grade_one with the settings every submission of a class run shares."""
+    return grade_one(spec.template, student_id, notebook, spec.limits, slot=slot, threads=spec.threads,
+                     data_dir=spec.data_dir, hide=spec.hide, zygote=spec.zygote)
+
+
 def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_dir, hide, zygote=None):
     started = time.monotonic()
     deadline = started + limits.wall_seconds
     user = sandbox_user(slot) if os.geteuid() == 0 else None
     result = new_result(student_id, f"user:{user.pw_name}" if user else "rlimits-only")
-    if not STUDENT_ID.match(str(student_id)):
+    if not valid_student_id(student_id):
         result["detail"] = f"invalid student id {student_id!r}"
         return result
     if not os.path.isfile(notebook):
@@ -450,7 +414,7 @@ def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_d
         stop_processes(workspace, token)  # leftovers of a crashed earlier run would count against the limits
         _grade(workspace, result, student_id, limits, env, deadline)
         result["feedback_html"], result["autograded_notebook"] = student_files(workspace, student_id)
-        if not result["feedback_html"] and result["status"] in SCORED_STATUSES:
+        if not result["feedback_html"] and result["status"] in SCORED:
             result["feedback_html"] = fallback_feedback.page(student_id, result["status"], result["detail"],
                                                              result["cells"])
     finally:
@@ -465,27 +429,27 @@ def _grade(workspace, result, student_id, limits, env, deadline):
     """Autograde, then generate feedback, within the wall budget; fill in status, detail and cells."""
     code = nbgrader_in_workspace(workspace, autograde_args(workspace, student_id, limits), env, deadline - time.monotonic())
     if code is None:
-        result.update(status="timeout", detail=f"grading stopped after {limits.wall_seconds} s, the limit for a "
+        result.update(status=Status.TIMEOUT, detail=f"grading stopped after {limits.wall_seconds} s, the limit for a "
                                                "whole submission: nbgrader itself did not finish, no test was scored")
     elif code != 0:
         status, detail = failure_detail("autograde", code, workspace)
         result.update(status=status, detail=detail)
-        if status == GRADER_ERROR:
+        if status == Status.GRADER_ERROR:
             result["score"] = None
         return
     else:
         code = nbgrader_in_workspace(workspace, feedback_args(student_id), env, deadline - time.monotonic())
         if code is None:
-            result.update(status="timeout", detail=f"grading stopped after {limits.wall_seconds} s")
+            result.update(status=Status.TIMEOUT, detail=f"grading stopped after {limits.wall_seconds} s")
         else:
-            result["status"] = "graded"
+            result["status"] = Status.GRADED
             if code != 0:
                 add_detail(result, "feedback: " + failure_detail("generate_feedback", code, workspace)[1])
         note_incidents(result, workspace, student_id, limits)
     cells = submission_cells(workspace, student_id)
     if cells:
         # a deleted or demoted test cell: nbgrader leaves it to a person; it is a 0 with a note
-        finished = result["status"] != "timeout"  # else nothing was scored yet
+        finished = result["status"] != Status.TIMEOUT  # else nothing was scored yet
         missing = [gid for gid, cell in result["cells"].items() if finished
                    and not cell["needs_manual"] and (gid not in cells or cells[gid]["needs_manual"])]
         for gid in missing:
@@ -493,17 +457,17 @@ def _grade(workspace, result, student_id, limits, env, deadline):
         if missing:
             add_detail(result, f"test cells missing from the notebook scored 0: {', '.join(missing)}")
         set_cells(result, {**result["cells"], **cells})
-    elif result["status"] == "graded":
-        result.update(status="error", detail=f"nbgrader saved no grades:\n{log_tail(workspace)}")
+    elif result["status"] == Status.GRADED:
+        result.update(status=Status.ERROR, detail=f"nbgrader saved no grades:\n{log_tail(workspace)}")
 
 
 # Error names GuardedExecute and nbgrader write into graded cells, and what they mean for the row.
 INCIDENTS = {
-    "IntegrityError": ("tampered", "tests from {cell} on scored 0: {evalue}"),
-    "DeadKernelError": ("crashed", "the kernel died in {cell}; graded cells after it scored 0, earlier points kept"),
+    "IntegrityError": (Status.TAMPERED, "tests from {cell} on scored 0: {evalue}"),
+    "DeadKernelError": (Status.CRASHED, "the kernel died in {cell}; graded cells after it scored 0, earlier points kept"),
     "CellTimeoutError": (None, "{cell} timed out: {evalue}"),
     "StudentCodeTimeout": (None, "{cell}: {evalue}"),
-    "NotebookTimeLimit": ("timeout", "the notebook ran out of time ({evalue}); earlier points kept"),
+    "NotebookTimeLimit": (Status.TIMEOUT, "the notebook ran out of time ({evalue}); earlier points kept"),
 }
 
 
@@ -511,7 +475,7 @@ def note_incidents(result, workspace, student_id, limits):
     """Status "tampered" or "crashed" and a detail line, from the error outputs of the autograded notebook."""
     import nbformat
 
-    path = workspace.course / "autograded" / student_id / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"
+    path = layout.student_notebook(workspace.course, "autograded", student_id)
     try:
         notebook = nbformat.read(str(path), as_version=4)
     except Exception:  # noqa: BLE001 - no notebook, nothing to note
@@ -527,7 +491,7 @@ def note_incidents(result, workspace, student_id, limits):
             name = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
             evalue = str(output.get("evalue", ""))[:400]
             add_detail(result, text.format(cell=name, evalue=evalue, timeout=limits.cell_timeout))
-            if status and result["status"] == "graded":
+            if status and result["status"] == Status.GRADED:
                 result["status"] = status
 
 

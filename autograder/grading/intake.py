@@ -35,24 +35,13 @@ import nbformat
 from nbformat import validator
 
 from autograder.grading import preflight
+from autograder.grading.result import Status, valid_student_id
 
 DEFAULT_PATTERN = r"(?P<student>[A-Za-z0-9][A-Za-z0-9._-]*?)_"   # LMS download names start with the student id then "_"
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 
 # Status codes of Submission.status. Several submissions of one student ("duplicate") are
 # not a status of their own: the newest is graded and the detail says so.
-OK = "ok"
-NO_NOTEBOOK = "no-notebook"
-EMPTY = "empty"
-AMBIGUOUS = "ambiguous-notebooks"
-CORRUPT = "corrupt-notebook"
-NOT_UTF8 = "not-utf8"
-TOO_LARGE = "too-large"
-BAD_FILENAME = "bad-filename"
-UNSAFE_PATH = "unsafe-path"
-STATUSES = (OK, NO_NOTEBOOK, EMPTY, AMBIGUOUS, CORRUPT, NOT_UTF8, TOO_LARGE, BAD_FILENAME, UNSAFE_PATH)
-
-SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 UNKNOWN_PREFIX = "unknown:"
 # Editor, OS and archiver litter that nobody submits on purpose (.ipynb_checkpoints, .DS_Store,
 # __MACOSX/ and ._* AppleDouble files from macOS zips).
@@ -69,7 +58,7 @@ class IntakeError(ValueError):
 class Submission:
     student_id: str
     notebook: pathlib.Path | None   # staged COPY of the notebook to grade; None when status != "ok"
-    status: str                     # "ok" or a problem code (STATUSES)
+    status: Status                  # Status.OK or an intake problem (result.INTAKE)
     detail: str                     # one human sentence for the grades CSV ("" when nothing to say)
     origin: str                     # where it came from (path, or "archive.zip:member")
     mtime: float                    # submission time (file mtime; for zip members their date_time)
@@ -197,7 +186,7 @@ def _walk_dir(root):
             if not parts:
                 raise IntakeError(f"submissions folder {root} cannot be listed ({exc.strerror})") from None
             # refused rather than skipped, so the student's row says why nothing was found
-            yield _Entry(parts, "refused", folder, mtime=_lstat_mtime(folder), status=CORRUPT,
+            yield _Entry(parts, "refused", folder, mtime=_lstat_mtime(folder), status=Status.CORRUPT,
                          detail=f"folder {folder} could not be listed ({exc.strerror})")
             continue
         if parts:
@@ -217,7 +206,7 @@ def _file_entry(path, parts, st, origin=None):
     origin = origin or path
     if not stat.S_ISREG(st.st_mode):
         # reading a FIFO or device could hang or never end
-        return _Entry(parts, "refused", origin, mtime=st.st_mtime, status=UNSAFE_PATH,
+        return _Entry(parts, "refused", origin, mtime=st.st_mtime, status=Status.UNSAFE_PATH,
                       detail=f"{parts[-1]} is not a regular file (device, pipe or socket)")
     return _Entry(parts, "file", origin, size=st.st_size, mtime=st.st_mtime,
                   opener=lambda: _open_regular(path))
@@ -239,7 +228,7 @@ def _symlink_entry(real_root, path, parts):
 
 
 def _refused(parts, origin, mtime, detail):
-    return _Entry(parts, "refused", origin, mtime=mtime, status=UNSAFE_PATH, detail=detail)
+    return _Entry(parts, "refused", origin, mtime=mtime, status=Status.UNSAFE_PATH, detail=detail)
 
 
 def _lstat_mtime(path):
@@ -368,13 +357,13 @@ def _tree_groups(entries, assignment):
             # a loose notebook is a misplaced submission; other loose files are not submissions
             if _is_notebook(name):
                 yield _Group(name, None, top.origin, [top],
-                             (BAD_FILENAME, f"{name} is not inside a <student>/{assignment}/ folder"))
+                             (Status.BAD_FILENAME, f"{name} is not inside a <student>/{assignment}/ folder"))
         else:
             inside = [e for e in members if len(e.parts) >= 2 and e.parts[1] == assignment]
             if not inside:
                 origin = top.origin if top is not None else _newest(members).origin
                 yield _Group(name, name, origin, [],
-                             (EMPTY, f"no {assignment}/ folder: nothing submitted for this assignment"))
+                             (Status.EMPTY, f"no {assignment}/ folder: nothing submitted for this assignment"))
                 continue
             folder = next((e for e in inside if len(e.parts) == 2), None)   # zips may not list it
             yield _Group(name, name, (folder or _newest(inside)).origin, inside)
@@ -412,7 +401,7 @@ def _unknown_group(name, members, ctx):
     if refused:   # an unsafe entry is the bigger problem than an unknown student
         problem = (refused[0].status, refused[0].detail)
     else:
-        problem = (BAD_FILENAME, f"{name} does not start with a student id (pattern {ctx.regex.pattern!r})")
+        problem = (Status.BAD_FILENAME, f"{name} does not start with a student id (pattern {ctx.regex.pattern!r})")
     return _Group(name, None, origin, members, problem)
 
 
@@ -423,10 +412,10 @@ def _assess(group, ctx):
     if group.student is None:
         status, detail = group.problem
         return _problem(_unknown_id(group.name), group, status, detail)
-    if not SAFE_ID.fullmatch(group.student):
-        if group.problem and group.problem[0] == UNSAFE_PATH:
+    if not valid_student_id(group.student):
+        if group.problem and group.problem[0] == Status.UNSAFE_PATH:
             return _problem(_unknown_id(group.name), group, *group.problem)
-        return _problem(_unknown_id(group.name), group, BAD_FILENAME,
+        return _problem(_unknown_id(group.name), group, Status.BAD_FILENAME,
                         f"student id {group.student!r} has characters other than letters, digits, '.', '_' and '-'")
     if group.problem:
         return _problem(group.student, group, *group.problem)
@@ -447,14 +436,14 @@ def _choose(entries, ctx):
     """(the notebook to grade, notes for the detail); raise _Rejected when there is none."""
     files = [e for e in entries if e.kind != "dir"]
     if not files:
-        raise _Rejected(EMPTY, "nothing submitted (empty folder)")
+        raise _Rejected(Status.EMPTY, "nothing submitted (empty folder)")
     notebooks = _candidates(files, ctx)
     others = [e for e in files if e not in notebooks]
     if not notebooks:
         refused = [e for e in others if e.kind == "refused"]
         if refused:
             raise _Rejected(refused[0].status, refused[0].detail)
-        raise _Rejected(NO_NOTEBOOK, f"no .ipynb file was submitted, only {_names(others, ctx)}")
+        raise _Rejected(Status.NO_NOTEBOOK, f"no .ipynb file was submitted, only {_names(others, ctx)}")
     expected = [e for e in notebooks if _has_expected_name(e.name, ctx)]
     notes = []
     if expected:
@@ -468,7 +457,7 @@ def _choose(entries, ctx):
         chosen = notebooks[0]
         notes.append(f"renamed from {_relative(chosen, ctx)}; graded as {ctx.expected_file}")
     else:
-        raise _Rejected(AMBIGUOUS, f"{len(notebooks)} notebooks and none named {ctx.expected_file}: "
+        raise _Rejected(Status.AMBIGUOUS, f"{len(notebooks)} notebooks and none named {ctx.expected_file}: "
                                    f"{_names(notebooks, ctx)}")
     if others:
         notes.append(f"ignored {_names(others, ctx)}")
@@ -518,7 +507,7 @@ def _names(entries, ctx):
 
 def _check_and_stage(student_id, entry, notes, ctx):
     """Validate the chosen notebook; stage a copy when it is gradable."""
-    row = Submission(student_id, None, OK, "", entry.origin, entry.mtime, "")
+    row = Submission(student_id, None, Status.OK, "", entry.origin, entry.mtime, "")
     try:
         data = _read_notebook_bytes(entry, ctx.max_bytes)
         row.digest = hashlib.sha256(data).hexdigest()
@@ -537,16 +526,16 @@ def _read_notebook_bytes(entry, max_bytes):
     if entry.kind == "refused":
         raise _Rejected(entry.status, entry.detail)
     if entry.size > max_bytes:
-        raise _Rejected(TOO_LARGE, f"{entry.name} is {_mb(entry.size)}, over the {_mb(max_bytes)} limit")
+        raise _Rejected(Status.TOO_LARGE, f"{entry.name} is {_mb(entry.size)}, over the {_mb(max_bytes)} limit")
     try:
         with entry.opener() as stream:
             data = stream.read(max_bytes + 1)
     except READ_ERRORS as exc:
-        raise _Rejected(CORRUPT, f"{entry.name} could not be read ({type(exc).__name__}: {exc})") from None
+        raise _Rejected(Status.CORRUPT, f"{entry.name} could not be read ({type(exc).__name__}: {exc})") from None
     if len(data) > max_bytes:   # grew since it was listed, or a zip header that lied
-        raise _Rejected(TOO_LARGE, f"{entry.name} is over the {_mb(max_bytes)} limit")
+        raise _Rejected(Status.TOO_LARGE, f"{entry.name} is over the {_mb(max_bytes)} limit")
     if not data:
-        raise _Rejected(EMPTY, f"{entry.name} is empty (0 bytes)")
+        raise _Rejected(Status.EMPTY, f"{entry.name} is empty (0 bytes)")
     return data
 
 
@@ -564,7 +553,7 @@ def _parse_notebook(data):
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _Rejected(NOT_UTF8, f"the notebook is not UTF-8 text (bad byte at offset {exc.start})") from None
+        raise _Rejected(Status.NOT_UTF8, f"the notebook is not UTF-8 text (bad byte at offset {exc.start})") from None
     fixes = []
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -578,7 +567,7 @@ def _parse_notebook(data):
             changes, notebook = validator.normalize(notebook, strip_invalid_metadata=True)
             validator.validate(notebook)
         except Exception as exc:  # ValidationError, or the validator choking on odd content
-            raise _Rejected(CORRUPT, f"not a valid notebook: {preflight.first_line(exc) or type(exc).__name__}") from None
+            raise _Rejected(Status.CORRUPT, f"not a valid notebook: {preflight.first_line(exc) or type(exc).__name__}") from None
     if changes:
         fixes.append("repaired minor notebook format issues")
     if not fixes:
@@ -596,19 +585,19 @@ def _read_json_notebook(text):
         raw = nbformat.reader.reads(text)
     except nbformat.reader.NotJSONError as exc:
         cause = exc.__cause__
-        raise _Rejected(CORRUPT, f"not valid JSON ({cause})" if cause else "not valid JSON") from None
+        raise _Rejected(Status.CORRUPT, f"not valid JSON ({cause})" if cause else "not valid JSON") from None
     except Exception as exc:  # nbformat raises many types for JSON that is not a notebook
-        raise _Rejected(CORRUPT, f"not a Jupyter notebook ({preflight.first_line(exc) or type(exc).__name__})") from None
+        raise _Rejected(Status.CORRUPT, f"not a Jupyter notebook ({preflight.first_line(exc) or type(exc).__name__})") from None
     version = raw.get("nbformat")
     try:
         return nbformat.convert(raw, 4), version
     except Exception as exc:
-        raise _Rejected(CORRUPT, f"notebook format {version} could not be converted ({preflight.first_line(exc)})") from None
+        raise _Rejected(Status.CORRUPT, f"notebook format {version} could not be converted ({preflight.first_line(exc)})") from None
 
 
 def _stage(ctx, student_id, data):
     """Write the copy to grade at staging_dir/<student_id>/<notebook>.ipynb."""
-    assert SAFE_ID.fullmatch(student_id), student_id   # ids were checked: the path stays in staging_dir
+    assert valid_student_id(student_id), student_id   # ids were checked: the path stays in staging_dir
     folder = ctx.staging_dir / student_id
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / ctx.expected_file

@@ -118,13 +118,13 @@ def check_gradebook(db_url, out):
     """None if the gradebook can be reached and written (a write in a transaction, rolled back)."""
     if db_url is None:  # SQLite in --out: created later, so the folder must be writable
         folder = _existing(out)
-        database = pathlib.Path(out) / "gradebook.db"
+        database = pathlib.Path(out) / layout.GRADEBOOK
         target = database if database.exists() else folder
         if not os.access(target, os.W_OK):
             return f"{target} is not writable, so the gradebook cannot be written.\nFix: choose another --out."
         if not database.exists():
             return None
-        db_url = f"sqlite:///{database.resolve()}"
+        db_url = layout.sqlite_url(out)
     try:
         _write_and_roll_back(db_url)
     except Exception as exc:  # noqa: BLE001 - any driver error means: cannot grade into it

@@ -12,10 +12,11 @@ import tempfile
 import nbformat
 
 from autograder.course import layout
+from autograder.course.atomic_files import write_atomically
 from autograder.course.notebook_code import grade_id
 from autograder.course.scratch_course import Course
 from autograder.grading import gradebook
-from autograder.grading.class_run import ResultStore, _write_atomically, stop_when_full
+from autograder.grading.class_run import ResultStore, stop_when_full
 from autograder.report import class_report
 
 
@@ -28,7 +29,7 @@ def run(out, db_url=None, log=print):
     if not (out / "results").is_dir() or not (out / "nbgrader_config.py").is_file():
         raise NotAGradedClass(f"{out} holds no class graded by `python -m autograder grade` (no results/ or "
                               "nbgrader_config.py): give the --out folder of that command")
-    db_url = db_url or f"sqlite:///{out / 'gradebook.db'}"
+    db_url = db_url or layout.sqlite_url(out)
     store = ResultStore(out)
     results = store.all()
     gradebook.apply_manual_grades(results, db_url, layout.ASSIGNMENT)
@@ -37,7 +38,7 @@ def run(out, db_url=None, log=print):
                     if (scores or comments) and store.autograded_path(s).is_file())
     with stop_when_full(out, "writing feedback, grades.csv and the report", "it changes nothing in the gradebook."):
         for student_id in people:
-            _write_atomically(store.feedback_dir / f"{student_id}.html", _feedback(out, student_id, db_url))
+            write_atomically(store.feedback_dir / f"{student_id}.html", _feedback(out, student_id, db_url))
         cells_order = _cells_order(db_url)
         class_report.write_grades_csv(results, cells_order, out / "grades.csv")
         class_report.write_class_report(results, cells_order, out)
@@ -65,5 +66,5 @@ def _feedback(out, student_id, db_url):
         Course(out).nbgrader("generate_feedback", layout.ASSIGNMENT, f"--student={student_id}", "--force",
                              f"--CourseDirectory.feedback_directory={scratch}/feedback",
                              f"--CourseDirectory.db_url={db_url}")
-        page = pathlib.Path(scratch) / "feedback" / student_id / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.html"
+        page = layout.student_notebook(pathlib.Path(scratch), "feedback", student_id, ".html")
         return page.read_text(encoding="utf-8")

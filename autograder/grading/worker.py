@@ -6,14 +6,12 @@ so ``run_nbgrader.run`` forks it for every command, each child starting with
 nbgrader already in memory.
 
 Protocol (one JSON object per line): the worker prints ``{"ready": true}`` once, then
-answers each request ``{"template", "student_id", "notebook", "limits", "slot", "threads", "data_dir", "hide",
-"zygote"}``
+answers each request ``{"student_id", "notebook", "slot", "spec"}`` (``spec``: a JobSpec as JSON)
 with the result dict of ``grade_one.grade_one``, or ``{"worker_error": "..."}``.
 Its stdout carries only these lines; anything else it prints goes to stderr.
 
 ``WorkerProcess`` is the coordinator's side: it starts a worker and sends it jobs.
 """
-import dataclasses
 import json
 import os
 import signal
@@ -23,6 +21,7 @@ import threading
 import traceback
 
 from autograder.course import environment, layout
+from autograder.grading.job import JobSpec
 
 PRELOAD = ("nbgrader.apps.nbgraderapp", "nbgrader.converters", "nbconvert.exporters.html", "jupyter_client",
            "nbclient", "sqlalchemy")
@@ -44,11 +43,9 @@ def serve(requests, replies):
             continue
         try:
             job = json.loads(line)
-            limits = grade_one.Limits(**job["limits"])
-            preflight.check_worker(job.get("data_dir"), digests=False)  # the data is still there
-            result = grade_one.grade_one(job["template"], job["student_id"], job["notebook"], limits,
-                                       slot=job["slot"], threads=job["threads"], data_dir=job.get("data_dir"),
-                                       hide=tuple(job.get("hide", ())), zygote=job.get("zygote"))
+            spec = JobSpec.from_json(job["spec"])
+            preflight.check_worker(spec.data_dir, digests=False)  # the data is still there
+            result = grade_one.grade_job(spec, job["student_id"], job["notebook"], job["slot"])
         except preflight.GraderFault as exc:
             result = {"worker_error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - the coordinator decides what a broken job means
@@ -105,16 +102,13 @@ class WorkerProcess:
             raise WorkerDied(f"the grading worker exited (code {code}); see its messages above")
         return json.loads(line)
 
-    def grade(self, student_id, notebook, slot, template, limits, threads=None, data_dir=None, hide=(), zygote=None):
-        """grade_one.grade_one in the worker; raises WorkerDied (the next call starts a new worker)."""
+    def grade(self, student_id, notebook, slot, spec):
+        """grade_one.grade_job in the worker; raises WorkerDied (the next call starts a new worker)."""
         with self.lock:
             self.start()
             if not self._ready:
                 self._ready = bool(self._read().get("ready"))
-            job = {"template": str(template), "student_id": student_id, "notebook": str(notebook),
-                   "limits": dataclasses.asdict(limits), "slot": slot, "threads": threads,
-                   "data_dir": str(data_dir) if data_dir else None, "hide": [str(p) for p in hide],
-                   "zygote": zygote}
+            job = {"student_id": student_id, "notebook": str(notebook), "slot": slot, "spec": spec.to_json()}
             try:
                 self.process.stdin.write(json.dumps(job) + "\n")
                 self.process.stdin.flush()

@@ -5,19 +5,18 @@ Both take the per-student result dicts of grading.class_run and ``cells_order``,
 atomically, so a crash or a concurrent reader never sees half a report.
 """
 import collections
-import contextlib
 import csv
 import datetime
 import html
 import io
 import math
-import os
 import pathlib
 import statistics
-import tempfile
 import urllib.parse
 
-GRADED = "graded"
+from autograder.course.atomic_files import atomic_open
+from autograder.grading.result import Status
+
 PLOTS = ("scores.png", "pass_rate.png", "grading_time.png")
 NO_DATA = "no graded submissions"
 
@@ -35,30 +34,13 @@ def _num(value, places=3):
     return "0" if text in ("-0", "") else text
 
 
-@contextlib.contextmanager
-def _atomic_open(path, mode="w", **kwargs):
-    """Open a temp file next to ``path``; on success it replaces ``path`` in one step."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode, **kwargs) as handle:
-            yield handle
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _by_id(results):
     """Results sorted by student_id (as text, so odd ids cannot break sorting)."""
     return sorted(results, key=lambda r: str(r.get("student_id", "")))
 
 
 def _graded(results):
-    return [r for r in results if r.get("status") == GRADED]
+    return [r for r in results if r.get("status") == Status.GRADED]
 
 
 def _max_total(results, cells_order):
@@ -97,7 +79,7 @@ def write_grades_csv(results, cells_order, path):
     """
     path = pathlib.Path(path)
     grade_ids = [grade_id for grade_id, _ in cells_order]
-    with _atomic_open(path, "w", newline="", encoding="utf-8") as handle:
+    with atomic_open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student_id", "total", "max", "status", "detail", *grade_ids, "seconds"])
         for result in _by_id(results):
@@ -165,7 +147,7 @@ def warm_up():
 def _save_png(figure, path):
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    with _atomic_open(path, "wb") as handle:
+    with atomic_open(path, "wb") as handle:
         handle.write(buffer.getvalue())
 
 
@@ -251,7 +233,7 @@ def plot_grading_time(results, path):
     if not timed:
         _no_data(ax, title)
     else:
-        palette = {GRADED: "#4C72B0", "timeout": "#C44E52"}
+        palette = {Status.GRADED: "#4C72B0", Status.TIMEOUT: "#C44E52"}
         seconds = [s for s, _ in timed]
         positions = range(1, len(timed) + 1)
         ax.bar(positions, seconds, width=0.85, color=[palette.get(status, "#DD8452") for _, status in timed])
@@ -312,7 +294,7 @@ def _table(headers, rows, numeric=()):
 
 def _counts_section(results):
     statuses = collections.Counter(str(r.get("status", "")) for r in results)
-    graded = statuses.pop(GRADED, 0)
+    graded = statuses.pop(Status.GRADED, 0)
     rows = [("students", len(results)), ("graded", graded), ("not graded", sum(statuses.values()))]
     rows += [(f"\u2003{status}", count) for status, count in sorted(statuses.items(), key=lambda i: (-i[1], i[0]))]
     return "<h2>Submissions</h2>" + _table(["", "count"], rows, numeric={1})
@@ -335,7 +317,7 @@ def _plots_section():
 
 
 def _problems_section(results):
-    problems = [r for r in _by_id(results) if r.get("status") != GRADED]
+    problems = [r for r in _by_id(results) if r.get("status") != Status.GRADED]
     if not problems:
         return "<h2>Not graded</h2><p class='muted'>every submission was graded</p>"
     rows = [(r.get("student_id", ""), r.get("status", ""), r.get("detail") or "") for r in problems]
@@ -389,6 +371,6 @@ def write_class_report(results, cells_order, out_dir, title="Task 4.1 \u2014 cla
         _problems_section(results), _cells_section(results, cells_order), _students_section(results, out_dir),
         "</body></html>", ""])
     path = out_dir / "report.html"
-    with _atomic_open(path, "w", encoding="utf-8") as handle:
+    with atomic_open(path, "w", encoding="utf-8") as handle:
         handle.write(page)
     return path
