@@ -18,7 +18,8 @@ import pytest
 
 from autograder.__main__ import main
 from autograder.course import layout
-from autograder.grading import grade_one, gradebook, result
+from autograder.grading import gradebook, result
+from autograder.sandbox import users
 from tests.adversarial import ALL_TESTS, CANARY, CASES, Context
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox (unprivileged user, namespaces) needs root")
@@ -47,7 +48,7 @@ def tree_digest(root):
 
 
 def sandbox_uids():
-    return [entry.pw_uid for entry in pwd.getpwall() if entry.pw_name.startswith(grade_one.USER_PREFIX)]
+    return [entry.pw_uid for entry in pwd.getpwall() if entry.pw_name.startswith(users.USER_PREFIX)]
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +120,7 @@ def test_nothing_outside_the_sandbox_was_touched(graded):
     assert not (ctx.repo / "source" / layout.ASSIGNMENT / "pwned.py").exists()
     honest = (ctx.out / "results" / "honest-a.json").read_text()
     assert CANARY not in honest and '"score": 23.0' in honest
-    assert all(not grade_one.live_processes(uid=uid) for uid in sandbox_uids()), "a student process outlived grading"
+    assert all(not users.live_processes(uid=uid) for uid in sandbox_uids()), "a student process outlived grading"
 
 
 def test_hidden_material_never_reaches_feedback(graded):

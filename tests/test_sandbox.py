@@ -16,11 +16,12 @@ from autograder.course import layout, synthetic_submissions
 from autograder.course.scratch_course import Course
 from autograder.grading import grade_one
 from autograder.grading.job import Limits
+from autograder.sandbox import users
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox user needs root")
 
 SLOT = 0
-USER = f"{grade_one.USER_PREFIX}{SLOT}"
+USER = f"{users.USER_PREFIX}{SLOT}"
 MANUAL = "exercise_answer"
 
 
@@ -57,7 +58,7 @@ def sandbox_uid():
 
 
 def assert_nothing_left():
-    assert grade_one.live_processes(uid=sandbox_uid()) == [], "a process of the sandbox user outlived grading"
+    assert users.live_processes(uid=sandbox_uid()) == [], "a process of the sandbox user outlived grading"
 
 
 # ---------------------------------------------------------------- the reference solution
@@ -177,7 +178,7 @@ def test_zygote_kernel_is_a_fork_running_as_the_sandbox_user(hostile):
 def test_background_process_does_not_survive(hostile):
     _, text = hostile
     pid = int(text.split("BACKGROUND ")[1].split()[0])
-    assert pid not in grade_one.live_processes(uid=sandbox_uid())
+    assert pid not in users.live_processes(uid=sandbox_uid())
     assert_nothing_left()
 
 
@@ -224,8 +225,8 @@ def test_zygote_launcher_forwards_interrupts_and_takes_its_kernel_down(template,
     from jupyter_client import KernelManager
     from jupyter_client.kernelspec import KernelSpecManager
 
-    with grade_one.claimed_slot(SLOT) as slot:
-        workspace = grade_one.create_workspace(template, grade_one.sandbox_user(slot))
+    with users.claimed_slot(SLOT) as slot:
+        workspace = grade_one.create_workspace(template, users.sandbox_user(slot))
         manager = client = None
         try:
             grade_one.write_kernel_spec(workspace, template, Limits(), None, "zygote-test",
@@ -247,14 +248,14 @@ def test_zygote_launcher_forwards_interrupts_and_takes_its_kernel_down(template,
             assert reply["parent_header"]["msg_id"] == message_id
             assert reply["content"]["ename"] == "KeyboardInterrupt"
 
-            assert grade_one.live_processes(uid=sandbox_uid()), "the kernel should be running"
+            assert users.live_processes(uid=sandbox_uid()), "the kernel should be running"
             os.kill(manager.provisioner.process.pid, signal.SIGKILL)
             deadline = time.monotonic() + 15
-            while grade_one.live_processes(uid=sandbox_uid()) and time.monotonic() < deadline:
+            while users.live_processes(uid=sandbox_uid()) and time.monotonic() < deadline:
                 time.sleep(0.2)
             assert_nothing_left()
         finally:
-            grade_one.kill_processes(uid=sandbox_uid())
+            users.kill_processes(uid=sandbox_uid())
             if client is not None:
                 client.stop_channels()
             if manager is not None:

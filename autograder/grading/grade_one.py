@@ -14,16 +14,12 @@ the call.  Not root: the kernel runs as the caller with resource limits only.
 One slot, one grading at a time: everything the slot's user runs is killed
 before and after a submission.
 """
-import contextlib
 import dataclasses
-import fcntl
 import json
 import os
 import pathlib
-import pwd
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,74 +30,10 @@ from autograder.course import environment, layout, run_nbgrader
 from autograder.grading.job import JobSpec, Limits
 from autograder.grading.result import SCORED, Status, add_detail, new_result, set_cells, valid_student_id
 from autograder.report import fallback_feedback
+from autograder.sandbox.users import TOKEN_VARIABLE, claimed_slot, kill_processes, sandbox_user
 
 KERNEL_NAME = "python3-sandbox"
-USER_PREFIX = "task41-sbx"
 LOG_TAIL_LINES = 30
-TOKEN_VARIABLE = "TASK41_SANDBOX_TOKEN"
-
-
-# ---------------------------------------------------------------- sandbox user
-
-def sandbox_user(slot):
-    """pwd entry of ``task41-sbx<slot>``, created (system user, no home, no shell) if missing."""
-    if not isinstance(slot, int) or slot < 0:
-        raise ValueError(f"slot must be a non-negative int, got {slot!r}")
-    name = f"{USER_PREFIX}{slot}"
-    error = ""
-    for attempt in range(10):
-        try:
-            return pwd.getpwnam(name)
-        except KeyError:
-            pass
-        # workers may create their users at the same time: useradd then fails on the lock
-        result = subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-                                capture_output=True, text=True)
-        error = result.stderr.strip()
-        if result.returncode != 0:
-            time.sleep(0.1 * (attempt + 1))
-    try:
-        return pwd.getpwnam(name)
-    except KeyError:
-        raise RuntimeError(f"cannot create sandbox user {name}: {error}") from None
-
-
-def live_processes(uid=None, token=None):
-    """Pids of live (not zombie) processes with ``uid`` among their ids, or ``token`` in their environment."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            status = pathlib.Path(f"/proc/{entry}/status").read_text()
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            if fields.get("State", "").split()[:1] in (["Z"], ["X"]):
-                continue  # already dead, waiting for its parent
-            if uid is not None and str(uid) in fields.get("Uid", "").split():
-                found.append(int(entry))
-            elif token is not None and f"{TOKEN_VARIABLE}={token}".encode() in \
-                    pathlib.Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
-                found.append(int(entry))
-        except (OSError, ValueError):
-            pass  # exited meanwhile, or not ours to read
-    return found
-
-
-def kill_processes(uid=None, token=None, patience=10.0):
-    """SIGKILL every live process selected as in live_processes until none is left; True if none is."""
-    deadline = time.monotonic() + patience
-    while True:
-        pids = live_processes(uid, token)
-        if not pids:
-            return True
-        if time.monotonic() > deadline:
-            return False
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        time.sleep(0.05)
 
 
 # ---------------------------------------------------------------- the temporary course
@@ -345,32 +277,6 @@ def student_files(workspace, student_id):
 
 
 # ---------------------------------------------------------------- the unit
-
-MAX_SLOTS = 64
-
-
-@contextlib.contextmanager
-def claimed_slot(preferred):
-    """Lock a sandbox slot so no two gradings on this machine share its user at once.
-
-    Every grading kills all processes of its slot's user, so a shared slot would kill
-    the other grading's kernel (two class runs, or a run beside the tests).  Tries the
-    preferred slot first, then the others.
-    """
-    for slot in [preferred, *(s for s in range(MAX_SLOTS) if s != preferred)]:
-        handle = open(pathlib.Path(tempfile.gettempdir()) / f"{USER_PREFIX}{slot}.lock", "a")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            continue
-        try:
-            yield slot
-        finally:
-            handle.close()  # releases the lock
-        return
-    raise RuntimeError(f"all {MAX_SLOTS} sandbox slots are busy")
-
 
 def grade_one(template: str, student_id: str, notebook: str, limits: Limits = Limits(), slot: int = 0,
               threads: int | None = None, data_dir: str | None = None, hide: tuple = (),

@@ -36,11 +36,13 @@ import stat
 import sys
 import tempfile
 
+from autograder.sandbox.users import TOKEN_VARIABLE
+
 # Variables the kernel may see; everything else (credentials of the grading
 # host, scheduler addresses, ...) is dropped.
 ENV_ALLOWED = {"PATH", "LANG", "LANGUAGE", "TZ", "TERM", "MNIST_DIR", "PYTHONPATH", "PYTHONHASHSEED",
                "MPLBACKEND", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-               "TASK41_SANDBOX_TOKEN", "VIRTUAL_ENV"}
+               TOKEN_VARIABLE, "VIRTUAL_ENV"}
 ENV_ALLOWED_PREFIXES = ("LC_", "JPY_", "NBGRADER_", "PYDEVD_")
 
 # Linux constants (not exposed by the os module of Python 3.11).
