@@ -8,7 +8,8 @@ from autograder.course import nbformat_speedup
 
 nbformat_speedup.skip_iri_format_parser()  # before nbformat is imported
 
-from autograder.course import demo, layout, release  # noqa: E402
+from autograder import demo
+from autograder.course import layout, release  # noqa: E402
 from autograder.grading import preflight
 from autograder.grading.job import Limits
 
@@ -19,7 +20,7 @@ INCOMPLETE = 3   # some rows are grader errors, or the output folder filled up: 
 
 def grade_command(args):
     from autograder.grading import class_run, intake
-    from autograder.grading.result import Status
+    from autograder.result import Status
 
     if args.assignment != layout.ASSIGNMENT:
         print(f"unknown assignment {args.assignment!r}; this course has {layout.ASSIGNMENT!r}")

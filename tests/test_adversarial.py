@@ -16,9 +16,10 @@ import zipfile
 
 import pytest
 
+from autograder import result
 from autograder.__main__ import main
 from autograder.course import layout
-from autograder.grading import gradebook, result
+from autograder.grading import gradebook
 from autograder.sandbox import users
 from tests.adversarial import ALL_TESTS, CANARY, CASES, Context
 

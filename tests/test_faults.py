@@ -17,9 +17,10 @@ import time
 
 import pytest
 
+from autograder import result
 from autograder.__main__ import INCOMPLETE, REFUSED
 from autograder.course import environment, layout, synthetic_submissions
-from autograder.grading import gradebook, preflight, result
+from autograder.grading import gradebook, preflight
 from tests.postgres import PostgresServer
 
 STUDENTS = ["amy", "ben", "cat", "dan"]

@@ -8,7 +8,8 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder.grading import intake, result
+from autograder import result
+from autograder.grading import intake
 from autograder.grading.intake import IntakeError, discover
 
 ASSIGNMENT = "task4_1"

@@ -34,8 +34,8 @@ from autograder.course.atomic_files import write_atomically
 from autograder.course.scratch_course import Course
 from autograder.grading import gradebook, intake, preflight, worker
 from autograder.grading.job import JobSpec, Limits
-from autograder.grading.result import SCORED, Status, grader_error_row, problem_row
 from autograder.report import class_report
+from autograder.result import SCORED, Status, grader_error_row, problem_row
 
 
 @dataclasses.dataclass

@@ -28,8 +28,8 @@ import time
 
 from autograder.course import environment, layout, run_nbgrader
 from autograder.grading.job import JobSpec, Limits
-from autograder.grading.result import SCORED, Status, add_detail, new_result, set_cells, valid_student_id
 from autograder.report import fallback_feedback
+from autograder.result import SCORED, Status, add_detail, new_result, set_cells, valid_student_id
 from autograder.sandbox.users import TOKEN_VARIABLE, claimed_slot, kill_processes, sandbox_user
 
 KERNEL_NAME = "python3-sandbox"

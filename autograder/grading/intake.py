@@ -35,7 +35,7 @@ import nbformat
 from nbformat import validator
 
 from autograder.grading import preflight
-from autograder.grading.result import Status, valid_student_id
+from autograder.result import Status, valid_student_id
 
 DEFAULT_PATTERN = r"(?P<student>[A-Za-z0-9][A-Za-z0-9._-]*?)_"   # LMS download names start with the student id then "_"
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024

@@ -15,7 +15,7 @@ import statistics
 import urllib.parse
 
 from autograder.course.atomic_files import atomic_open
-from autograder.grading.result import Status
+from autograder.result import Status
 
 PLOTS = ("scores.png", "pass_rate.png", "grading_time.png")
 NO_DATA = "no graded submissions"
