@@ -338,7 +338,7 @@ def _run(options, log):
         grading_done = time.monotonic()
         results = [r for r in store.all() if r["student_id"] in {s.student_id for s in staged}]
         try:  # scores a person gave in Formgrader
-            gradebook.apply_manual_grades(results, db_url, options.assignment)
+            gradebook.apply_manual_grades(results, gradebook.manual_grading(db_url, options.assignment))
         except Exception as exc:  # noqa: BLE001 - an unreachable gradebook must not lose the CSV of what was graded
             log(f"warning: manual scores could not be read from the gradebook ({type(exc).__name__}: "
                 f"{preflight.first_line(exc, 200)}); grades.csv shows automatic scores only. Once the gradebook "

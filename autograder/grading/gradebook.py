@@ -98,9 +98,8 @@ def manual_grading(db_url, assignment):
     return out
 
 
-def apply_manual_grades(results, db_url, assignment):
-    """Put the manual scores of the gradebook into results (cells and totals); return the students changed."""
-    manual = manual_grading(db_url, assignment)
+def apply_manual_grades(results, manual):
+    """Put the manual scores read by manual_grading into results (cells and totals); return the students changed."""
     changed = set()
     for result in results:
         scores, _ = manual.get(result["student_id"], ({}, {}))

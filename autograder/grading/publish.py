@@ -32,8 +32,8 @@ def run(out, db_url=None, log=print):
     db_url = db_url or layout.sqlite_url(out)
     store = ResultStore(out)
     results = store.all()
-    gradebook.apply_manual_grades(results, db_url, layout.ASSIGNMENT)
     manual = gradebook.manual_grading(db_url, layout.ASSIGNMENT)
+    gradebook.apply_manual_grades(results, manual)
     people = sorted(s for s, (scores, comments) in manual.items()
                     if (scores or comments) and store.autograded_path(s).is_file())
     with stop_when_full(out, "writing feedback, grades.csv and the report", "it changes nothing in the gradebook."):
