@@ -39,16 +39,16 @@ def grade_command(args):
     except class_run.OutputFull as exc:
         print(f"error: {exc}", file=sys.stderr)
         return INCOMPLETE
-    graded = [r for r in results if r["status"] == Status.GRADED]
+    graded = [r for r in results if r.status == Status.GRADED]
     print(f"{len(results)} students, {len(graded)} graded; grades: {args.out / 'grades.csv'}, "
           f"report: {args.out / 'report.html'}, feedback: {args.out / 'feedback'}/")
-    faults = [r for r in results if r["status"] == Status.GRADER_ERROR]
+    faults = [r for r in results if r.status == Status.GRADER_ERROR]
     if faults:
         print(f"class incomplete: {len(faults)} row(s) are grader-error, a fault of the grading machine, not of "
               "the students (no score was given). Fix the cause and rerun the same command; it grades only these:",
               file=sys.stderr)
         for row in faults[:10]:
-            print(f"  {row['student_id']}: {row['detail'].splitlines()[0][:300]}", file=sys.stderr)
+            print(f"  {row.student_id}: {row.detail.splitlines()[0][:300]}", file=sys.stderr)
         return INCOMPLETE
     return 0
 

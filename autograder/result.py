@@ -1,13 +1,14 @@
 """The result of grading one student: one status enum for intake, grading, CSV, report and CLI,
-the one student-id rule, and the constructors of result rows.
+the one student-id rule, and ``Result``, the one row type they all pass around.
 
-A result is a plain dict (saved as results/<student>.json, read by the report and the CSV):
-student_id, status, detail, score (None for a grader error), max_score, cells
-({grade_id: {score, max_score, needs_manual}}), seconds, and while in flight the feedback page
-and the autograded notebook as text.
+A ``Result`` is saved as results/<student>.json (``to_json``) and read back with ``from_json``;
+the worker sends it to the coordinator the same way, with the feedback page and the autograded
+notebook (``in_flight``) that only the result store writes to disk.
 """
+import dataclasses
 import enum
 import re
+from typing import TypedDict
 
 
 class Status(str, enum.Enum):
@@ -51,33 +52,74 @@ def valid_student_id(student_id):
     return bool(STUDENT_ID.fullmatch(str(student_id)))
 
 
-def new_result(student_id, isolation):
-    """The result of a submission nothing could be done with yet."""
-    return {"student_id": student_id, "status": Status.ERROR, "detail": "", "score": 0.0, "max_score": 0.0,
-            "cells": {}, "seconds": 0.0, "isolation": isolation, "feedback_html": "", "autograded_notebook": ""}
+class CellGrade(TypedDict, total=False):
+    score: float
+    max_score: float
+    needs_manual: bool   # awaits a person (a written answer); its score is not yet counted
+    manual: bool         # the score was given by a person in Formgrader
 
 
-def add_detail(result, text):
-    """Append a remark to the result's detail."""
-    result["detail"] = "; ".join(filter(None, [result["detail"], text]))
+IN_FLIGHT = ("feedback_html", "autograded_notebook")
 
 
-def set_cells(result, cells):
-    """Store per-cell grades and their totals."""
-    result["cells"] = cells
-    result["score"] = float(sum(c["score"] for c in cells.values()))
-    result["max_score"] = float(sum(c["max_score"] for c in cells.values()))
+@dataclasses.dataclass
+class Result:
+    """One student's row."""
 
+    student_id: str
+    status: Status = Status.ERROR
+    detail: str = ""
+    score: float | None = 0.0      # None: a grader error, no score at all (not a 0)
+    max_score: float = 0.0
+    cells: dict[str, CellGrade] = dataclasses.field(default_factory=dict)
+    seconds: float = 0.0
+    isolation: str = ""            # how the kernel was confined ("user:task41-sbx0", "rlimits-only")
+    digest: str = ""               # SHA-256 of the submitted notebook: a rerun regrades changed ones only
+    origin: str = ""               # where intake found the notebook
+    # in flight from the worker to the result store, never in the results file
+    feedback_html: str = dataclasses.field(default="", repr=False)
+    autograded_notebook: str = dataclasses.field(default="", repr=False)
 
-def problem_row(submission, max_score):
-    """A result for a submission intake could not stage (its status says why): nothing ran."""
-    return {"student_id": submission.student_id, "status": submission.status, "detail": submission.detail,
-            "score": 0.0, "max_score": max_score, "cells": {}, "seconds": 0.0, "digest": submission.digest}
+    def __post_init__(self):
+        self.status = Status(self.status)
 
+    @property
+    def scored(self):
+        return self.status in SCORED
 
-def grader_error_row(student_id, max_score, fault, seconds=0.0):
-    """A row the grading machine failed: no score at all (not a 0), to be regraded by the next run."""
-    return {"student_id": student_id, "status": Status.GRADER_ERROR, "score": None, "max_score": max_score,
-            "cells": {}, "seconds": seconds,
-            "detail": f"not graded: fault of the grading machine, not of the submission ({fault}); "
-                      "fix it and rerun: only such rows are graded again"}
+    def add_detail(self, text):
+        """Append a remark to the detail."""
+        self.detail = "; ".join(filter(None, [self.detail, text]))
+
+    def set_cells(self, cells):
+        """Store per-cell grades and their totals."""
+        self.cells = cells
+        self.score = float(sum(c["score"] for c in cells.values()))
+        self.max_score = float(sum(c["max_score"] for c in cells.values()))
+
+    def to_json(self, in_flight=False):
+        """The results file's fields (``in_flight``: also the feedback page and notebook, for the worker's reply)."""
+        data = dataclasses.asdict(self)
+        data["status"] = self.status.value
+        if not in_flight:
+            for name in IN_FLIGHT:
+                del data[name]
+        return data
+
+    @classmethod
+    def from_json(cls, data):
+        names = {field.name for field in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in names})
+
+    @classmethod
+    def problem(cls, submission, max_score):
+        """A row for a submission intake could not stage (its status says why): nothing ran."""
+        return cls(submission.student_id, submission.status, submission.detail, max_score=max_score,
+                   digest=submission.digest, origin=submission.origin)
+
+    @classmethod
+    def grader_error(cls, student_id, max_score, fault, seconds=0.0):
+        """A row the grading machine failed: no score at all, to be regraded by the next run."""
+        return cls(student_id, Status.GRADER_ERROR, score=None, max_score=max_score, seconds=seconds,
+                   detail=f"not graded: fault of the grading machine, not of the submission ({fault}); "
+                          "fix it and rerun: only such rows are graded again")

@@ -1,4 +1,4 @@
-"""plan_mounts, the pure part of the sandbox launcher: what is hidden, what is mounted back."""
+"""plan_mounts, the pure part of the confinement: what is hidden, what is mounted back."""
 import os
 import pathlib
 import shutil
@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-from autograder.sandbox.launcher import plan_mounts
+from autograder.sandbox.confinement import plan_mounts
 
 STUDENT = types.SimpleNamespace(pw_uid=54321, pw_gid=54321)  # owns nothing here: sees only "other" bits
 

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from autograder.report import class_report
+from autograder.result import Result, Status
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -24,14 +25,12 @@ def graded(student_id, fraction=1.0, seconds=10.0, rng=None, manual=True):
         else:
             score = points if rng.random() < fraction else rng.choice([0.0, points / 2])
             cells[grade_id] = {"score": score, "max_score": points, "needs_manual": False}
-    return {"student_id": student_id, "status": "graded", "detail": "",
-            "score": sum(c["score"] for c in cells.values() if not c["needs_manual"]),
-            "max_score": MAX, "cells": cells, "seconds": seconds}
+    return Result(student_id, Status.GRADED, score=sum(c["score"] for c in cells.values() if not c["needs_manual"]),
+                  max_score=MAX, cells=cells, seconds=seconds)
 
 
 def problem(student_id, status, detail):
-    return {"student_id": student_id, "status": status, "detail": detail, "score": 0.0, "max_score": MAX,
-            "cells": {}, "seconds": 300.0 if status == "timeout" else 0.0}
+    return Result(student_id, status, detail, max_score=MAX, seconds=300.0 if status == "timeout" else 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +70,7 @@ def test_csv_header_and_sorting(results, tmp_path):
     rows = read_csv(path)
     assert rows[0] == ["student_id", "total", "max", "status", "detail", *(g for g, _ in CELLS), "seconds"]
     ids = [row[0] for row in rows[1:]]
-    assert ids == sorted(r["student_id"] for r in results)
+    assert ids == sorted(r.student_id for r in results)
     assert all(len(row) == len(rows[0]) for row in rows)
 
 
@@ -79,24 +78,24 @@ def test_csv_holds_each_cells_points_and_blanks_for_manual_cells(results, tmp_pa
     rows = read_csv(class_report.write_grades_csv(results, CELLS, tmp_path / "grades.csv"))
     header, by_id = rows[0], {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
     for result in results:
-        row = by_id[result["student_id"]]
-        assert float(row["total"]) == pytest.approx(result["score"])
+        row = by_id[result.student_id]
+        assert float(row["total"]) == pytest.approx(result.score)
         assert row["max"] == "12"  # no "12.0" noise
-        assert row["status"] == result["status"]
+        assert row["status"] == result.status
         for grade_id, _ in CELLS:
-            cell = result["cells"].get(grade_id)
+            cell = result.cells.get(grade_id)
             if cell and cell["needs_manual"]:
                 assert row[grade_id] == ""
             else:
                 assert float(row[grade_id]) == (cell["score"] if cell else 0)
-        assert float(row["seconds"]) == pytest.approx(result["seconds"], abs=0.05)
+        assert float(row["seconds"]) == pytest.approx(result.seconds, abs=0.05)
     assert header[-1] == "seconds"
 
 
 def test_csv_numbers_have_no_trailing_zeros(tmp_path):
     result = graded("s1", manual=False, seconds=14.25)
-    result["cells"]["test_linear_gradients"]["score"] = 1.5
-    result["score"] = 8.5
+    result.cells["test_linear_gradients"]["score"] = 1.5
+    result.score = 8.5
     row = read_csv(class_report.write_grades_csv([result], CELLS, tmp_path / "g.csv"))[1]
     assert row[1:3] == ["8.5", "12"]
     assert row[5:7] == ["1", "1.5"]
@@ -153,8 +152,8 @@ def test_report_counts_students_and_statuses(results, report_dir):
 
 def test_pass_rate_counts_full_points_among_graded(results):
     rates = {row[0]: row for row in class_report.cell_pass_rates(results, CELLS)}
-    graded_rows = [r for r in results if r["status"] == "graded"]
-    expected = sum(r["cells"]["test_linear_gradients"]["score"] == 3 for r in graded_rows)
+    graded_rows = [r for r in results if r.status == "graded"]
+    expected = sum(r.cells["test_linear_gradients"]["score"] == 3 for r in graded_rows)
     assert rates["test_linear_gradients"][2:4] == (expected, 30)
     assert rates["exercise_answer"][5] is True and rates["test_linear_visible"][5] is False
 

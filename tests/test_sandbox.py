@@ -17,6 +17,7 @@ from autograder.course.scratch_course import Course
 from autograder.grading import grade_one
 from autograder.grading.job import Limits
 from autograder.sandbox import users
+from autograder.result import Result, Status
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox user needs root")
 
@@ -47,7 +48,7 @@ def with_prefix(cell, code):
 
 def cell_text(result, grade_id):
     """Everything the cell printed, from the autograded notebook in the result."""
-    notebook = nbformat.reads(result["autograded_notebook"], as_version=4)
+    notebook = nbformat.reads(result.autograded_notebook, as_version=4)
     cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
     return "".join(o.get("text", "") for o in cell.outputs)
 
@@ -70,21 +71,23 @@ def reference(template, tmp_path_factory):
 
 
 def test_reference_solution_gets_every_automatic_point(reference):
-    assert reference["status"] == "graded", reference["detail"]
-    assert (reference["score"], reference["max_score"]) == (23, 25)
-    assert reference["cells"][MANUAL]["needs_manual"]
-    automatic = {gid: c for gid, c in reference["cells"].items() if gid != MANUAL}
+    assert reference.status == "graded", reference.detail
+    assert (reference.score, reference.max_score) == (23, 25)
+    assert reference.cells[MANUAL]["needs_manual"]
+    automatic = {gid: c for gid, c in reference.cells.items() if gid != MANUAL}
     assert all(c["score"] == c["max_score"] and not c["needs_manual"] for c in automatic.values())
-    assert reference["isolation"] == f"user:{USER}"
-    assert "test_mnist_accuracy" in reference["feedback_html"]
-    assert reference["autograded_notebook"]
+    assert reference.isolation == f"user:{USER}"
+    assert "test_mnist_accuracy" in reference.feedback_html
+    assert reference.autograded_notebook
 
 
-def test_result_is_plain_json(reference):
+def test_result_survives_the_trip_through_json(reference):
     import json
-    assert json.loads(json.dumps(reference)) == reference
-    assert set(reference) == {"student_id", "status", "detail", "score", "max_score", "cells", "seconds",
-                              "isolation", "feedback_html", "autograded_notebook"}
+    assert Result.from_json(json.loads(json.dumps(reference.to_json(in_flight=True)))) == reference
+    saved = reference.to_json()
+    assert set(saved) == {"student_id", "status", "detail", "score", "max_score", "cells", "seconds",
+                          "isolation", "digest", "origin"}, "the page and the notebook are files, not fields"
+    assert Result.from_json(saved).status is Status.GRADED
 
 
 # ---------------------------------------------------------------- a hostile submission
@@ -166,8 +169,8 @@ def test_student_code_cannot_read_or_write_course_files(hostile, template):
 
 def test_hostile_code_still_gets_its_points(hostile):
     result, _ = hostile
-    assert result["status"] == "graded", result["detail"]
-    assert result["score"] == 23
+    assert result.status == "graded", result.detail
+    assert result.score == 23
 
 
 def test_zygote_kernel_is_a_fork_running_as_the_sandbox_user(hostile):
@@ -191,12 +194,12 @@ def test_wall_timeout_stops_a_hanging_submission(template, tmp_path, zygote, thr
     result = grade_one.grade_one(str(template), "sleeper", str(notebook), limits, slot=SLOT,
                                data_dir=os.environ.get("MNIST_DIR"),
                                zygote=zygote.socket_path if through_zygote else None)
-    assert result["status"] == "timeout"
-    assert "the notebook ran out of time" in result["detail"]
-    assert result["seconds"] < 45
-    assert (result["score"], result["max_score"]) == (0, 25)
-    assert "NotebookTimeLimit" in result["feedback_html"], "a timed-out notebook still gets its feedback"
-    assert result["cells"][MANUAL]["needs_manual"] and result["cells"]["test_linear_gradients"]["max_score"] == 3
+    assert result.status == "timeout"
+    assert "the notebook ran out of time" in result.detail
+    assert result.seconds < 45
+    assert (result.score, result.max_score) == (0, 25)
+    assert "NotebookTimeLimit" in result.feedback_html, "a timed-out notebook still gets its feedback"
+    assert result.cells[MANUAL]["needs_manual"] and result.cells["test_linear_gradients"]["max_score"] == 3
     assert_nothing_left()
 
 
@@ -204,7 +207,7 @@ def test_wall_timeout_stops_a_hanging_submission(template, tmp_path, zygote, thr
 
 def test_bad_student_id_is_an_error_result(template):
     result = grade_one.grade_one(str(template), "../etc", str(template / "nbgrader_config.py"), slot=SLOT)
-    assert result["status"] == "error" and "student id" in result["detail"]
+    assert result.status == "error" and "student id" in result.detail
 
 
 def test_broken_template_raises(tmp_path):

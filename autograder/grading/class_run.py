@@ -35,7 +35,7 @@ from autograder.course.scratch_course import Course
 from autograder.grading import gradebook, intake, preflight, worker
 from autograder.grading.job import JobSpec, Limits
 from autograder.report import class_report
-from autograder.result import SCORED, Status, grader_error_row, problem_row
+from autograder.result import Result, Status
 
 
 @dataclasses.dataclass
@@ -92,32 +92,31 @@ class ResultStore:
 
     def load(self, student_id):
         try:
-            return json.loads(self.path(student_id).read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
+            return Result.from_json(json.loads(self.path(student_id).read_text()))
+        except (FileNotFoundError, json.JSONDecodeError, TypeError, ValueError):
             return None
 
     def is_current(self, submission):
         """Already graded from identical bytes (a newer or changed submission is regraded)."""
         previous = self.load(submission.student_id)
-        return bool(previous) and previous.get("digest") == submission.digest \
-            and previous.get("status") in SCORED
+        return bool(previous) and previous.digest == submission.digest and previous.scored
 
     def save(self, result):
         """Feedback page, then the result (the result last: it is what marks the student graded)."""
-        feedback = result.pop("feedback_html", "")
-        notebook = result.pop("autograded_notebook", "")
-        with stop_when_full(self.results_dir.parent, f"saving {result['student_id']}",
+        feedback, notebook = result.feedback_html, result.autograded_notebook
+        result.feedback_html = result.autograded_notebook = ""
+        with stop_when_full(self.results_dir.parent, f"saving {result.student_id}",
                             "it grades only the students without a saved result."):
-            if feedback and result["status"] != Status.GRADER_ERROR:
-                write_atomically(self.feedback_dir / f"{result['student_id']}.html", feedback)
-            if notebook and result["status"] in SCORED:
-                self.autograded_path(result["student_id"]).parent.mkdir(parents=True, exist_ok=True)
-                write_atomically(self.autograded_path(result["student_id"]), notebook)
-            _write_json(self.path(result["student_id"]), result)
+            if feedback and result.status != Status.GRADER_ERROR:
+                write_atomically(self.feedback_dir / f"{result.student_id}.html", feedback)
+            if notebook and result.scored:
+                self.autograded_path(result.student_id).parent.mkdir(parents=True, exist_ok=True)
+                write_atomically(self.autograded_path(result.student_id), notebook)
+            _write_json(self.path(result.student_id), result.to_json())
         return result
 
     def all(self):
-        return [json.loads(p.read_text()) for p in sorted(self.results_dir.glob("*.json"))]
+        return [Result.from_json(json.loads(p.read_text())) for p in sorted(self.results_dir.glob("*.json"))]
 
 
 _dask_worker_process = None
@@ -319,7 +318,7 @@ def _run(options, log):
         todo = []
         for submission in staged:
             if submission.status != Status.OK:
-                store.save(problem_row(submission, max_score))
+                store.save(Result.problem(submission, max_score))
             elif options.force or not store.is_current(submission):
                 todo.append(submission)
         log(f"{len(staged)} students: {len(todo)} to grade, "
@@ -336,7 +335,7 @@ def _run(options, log):
         _grade(options, pool, template.root, threads, data_dir, zygote_socket, todo, store, db_url, cells_order)
         pool.close()
         grading_done = time.monotonic()
-        results = [r for r in store.all() if r["student_id"] in {s.student_id for s in staged}]
+        results = [r for r in store.all() if r.student_id in {s.student_id for s in staged}]
         try:  # scores a person gave in Formgrader
             gradebook.apply_manual_grades(results, gradebook.manual_grading(db_url, options.assignment))
         except Exception as exc:  # noqa: BLE001 - an unreachable gradebook must not lose the CSV of what was graded
@@ -374,24 +373,23 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
             try:
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - a broken worker must not stop the class
-                result = grader_error_row(submission.student_id, max_score,
-                                          f"{type(exc).__name__}: {preflight.first_line(exc, 300)}")
-            result["digest"] = submission.digest
-            result["origin"] = submission.origin
-            if submission.detail and result["status"] != Status.GRADER_ERROR:
-                result["detail"] = "; ".join(filter(None, [submission.detail, result.get("detail")]))
-            if result["status"] in SCORED:
+                result = Result.grader_error(submission.student_id, max_score,
+                                             f"{type(exc).__name__}: {preflight.first_line(exc, 300)}")
+            result.digest, result.origin = submission.digest, submission.origin
+            if submission.detail and result.status != Status.GRADER_ERROR:
+                result.detail = "; ".join(filter(None, [submission.detail, result.detail]))
+            if result.scored:
                 try:  # the gradebook first: a saved result means "graded", so it must be in the gradebook
                     gradebook.record(db_url, options.assignment, result)
                 except Exception as exc:  # noqa: BLE001 - any driver error: this row is not graded
-                    result = grader_error_row(submission.student_id, max_score,
-                                              "the gradebook could not be written: "
-                                              f"{type(exc).__name__}: {preflight.first_line(exc, 300)}",
-                                              result.get("seconds", 0.0))
-                    result.update(digest=submission.digest, origin=submission.origin)
+                    result = Result.grader_error(submission.student_id, max_score,
+                                                 "the gradebook could not be written: "
+                                                 f"{type(exc).__name__}: {preflight.first_line(exc, 300)}",
+                                                 result.seconds)
+                    result.digest, result.origin = submission.digest, submission.origin
             store.save(result)
             if options.verbose:
-                bar.write(f"{submission.student_id}: {result['status']} {class_report.format_score(result)} "
-                          f"in {result.get('seconds') or 0:.1f} s {result.get('detail') or ''}"[:400])
+                bar.write(f"{submission.student_id}: {result.status} {class_report.format_score(result)} "
+                          f"in {result.seconds:.1f} s {result.detail}"[:400])
             bar.set_postfix_str(f"{submission.student_id}: {class_report.format_score(result)}")
             bar.update()

@@ -29,7 +29,7 @@ import time
 from autograder.course import environment, layout, run_nbgrader
 from autograder.grading.job import JobSpec, Limits
 from autograder.report import fallback_feedback
-from autograder.result import SCORED, Status, add_detail, new_result, set_cells, valid_student_id
+from autograder.result import Result, Status, valid_student_id
 from autograder.sandbox.users import TOKEN_VARIABLE, claimed_slot, kill_processes, sandbox_user
 
 KERNEL_NAME = "python3-sandbox"
@@ -118,26 +118,28 @@ def stage_notebook(workspace, student_id, notebook):
 def write_kernel_spec(workspace, template, limits, threads, token, hide=(), zygote=None):
     """jupyter/kernels/python3-sandbox/kernel.json: ipykernel started through the sandbox launcher.
 
+    Returns the sandbox options (confinement.parse_args), which the preflight's probe takes too.
+
     ``hide``: more folders the kernel must not see (the class's submissions and grading output).
     ``zygote``: socket of a kernel zygote (sandbox/zygote.py) to fork the kernel from (sandbox users only).
     """
-    argv = [sys.executable, "-m", "autograder.sandbox.launcher",
-            "--scratch", str(workspace.scratch), "--memory", str(limits.memory_bytes),
-            "--nproc", str(limits.max_processes), "--fsize", str(limits.max_file_bytes),
-            "--hide", str(pathlib.Path(template).resolve()), "--hide", str(workspace.base)]
+    options = ["--scratch", str(workspace.scratch), "--memory", str(limits.memory_bytes),
+               "--nproc", str(limits.max_processes), "--fsize", str(limits.max_file_bytes),
+               "--hide", str(pathlib.Path(template).resolve()), "--hide", str(workspace.base)]
     for path in hide:
-        argv += ["--hide", str(pathlib.Path(path).resolve())]
+        options += ["--hide", str(pathlib.Path(path).resolve())]
     if workspace.user:
-        argv += ["--user", workspace.user.pw_name]
-        if zygote:
-            argv += ["--zygote", str(zygote)]
+        options += ["--user", workspace.user.pw_name]
+    argv = [sys.executable, "-m", "autograder.sandbox.launcher", *options]
+    if workspace.user and zygote:
+        argv += ["--zygote", str(zygote)]
     env = {TOKEN_VARIABLE: token, **environment.blas_thread_env(threads)}
     spec = {"argv": [*argv, "-f", "{connection_file}"], "display_name": "Python 3 (sandboxed)",
             "language": "python", "interrupt_mode": "signal", "env": env, "metadata": {"debugger": False}}
     spec_dir = workspace.base / "jupyter" / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True)
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
-    return argv
+    return options
 
 
 def nbgrader_env(workspace, data_dir=None):
@@ -159,8 +161,8 @@ _preflight_done = set()
 _preflight_lock = threading.Lock()
 
 
-def preflight(workspace, kernel_argv, env):
-    """Once per process and user: the sandboxed interpreter starts and imports what kernels need.
+def preflight(workspace, sandbox_options, env):
+    """Once per process and user: the probe, confined as a kernel, imports what kernels need.
 
     A failure here is the grading machine's fault, not the student's: raise.
     """
@@ -168,7 +170,8 @@ def preflight(workspace, kernel_argv, env):
     with _preflight_lock:
         if key in _preflight_done:
             return
-        probe = [*kernel_argv, "--probe", *(["--no-network"] if workspace.user else [])]
+        probe = [sys.executable, "-m", "autograder.sandbox.probe", *sandbox_options,
+                 *(["--no-network"] if workspace.user else [])]
         result = subprocess.run(probe, cwd=workspace.course, env=env, capture_output=True,
                                 text=True, timeout=120)
         expected = f"uid {workspace.user.pw_uid if workspace.user else os.getuid()}"
@@ -280,11 +283,11 @@ def student_files(workspace, student_id):
 
 def grade_one(template: str, student_id: str, notebook: str, limits: Limits = Limits(), slot: int = 0,
               threads: int | None = None, data_dir: str | None = None, hide: tuple = (),
-              zygote: str | None = None) -> dict:
+              zygote: str | None = None) -> Result:
     """Autograde one staged notebook in a throw-away course; see the module docstring.
 
     ``slot`` is a preference: a slot busy with another grading is skipped.  Returns
-    the result dict (status "graded", "crashed", "tampered", "timeout" or "error"); raises only when the
+    the Result (status "graded", "crashed", "tampered", "timeout" or "error"); raises only when the
     template or the grading machine is broken.  ``zygote``: see ``sandbox.zygote`` (started with the same
     ``threads`` and ``data_dir``).
     """
@@ -292,7 +295,7 @@ def grade_one(template: str, student_id: str, notebook: str, limits: Limits = Li
         return _grade_in_slot(template, student_id, notebook, limits, free_slot, threads, data_dir, hide, zygote)
 
 
-def grade_job(spec: JobSpec, student_id: str, notebook: str, slot: int = 0) -> dict:
+def grade_job(spec: JobSpec, student_id: str, notebook: str, slot: int = 0) -> Result:
     """grade_one with the settings every submission of a class run shares."""
     return grade_one(spec.template, student_id, notebook, spec.limits, slot=slot, threads=spec.threads,
                      data_dir=spec.data_dir, hide=spec.hide, zygote=spec.zygote)
@@ -302,32 +305,31 @@ def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_d
     started = time.monotonic()
     deadline = started + limits.wall_seconds
     user = sandbox_user(slot) if os.geteuid() == 0 else None
-    result = new_result(student_id, f"user:{user.pw_name}" if user else "rlimits-only")
+    result = Result(student_id, isolation=f"user:{user.pw_name}" if user else "rlimits-only")
     if not valid_student_id(student_id):
-        result["detail"] = f"invalid student id {student_id!r}"
+        result.detail = f"invalid student id {student_id!r}"
         return result
     if not os.path.isfile(notebook):
-        result["detail"] = f"no notebook at {notebook}"
+        result.detail = f"no notebook at {notebook}"
         return result
     token = secrets.token_hex(16)
     workspace = create_workspace(template, user)
     try:
-        set_cells(result, assignment_cells(workspace))
+        result.set_cells(assignment_cells(workspace))
         env = nbgrader_env(workspace, data_dir)
-        kernel_argv = write_kernel_spec(workspace, template, limits, threads, token, hide, zygote)
-        preflight(workspace, kernel_argv, env)
+        sandbox_options = write_kernel_spec(workspace, template, limits, threads, token, hide, zygote)
+        preflight(workspace, sandbox_options, env)
         stage_notebook(workspace, student_id, notebook)
         stop_processes(workspace, token)  # leftovers of a crashed earlier run would count against the limits
         _grade(workspace, result, student_id, limits, env, deadline)
-        result["feedback_html"], result["autograded_notebook"] = student_files(workspace, student_id)
-        if not result["feedback_html"] and result["status"] in SCORED:
-            result["feedback_html"] = fallback_feedback.page(student_id, result["status"], result["detail"],
-                                                             result["cells"])
+        result.feedback_html, result.autograded_notebook = student_files(workspace, student_id)
+        if not result.feedback_html and result.scored:
+            result.feedback_html = fallback_feedback.page(student_id, result.status, result.detail, result.cells)
     finally:
         if not stop_processes(workspace, token):
-            add_detail(result, "some student processes could not be killed")
+            result.add_detail("some student processes could not be killed")
         shutil.rmtree(workspace.base, ignore_errors=True)
-        result["seconds"] = round(time.monotonic() - started, 2)
+        result.seconds = round(time.monotonic() - started, 2)
     return result
 
 
@@ -335,36 +337,36 @@ def _grade(workspace, result, student_id, limits, env, deadline):
     """Autograde, then generate feedback, within the wall budget; fill in status, detail and cells."""
     code = nbgrader_in_workspace(workspace, autograde_args(workspace, student_id, limits), env, deadline - time.monotonic())
     if code is None:
-        result.update(status=Status.TIMEOUT, detail=f"grading stopped after {limits.wall_seconds} s, the limit for a "
-                                               "whole submission: nbgrader itself did not finish, no test was scored")
+        result.status = Status.TIMEOUT
+        result.detail = (f"grading stopped after {limits.wall_seconds} s, the limit for a whole submission: "
+                         "nbgrader itself did not finish, no test was scored")
     elif code != 0:
-        status, detail = failure_detail("autograde", code, workspace)
-        result.update(status=status, detail=detail)
-        if status == Status.GRADER_ERROR:
-            result["score"] = None
+        result.status, result.detail = failure_detail("autograde", code, workspace)
+        if result.status == Status.GRADER_ERROR:
+            result.score = None
         return
     else:
         code = nbgrader_in_workspace(workspace, feedback_args(student_id), env, deadline - time.monotonic())
         if code is None:
-            result.update(status=Status.TIMEOUT, detail=f"grading stopped after {limits.wall_seconds} s")
+            result.status, result.detail = Status.TIMEOUT, f"grading stopped after {limits.wall_seconds} s"
         else:
-            result["status"] = Status.GRADED
+            result.status = Status.GRADED
             if code != 0:
-                add_detail(result, "feedback: " + failure_detail("generate_feedback", code, workspace)[1])
+                result.add_detail("feedback: " + failure_detail("generate_feedback", code, workspace)[1])
         note_incidents(result, workspace, student_id, limits)
     cells = submission_cells(workspace, student_id)
     if cells:
         # a deleted or demoted test cell: nbgrader leaves it to a person; it is a 0 with a note
-        finished = result["status"] != Status.TIMEOUT  # else nothing was scored yet
-        missing = [gid for gid, cell in result["cells"].items() if finished
+        finished = result.status != Status.TIMEOUT  # else nothing was scored yet
+        missing = [gid for gid, cell in result.cells.items() if finished
                    and not cell["needs_manual"] and (gid not in cells or cells[gid]["needs_manual"])]
         for gid in missing:
-            cells[gid] = {**result["cells"][gid], "score": 0.0}
+            cells[gid] = {**result.cells[gid], "score": 0.0}
         if missing:
-            add_detail(result, f"test cells missing from the notebook scored 0: {', '.join(missing)}")
-        set_cells(result, {**result["cells"], **cells})
-    elif result["status"] == Status.GRADED:
-        result.update(status=Status.ERROR, detail=f"nbgrader saved no grades:\n{log_tail(workspace)}")
+            result.add_detail(f"test cells missing from the notebook scored 0: {', '.join(missing)}")
+        result.set_cells({**result.cells, **cells})
+    elif result.status == Status.GRADED:
+        result.status, result.detail = Status.ERROR, f"nbgrader saved no grades:\n{log_tail(workspace)}"
 
 
 # Error names GuardedExecute and nbgrader write into graded cells, and what they mean for the row.
@@ -396,9 +398,9 @@ def note_incidents(result, workspace, student_id, limits):
             status, text = INCIDENTS[ename]
             name = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
             evalue = str(output.get("evalue", ""))[:400]
-            add_detail(result, text.format(cell=name, evalue=evalue, timeout=limits.cell_timeout))
-            if status and result["status"] == Status.GRADED:
-                result["status"] = status
+            result.add_detail(text.format(cell=name, evalue=evalue, timeout=limits.cell_timeout))
+            if status and result.status == Status.GRADED:
+                result.status = status
 
 
 def stop_processes(workspace, token):

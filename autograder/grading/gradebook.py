@@ -62,11 +62,11 @@ def ensure_assignment(db_url, course):
 def record(db_url, assignment, result):
     """Store one student's automatic scores; manual scores already given are left alone."""
     with Gradebook(db_url) as gradebook:
-        gradebook.update_or_create_student(result["student_id"])
-        submission = gradebook.update_or_create_submission(assignment, result["student_id"])
+        gradebook.update_or_create_student(result.student_id)
+        submission = gradebook.update_or_create_submission(assignment, result.student_id)
         for notebook in submission.notebooks:
             for grade in notebook.grades:
-                cell = result["cells"].get(grade.name)
+                cell = result.cells.get(grade.name)
                 if cell and cell["needs_manual"]:  # a score a person already gave stays given
                     grade.auto_score, grade.needs_manual_grade = None, grade.manual_score is None
                 else:
@@ -102,16 +102,16 @@ def apply_manual_grades(results, manual):
     """Put the manual scores read by manual_grading into results (cells and totals); return the students changed."""
     changed = set()
     for result in results:
-        scores, _ = manual.get(result["student_id"], ({}, {}))
-        if result.get("score") is None or not scores:
+        scores, _ = manual.get(result.student_id, ({}, {}))
+        if result.score is None or not scores:
             continue
         for grade_id, score in scores.items():
-            cell = result["cells"].get(grade_id)
+            cell = result.cells.get(grade_id)
             if cell is None:
                 continue
             before = 0.0 if cell.get("needs_manual") else float(cell.get("score") or 0)
             if cell.get("needs_manual") or before != score:
-                result["score"] = float(result["score"]) - before + float(score)
-                result["cells"][grade_id] = {**cell, "score": float(score), "needs_manual": False, "manual": True}
-                changed.add(result["student_id"])
+                result.score = float(result.score) - before + float(score)
+                result.cells[grade_id] = {**cell, "score": float(score), "needs_manual": False, "manual": True}
+                changed.add(result.student_id)
     return changed

@@ -42,8 +42,7 @@ def run(out, db_url=None, log=print):
         cells_order = _cells_order(db_url)
         class_report.write_grades_csv(results, cells_order, out / "grades.csv")
         class_report.write_class_report(results, cells_order, out)
-    pending = sorted(r["student_id"] for r in results
-                     if any(c.get("needs_manual") for c in (r.get("cells") or {}).values()))
+    pending = sorted(r.student_id for r in results if any(c.get("needs_manual") for c in r.cells.values()))
     log(f"{len(results)} students; manual grades or comments of {len(people)} carried into their feedback; "
         f"{len(pending)} still await manual grading; grades: {out / 'grades.csv'}")
     return results

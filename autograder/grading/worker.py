@@ -7,7 +7,7 @@ nbgrader already in memory.
 
 Protocol (one JSON object per line): the worker prints ``{"ready": true}`` once, then
 answers each request ``{"student_id", "notebook", "slot", "spec"}`` (``spec``: a JobSpec as JSON)
-with the result dict of ``grade_one.grade_one``, or ``{"worker_error": "..."}``.
+with the ``Result`` of ``grade_one.grade_job`` as JSON (``in_flight`` fields included), or ``{"worker_error": "..."}``.
 Its stdout carries only these lines; anything else it prints goes to stderr.
 
 ``WorkerProcess`` is the coordinator's side: it starts a worker and sends it jobs.
@@ -22,6 +22,7 @@ import traceback
 
 from autograder.course import environment, layout
 from autograder.grading.job import JobSpec
+from autograder.result import Result
 
 PRELOAD = ("nbgrader.apps.nbgraderapp", "nbgrader.converters", "nbconvert.exporters.html", "jupyter_client",
            "nbclient", "sqlalchemy")
@@ -45,7 +46,7 @@ def serve(requests, replies):
             job = json.loads(line)
             spec = JobSpec.from_json(job["spec"])
             preflight.check_worker(spec.data_dir, digests=False)  # the data is still there
-            result = grade_one.grade_job(spec, job["student_id"], job["notebook"], job["slot"])
+            result = grade_one.grade_job(spec, job["student_id"], job["notebook"], job["slot"]).to_json(in_flight=True)
         except preflight.GraderFault as exc:
             result = {"worker_error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - the coordinator decides what a broken job means
@@ -118,7 +119,7 @@ class WorkerProcess:
             result = self._read()
             if "worker_error" in result:
                 raise WorkerFault(result["worker_error"])
-            return result
+            return Result.from_json(result)
 
     def close(self):
         """Stop the worker: an idle one finishes and exits, a busy one is told to stop its job (SIGTERM)."""

@@ -1,6 +1,6 @@
 """grades.csv and the class report (report.html + PNG plots) for one graded class.
 
-Both take the per-student result dicts of grading.class_run and ``cells_order``, the
+Both take the per-student ``Result`` rows of grading.class_run and ``cells_order``, the
 [(grade_id, points)] of the graded cells in notebook order. Every file is written
 atomically, so a crash or a concurrent reader never sees half a report.
 """
@@ -36,33 +36,33 @@ def _num(value, places=3):
 
 def _by_id(results):
     """Results sorted by student_id (as text, so odd ids cannot break sorting)."""
-    return sorted(results, key=lambda r: str(r.get("student_id", "")))
+    return sorted(results, key=lambda r: r.student_id)
 
 
 def _graded(results):
-    return [r for r in results if r.get("status") == Status.GRADED]
+    return [r for r in results if r.status == Status.GRADED]
 
 
 def _max_total(results, cells_order):
     """The assignment's maximum: the sum of cell points, else the largest max_score seen."""
     if cells_order:
         return float(sum(points for _, points in cells_order))
-    return max((float(r.get("max_score") or 0) for r in results), default=0.0)
+    return max((float(r.max_score) for r in results), default=0.0)
 
 
 # ---------------------------------------------------------------- grades.csv
 
 def format_score(result):
     """'14/25', or 'not graded' when the row has no score (a grader error)."""
-    if result.get("score") is None:
+    if result.score is None:
         return "not graded"
-    return f"{float(result['score']):g}/{float(result.get('max_score') or 0):g}"
+    return f"{float(result.score):g}/{float(result.max_score):g}"
 
 
 def _cell_value(result, grade_id):
     """Points of one cell for the CSV: blank while awaiting manual grading, 0 when missing."""
-    cell = (result.get("cells") or {}).get(grade_id)
-    if result.get("score") is None:
+    cell = result.cells.get(grade_id)
+    if result.score is None:
         return ""  # not graded at all: no cell has a score yet
     if cell is None:
         return "0"
@@ -84,10 +84,8 @@ def write_grades_csv(results, cells_order, path):
         writer.writerow(["student_id", "total", "max", "status", "detail", *grade_ids, "seconds"])
         for result in _by_id(results):
             writer.writerow([
-                result.get("student_id", ""), _num(result.get("score")), _num(result.get("max_score")),
-                result.get("status", ""), result.get("detail") or "",
-                *(_cell_value(result, grade_id) for grade_id in grade_ids),
-                _num(result.get("seconds"), places=1)])
+                result.student_id, _num(result.score), _num(result.max_score), result.status, result.detail,
+                *(_cell_value(result, grade_id) for grade_id in grade_ids), _num(result.seconds, places=1)])
     return path
 
 
@@ -95,7 +93,7 @@ def write_grades_csv(results, cells_order, path):
 
 def _manual_cells(results):
     """grade_ids that await manual grading for some graded student (not auto-graded)."""
-    return {grade_id for r in _graded(results) for grade_id, cell in (r.get("cells") or {}).items()
+    return {grade_id for r in _graded(results) for grade_id, cell in r.cells.items()
             if cell.get("needs_manual")}
 
 
@@ -108,7 +106,7 @@ def cell_pass_rates(results, cells_order):
     manual = _manual_cells(results)
     rows = []
     for grade_id, points in cells_order:
-        cells = [(r.get("cells") or {}).get(grade_id) for r in graded]
+        cells = [r.cells.get(grade_id) for r in graded]
         pending = sum(1 for c in cells if c and c.get("needs_manual"))
         passed = sum(1 for c in cells if c and not c.get("needs_manual")
                      and float(c.get("score") or 0) >= float(points) - 1e-9)
@@ -118,7 +116,7 @@ def cell_pass_rates(results, cells_order):
 
 def score_summary(results):
     """{'mean','median','min','max'} of graded totals, or None when nobody was graded."""
-    totals = [float(r.get("score") or 0) for r in _graded(results)]
+    totals = [float(r.score or 0) for r in _graded(results)]
     if not totals:
         return None
     return {"mean": statistics.fmean(totals), "median": statistics.median(totals),
@@ -165,7 +163,7 @@ def plot_scores(results, cells_order, path):
 
     figure = _figure(7, 4)
     ax = figure.add_subplot()
-    totals = [float(r.get("score") or 0) for r in _graded(results)]
+    totals = [float(r.score or 0) for r in _graded(results)]
     top = _max_total(results, cells_order) or max(totals, default=1.0) or 1.0
     title = "Total scores of graded submissions"
     if not totals:
@@ -225,8 +223,7 @@ def plot_grading_time(results, path):
     from matplotlib.patches import Patch
     from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-    timed = sorted(((float(r.get("seconds") or 0), r.get("status", "")) for r in results
-                    if float(r.get("seconds") or 0) > 0), key=lambda item: item[0])
+    timed = sorted(((float(r.seconds), str(r.status)) for r in results if r.seconds > 0), key=lambda item: item[0])
     figure = _figure(7, 3.6)
     ax = figure.add_subplot()
     title = "Grading time per submission"
@@ -293,7 +290,7 @@ def _table(headers, rows, numeric=()):
 
 
 def _counts_section(results):
-    statuses = collections.Counter(str(r.get("status", "")) for r in results)
+    statuses = collections.Counter(str(r.status) for r in results)
     graded = statuses.pop(Status.GRADED, 0)
     rows = [("students", len(results)), ("graded", graded), ("not graded", sum(statuses.values()))]
     rows += [(f"\u2003{status}", count) for status, count in sorted(statuses.items(), key=lambda i: (-i[1], i[0]))]
@@ -317,10 +314,10 @@ def _plots_section():
 
 
 def _problems_section(results):
-    problems = [r for r in _by_id(results) if r.get("status") != Status.GRADED]
+    problems = [r for r in _by_id(results) if r.status != Status.GRADED]
     if not problems:
         return "<h2>Not graded</h2><p class='muted'>every submission was graded</p>"
-    rows = [(r.get("student_id", ""), r.get("status", ""), r.get("detail") or "") for r in problems]
+    rows = [(r.student_id, r.status, r.detail) for r in problems]
     return f"<h2>Not graded ({len(problems)})</h2>" + _table(["student_id", "status", "detail"], rows)
 
 
@@ -328,14 +325,14 @@ def _students_section(results, out_dir):
     """One row per student: score, status, what a person still has to grade, a link to the feedback page."""
     rows = []
     for r in _by_id(results):
-        student = str(r.get("student_id", ""))
+        student = r.student_id
         page = out_dir / "feedback" / f"{student}.html"
         link = (f'<a href="feedback/{urllib.parse.quote(student)}.html">feedback</a>' if page.is_file()
                 else "<span class='muted'>none</span>")
-        pending = sorted(g for g, c in (r.get("cells") or {}).items() if c.get("needs_manual"))
+        pending = sorted(g for g, c in r.cells.items() if c.get("needs_manual"))
         waiting = f"awaits a person: {', '.join(pending)}" if pending else ""
         rows.append("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in (student, format_score(r),
-                                                                          str(r.get("status", "")), waiting))
+                                                                          str(r.status), waiting))
                     + f"<td>{link}</td></tr>")
     head = "".join(f"<th>{h}</th>" for h in ("student_id", "score", "status", "manual grading", "feedback"))
     return f"<h2>Students</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

@@ -11,7 +11,7 @@ for it::
     launcher <--kernel pid, later its exit code-- monitor
 
 The kernel child takes the same sandbox steps as the exec path (mounts, limits,
-user; ``launcher.main``), then runs ipykernel in-process. The launcher
+user; ``confinement.confine``), then runs ipykernel in-process. The launcher
 forwards the signals jupyter_client sends it (interrupt, terminate) to the kernel;
 if the launcher is killed, the monitor sees its connection close and kills the
 kernel. The zygote runs no student code and every kernel is a fresh fork of it, so
@@ -29,7 +29,6 @@ import socket
 import sys
 
 from autograder.course import forked
-from autograder.sandbox.zygote_client import MAX_MESSAGE
 
 # What every kernel imports anyway: ipykernel itself, numpy, the modules the integrity
 # snapshot watches and tqdm (the notebook's progress bars).  Never autograder.integrity:
@@ -39,6 +38,7 @@ from autograder.sandbox.zygote_client import MAX_MESSAGE
 PRELOAD = ("numpy", "numpy.linalg", "numpy.random", "numpy.testing", "IPython", "ipykernel.kernelapp",
            "ipykernel.ipkernel", "ipykernel.zmqshell", "tqdm.auto", "matplotlib", "matplotlib.pyplot")
 PR_SET_PDEATHSIG = 1
+MAX_MESSAGE = 1 << 20  # a request: argv, cwd and environment of the launcher
 
 
 def preload():
@@ -122,8 +122,23 @@ def _become_kernel(request, fds):
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["environ"])
-    from autograder.sandbox import launcher  # the kernel child runs the launcher's confinement steps
-    return launcher.main(request["argv"], in_process=True)
+    from autograder.sandbox import confinement
+
+    options, kernel_args = confinement.parse_args(request["argv"])
+    connection, env = confinement.confine(options)
+    return _run_kernel_here(connection, kernel_args, env)
+
+
+def _run_kernel_here(connection, kernel_args, env):
+    """What ``python -m ipykernel_launcher -f CONNECTION`` would do, in this (already confined) process."""
+    os.environ.clear()
+    os.environ.update(env)
+    sys.path[0] = os.getcwd()  # as for `python -m`: the notebook's folder first
+    sys.argv = [sys.executable, "-f", str(connection), *kernel_args]
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance(argv=sys.argv[1:])
+    return 0
 
 
 def main(argv=None):

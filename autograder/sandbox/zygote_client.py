@@ -1,57 +1,19 @@
-"""The two clients of the kernel zygote (sandbox/zygote.py, the server).
+"""The coordinator's handle on the kernel zygote (``sandbox.zygote``): start it, wait until it listens, stop it.
 
-``Zygote`` starts the server process for a class run and waits until it listens (the
-coordinator); ``launch`` asks it for a kernel and stands in for that kernel (the sandbox
-launcher, which jupyter_client started).
+The launcher's side (ask for a kernel, stand in for it) is in ``sandbox.launcher``.
 """
-import json
 import os
 import select
-import signal
-import socket
+import subprocess
 import sys
 
 from autograder.course import environment, layout
-
-MAX_MESSAGE = 1 << 20
-FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
-
-
-def launch(socket_path, argv):
-    """Start a kernel through the zygote and stand in for it; its exit code, or None if no zygote answered."""
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        connection.connect(socket_path)
-        request = {"argv": argv, "cwd": os.getcwd(), "environ": dict(os.environ)}
-        socket.send_fds(connection, [json.dumps(request).encode()], [0, 1, 2])
-        reply = connection.recv(MAX_MESSAGE)
-    except OSError:
-        connection.close()
-        return None
-    if not reply:
-        return None
-    kernel = json.loads(reply)["pid"]
-
-    def forward(signum, _frame):
-        try:
-            os.kill(kernel, signum)
-        except ProcessLookupError:
-            pass
-
-    for signum in FORWARDED_SIGNALS:
-        signal.signal(signum, forward)
-    reply = connection.recv(MAX_MESSAGE)  # blocks until the kernel exits
-    code = json.loads(reply)["exit"] if reply else 1
-    return code if code >= 0 else 128 - code
-
 
 
 class Zygote:
     """The zygote process, started with kernels' BLAS threads and MNIST folder."""
 
     def __init__(self, socket_path, threads=None, data_dir=None):
-        import subprocess
-
         self.socket_path = str(socket_path)
         env = environment.child_env()
         env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # what ipykernel sets
