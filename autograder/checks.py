@@ -34,14 +34,17 @@ STEP = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-3}
 SEEDS = (0, 1, 2)
 
 MNIST_LAYERS = [784, 256, 128, 10]
-MNIST_SCHEDULE = (0.2, 0.02)        # learning rate for each epoch
-MNIST_BATCH = 64
+# One epoch of batches of 32; the learning rate for each of seven equal shares of it.  Higher
+# rates would learn faster but kill a network whose bias gradient is summed over the batch,
+# which the corpus expects to pass this test (it fails the gradient tests instead).
+MNIST_SCHEDULE = (0.2, 0.2, 0.2, 0.2, 0.1, 0.05, 0.02)
+MNIST_BATCH = 32
 MNIST_PASS = 0.95
-MNIST_TIME_LIMIT = 150.0            # seconds; the reference needs about 3
+MNIST_TIME_LIMIT = 150.0            # seconds; the reference needs about 1
 MNIST_EARLY_CHECK = 200             # steps after which a learning network is far above chance
 MNIST_EARLY_PASS = 0.3              # the reference is at ~0.9 by then; chance is 0.1
 # Seconds one call of student code may take.  The largest call is a training step on a batch of
-# 64 MNIST images (the reference: ~2 ms, a loop over the batch's samples: ~0.1 s); a call that
+# 32 MNIST images (the reference: ~1 ms, a loop over the batch's samples: ~0.05 s); a call that
 # takes longer almost surely never returns, and the test fails with a message naming it.
 CALL_SECONDS = 5
 
@@ -637,11 +640,13 @@ def train_and_score_mnist(MLP, CrossEntropyLoss, SGD, data, seed=0):
     loss_fn = call("CrossEntropyLoss()", CrossEntropyLoss)
     rng = np.random.default_rng(seed)
     start, step = time.perf_counter(), 0
+    order = rng.permutation(len(X_train))
+    batch_starts = range(0, len(order), MNIST_BATCH)
+    shares = np.array_split(np.arange(len(batch_starts)), len(MNIST_SCHEDULE))
     with quiet():
-        for epoch, lr in enumerate(MNIST_SCHEDULE):
+        for share, lr in zip(shares, MNIST_SCHEDULE):
             optimizer = call("SGD(...)", SGD, lr)
-            order = rng.permutation(len(X_train))
-            for batch_start in range(0, len(order), MNIST_BATCH):
+            for batch_start in (batch_starts[i] for i in share):
                 idx = order[batch_start:batch_start + MNIST_BATCH]
                 X_batch, y_batch = X_train[idx], y_train[idx]
                 with time_limit("MLP.forward", (X_batch,)) as watch:  # one limit per step: cheap
@@ -656,15 +661,15 @@ def train_and_score_mnist(MLP, CrossEntropyLoss, SGD, data, seed=0):
                     optimizer.step(model)
                 step += 1
                 if not np.isfinite(loss):
-                    fail(f"the training loss became {loss} at step {step} (epoch {epoch + 1}): "
+                    fail(f"the training loss became {loss} at step {step} (learning rate {lr}): "
                          "training diverged. Re-check the gradient tests and the SGD update sign.")
                 if step == MNIST_EARLY_CHECK and accuracy_from_weights(
                         model.layers, X_test[:2000], y_test[:2000]) < MNIST_EARLY_PASS:
                     fail(f"after {step} steps the network is at chance level on test digits: it "
                          "is not learning. Re-check the gradient tests and the SGD update.")
                 if time.perf_counter() - start > MNIST_TIME_LIMIT:
-                    fail(f"training stopped after {MNIST_TIME_LIMIT:.0f} s in epoch {epoch + 1} "
-                         f"at sample {batch_start}: the reference needs a few seconds. Replace "
+                    fail(f"training stopped after {MNIST_TIME_LIMIT:.0f} s at sample {step * MNIST_BATCH} "
+                         f"of {len(order)}: the reference needs about a second. Replace "
                          "Python loops over samples with matrix operations.")
     seconds = time.perf_counter() - start
     return accuracy_from_weights(model.layers, X_test, y_test), seconds
@@ -677,7 +682,7 @@ def check_mnist_accuracy(MLP, CrossEntropyLoss, SGD, data):
         raise
     except Exception as exc:
         raise AssertionError(f"training crashed with {type(exc).__name__}: {exc}") from exc
-    print(f"MNIST: test accuracy {accuracy:.2%} after {len(MNIST_SCHEDULE)} epochs "
+    print(f"MNIST: test accuracy {accuracy:.2%} after one epoch "
           f"({seconds:.1f} s of training); pass mark {MNIST_PASS:.0%}.")
     if not accuracy >= MNIST_PASS:
         fail(f"test accuracy {accuracy:.2%} is below {MNIST_PASS:.0%}. With correct layers this "
