@@ -1,10 +1,13 @@
 """Real nbgrader runs: generate the assignment, autograde the solution, the blank release and
 the whole corpus as student submissions, and check every score."""
 
+import concurrent.futures
+import os
+
 import nbformat
 import pytest
 
-from autograder.course import layout, synthetic_submissions
+from autograder.course import environment, layout, synthetic_submissions
 from autograder.course.scratch_course import Course
 from tests.corpus import STYLES, all_submissions, load_mutants
 
@@ -12,21 +15,45 @@ MANUAL_CELLS = {"exercise_answer"}
 MUTANTS = {f"mutant-{m['name']}": m for m in load_mutants()}
 
 
+class GradedCorpus:
+    """The corpus graded by plain nbgrader in two scratch courses side by side (2 cores: half the wait)."""
+
+    def __init__(self, courses, placement):
+        self.courses, self.placement = courses, placement
+
+    def course(self, student):
+        return self.courses[self.placement[student]]
+
+    def grades(self):
+        return {student: grades for course in self.courses for student, grades in course.grades().items()}
+
+
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory, mnist_available):
-    course = Course.create(tmp_path_factory.mktemp("grading") / "course")
-    release_notebook = course.generate_assignment() / f"{layout.NOTEBOOK}.ipynb"
+    root = tmp_path_factory.mktemp("grading")
+    courses = [Course.create(root / "a"), Course.create(root / "b")]
+    release_notebook = [course.generate_assignment() for course in courses][0] / f"{layout.NOTEBOOK}.ipynb"
     students = {
         "reference-solution": synthetic_submissions.build(synthetic_submissions.reference_answers(), release_notebook),
         "blank": synthetic_submissions.build({}, release_notebook),
         **{name: synthetic_submissions.build(answers, release_notebook) for name, answers in all_submissions().items()},
     }
+    placement = {student: index % 2 for index, student in enumerate(students)}
     for student, notebook in students.items():
-        synthetic_submissions.write(notebook, course.submission_path(student))
+        synthetic_submissions.write(notebook, courses[placement[student]].submission_path(student))
     # the solution notebook itself, exactly as instructors keep it
-    course.submit("source-notebook", layout.SOURCE_NOTEBOOK)
-    course.autograde()
-    return course, course.grades()
+    courses[1].submit("source-notebook", layout.SOURCE_NOTEBOOK)
+    placement["source-notebook"] = 1
+    saved = dict(os.environ)
+    os.environ.update(environment.blas_thread_env(1))  # two kernels share the two cores
+    try:
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda course: course.autograde(), courses))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    corpus = GradedCorpus(courses, placement)
+    return corpus, corpus.grades()
 
 
 def failed_cells(grades, student):
@@ -42,7 +69,7 @@ def auto_points(grades, student):
 
 @pytest.mark.parametrize("student", ["reference-solution", "source-notebook"])
 def test_solution_gets_every_automatic_point(graded, student):
-    course, grades = graded
+    _, grades = graded
     score, max_score = auto_points(grades, student)
     assert failed_cells(grades, student) == []
     assert (score, max_score) == (23, 23)
@@ -51,9 +78,9 @@ def test_solution_gets_every_automatic_point(graded, student):
 
 
 def test_blank_release_gets_zero_and_every_cell_runs(graded):
-    course, grades = graded
+    corpus, grades = graded
     assert grades["blank"]["score"] == 0
-    notebook = nbformat.read(str(course.autograded_notebook("blank")), as_version=4)
+    notebook = nbformat.read(str(corpus.course("blank").autograded_notebook("blank")), as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             assert cell.execution_count is not None, f"{cell.id} did not run"
@@ -62,8 +89,9 @@ def test_blank_release_gets_zero_and_every_cell_runs(graded):
 
 
 def test_mnist_test_reports_accuracy_and_time(graded):
-    course, _ = graded
-    notebook = nbformat.read(str(course.autograded_notebook("reference-solution")), as_version=4)
+    corpus, _ = graded
+    notebook = nbformat.read(str(corpus.course("reference-solution").autograded_notebook("reference-solution")),
+                             as_version=4)
     cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_mnist_accuracy")
     text = "".join(o.get("text", "") for o in cell.outputs)
     assert "MNIST: test accuracy" in text and "s of training" in text, text
@@ -83,9 +111,13 @@ def test_mutant_loses_exactly_its_expected_cells(graded, student):
 
 @pytest.fixture(scope="session")
 def feedback(graded):
-    course, _ = graded
-    course.nbgrader("generate_feedback", layout.ASSIGNMENT, "--force")
-    return {path.parts[-3]: path.read_text() for path in (course.root / "feedback").glob(f"*/{layout.ASSIGNMENT}/*.html")}
+    corpus, _ = graded
+    pages = {}
+    for course in corpus.courses:
+        course.nbgrader("generate_feedback", layout.ASSIGNMENT, "--force")
+        pages.update({path.parts[-3]: path.read_text()
+                      for path in (course.root / "feedback").glob(f"*/{layout.ASSIGNMENT}/*.html")})
+    return pages
 
 
 def hidden_test_lines():
@@ -115,7 +147,8 @@ def test_feedback_shows_points_and_diagnosis(feedback):
 
 
 def test_regrading_gives_identical_scores(graded):
-    course, grades = graded
+    corpus, grades = graded
     for student in ["reference-solution", "style-float32_throughout", "mutant-dw_summed"]:
+        course = corpus.course(student)
         course.autograde(student)
         assert course.grades()[student] == grades[student], student

@@ -84,7 +84,7 @@ def test_only_known_faults_of_the_submission_are_the_students(tmp_path, log, sta
 
 
 def test_dask_workers_that_cannot_grade_stop_the_run_before_it_starts():
-    from autograder.grading import class_run
+    from autograder.grading.dask_pool import DaskPool
 
     class Client:
         def run(self, function, data_dir, on_error):
@@ -92,7 +92,7 @@ def test_dask_workers_that_cannot_grade_stop_the_run_before_it_starts():
             return {"tcp://10.0.0.7:4000": preflight.GraderFault("this grading worker cannot use MNIST: missing"),
                     "tcp://10.0.0.8:4000": None}
 
-    pool = class_run.DaskPool.__new__(class_run.DaskPool)
+    pool = DaskPool.__new__(DaskPool)
     pool.client = Client()
     with pytest.raises(preflight.PreflightFailed) as failed:
         pool.check_workers("/data/mnist")

@@ -2,7 +2,9 @@
 
 Stages, each in its own module:
   intake.discover      validate and stage every submission (bad input becomes a row)
-  grade_one.grade_one    grade one submission in its own temporary course, student code unprivileged
+  schedule             hand them to workers expected-longest first
+  local_pool/dask_pool grading workers on this machine or on a Dask cluster (one interface)
+  grade_one            grade one submission in its own temporary course, student code unprivileged
   gradebook            the coordinator alone writes results into the nbgrader gradebook
   report               grades.csv and the class report
 
@@ -14,7 +16,6 @@ that cannot grade (before anything is written), and a fault found mid-run (a wor
 died or lacks the data, a gradebook that cannot be written) makes the row ``grader-error``:
 no total, not in the gradebook, regraded by the next run.
 """
-import concurrent.futures
 import contextlib
 import dataclasses
 import errno
@@ -22,7 +23,6 @@ import json
 import logging
 import os
 import pathlib
-import queue
 import shutil
 import tempfile
 import threading
@@ -32,8 +32,9 @@ import warnings
 from autograder.course import environment, layout, run_nbgrader
 from autograder.course.atomic_files import write_atomically
 from autograder.course.scratch_course import Course
-from autograder.grading import gradebook, intake, preflight, worker
+from autograder.grading import gradebook, intake, preflight, schedule
 from autograder.grading.job import JobSpec, Limits
+from autograder.grading.local_pool import LocalPool
 from autograder.report import class_report
 from autograder.result import Result, Status
 
@@ -119,85 +120,6 @@ class ResultStore:
         return [Result.from_json(json.loads(p.read_text())) for p in sorted(self.results_dir.glob("*.json"))]
 
 
-_dask_worker_process = None
-_dask_worker_lock = threading.Lock()
-
-
-def _grade_on_dask_worker(student_id, notebook, spec):
-    """Dask task: graded by a grading worker owned by this Dask worker; the slot follows the Dask worker."""
-    import zlib
-
-    from distributed import get_worker
-
-    global _dask_worker_process
-    name = str(get_worker().name)
-    slot = int(name) if name.isdigit() else zlib.crc32(get_worker().address.encode()) % 1000
-    with _dask_worker_lock:
-        if _dask_worker_process is None:
-            _dask_worker_process = worker.WorkerProcess()
-        return _dask_worker_process.grade(student_id, notebook, slot, spec)
-
-
-class LocalPool:
-    """One grading worker process per slot, each driven by a thread; slots are never shared."""
-
-    def __init__(self, workers):
-        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
-        self.idle = queue.Queue()
-        self.processes = [worker.WorkerProcess().start() for _ in range(workers)]  # imports overlap setup
-        for slot, process in enumerate(self.processes):
-            self.idle.put((slot, process))
-
-    def _run(self, student_id, notebook, spec):
-        slot, process = self.idle.get()
-        try:
-            return process.grade(student_id, notebook, slot, spec)
-        finally:
-            self.idle.put((slot, process))
-
-    def submit(self, student_id, notebook, spec):
-        return self.executor.submit(self._run, student_id, notebook, spec)
-
-    def check_workers(self, data_dir):
-        """Nothing to do up front: local workers check their machine (this one) before each job."""
-
-    def as_completed(self, futures):
-        return concurrent.futures.as_completed(futures)
-
-    def close(self):
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        for process in self.processes:
-            process.close()
-
-
-class DaskPool:
-    def __init__(self, address):
-        from distributed import Client
-
-        self.client = Client(address, timeout="30s")
-
-    def submit(self, student_id, notebook, spec):
-        return self.client.submit(_grade_on_dask_worker, student_id, notebook, spec,
-                                  key=f"grade-{student_id}-{time.time_ns()}", pure=False)
-
-    def check_workers(self, data_dir):
-        """Every Dask worker checks its machine (nbgrader, MNIST at ``data_dir``) before it takes work."""
-        answers = self.client.run(preflight.check_worker, data_dir, on_error="return")
-        problems = [(f"Dask worker {address}", str(answer)) for address, answer in sorted(answers.items())
-                    if isinstance(answer, BaseException)]
-        if not answers:
-            problems.append(("Dask", "the scheduler has no workers; start some with `dask worker ADDRESS`"))
-        if problems:
-            raise preflight.PreflightFailed(problems)
-
-    def as_completed(self, futures):
-        from distributed import as_completed
-        return as_completed(futures)
-
-    def close(self):
-        self.client.close()
-
-
 def write_course_config(out, db_url=None):
     """out/nbgrader_config.py: makes --out an nbgrader course (Formgrader, nbgrader export, publish).
 
@@ -229,6 +151,15 @@ def _build_template(root):
         raise RuntimeError(f"nbgrader generate_assignment failed (exit {code}) for the grading template:\n"
                            f"{log_path.read_text(errors='replace')}")
     return template
+
+
+def _make_pool(options):
+    """Grading workers: processes on this machine, or the Dask cluster at --scheduler (same interface)."""
+    if options.scheduler:
+        from autograder.grading.dask_pool import DaskPool  # distributed is imported only when used
+
+        return DaskPool(options.scheduler)
+    return LocalPool(max(1, options.workers))
 
 
 def _start_zygote(options, work, threads, data_dir):
@@ -302,7 +233,7 @@ def _run(options, log):
         threads = 1 if options.scheduler or options.workers > 1 else None
         # workers and the kernel zygote start next: their imports overlap the template build
         zygote = _start_zygote(options, work, threads, data_dir)
-        pool = DaskPool(options.scheduler) if options.scheduler else LocalPool(max(1, options.workers))
+        pool = _make_pool(options)
         pool.check_workers(data_dir)
         template = _build_template(work / "template")
         cells_order = gradebook.cells_order(template)
@@ -332,7 +263,8 @@ def _run(options, log):
                 zygote_socket = zygote.socket_path
             else:
                 log("warning: the kernel zygote did not start; kernels start the usual way (slower)")
-        _grade(options, pool, template.root, threads, data_dir, zygote_socket, todo, store, db_url, cells_order)
+        coordinator = _grade(options, pool, template.root, threads, data_dir, zygote_socket, todo, store, db_url,
+                             cells_order)
         pool.close()
         grading_done = time.monotonic()
         results = [r for r in store.all() if r.student_id in {s.student_id for s in staged}]
@@ -347,7 +279,8 @@ def _run(options, log):
             class_report.write_grades_csv(results, cells_order, out / "grades.csv")
             class_report.write_class_report(results, cells_order, out)
         log(f"took {time.monotonic() - started:.1f} s: setup {setup_done - started:.1f} s, "
-            f"grading {grading_done - setup_done:.1f} s, report {time.monotonic() - grading_done:.1f} s")
+            f"grading {grading_done - setup_done:.1f} s, report {time.monotonic() - grading_done:.1f} s; "
+            f"coordinator {coordinator:.2f} s recording and saving {len(todo)} results while workers graded")
         return results
     finally:  # also when interrupted: stop the workers at once, what was saved stays
         if pool is not None:
@@ -358,18 +291,21 @@ def _run(options, log):
 
 
 def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store, db_url, cells_order):
+    """Grade ``todo`` on the pool, recording each result as it arrives; the seconds the recording took."""
     if not todo:
-        return
+        return 0.0
     max_score = sum(p for _, p in cells_order)
     spec = JobSpec(template=str(template_root), limits=options.limits, threads=threads,
                    data_dir=str(data_dir) if data_dir else None, hide=tuple(_private_paths(options)), zygote=zygote)
     futures = {pool.submit(s.student_id, str(s.notebook), spec): s
-               for s in todo}
+               for s in schedule.longest_first(todo, store.load)}
+    coordinator = 0.0
     # the report is drawn once grading is over, when only this process works: have matplotlib ready
     threading.Thread(target=class_report.warm_up, name="report-warm-up", daemon=True).start()
     with _progress(len(todo)) as bar:
         for future in pool.as_completed(futures):
             submission = futures[future]
+            received = time.monotonic()
             try:
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - a broken worker must not stop the class
@@ -388,8 +324,10 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
                                                  result.seconds)
                     result.digest, result.origin = submission.digest, submission.origin
             store.save(result)
+            coordinator += time.monotonic() - received
             if options.verbose:
                 bar.write(f"{submission.student_id}: {result.status} {class_report.format_score(result)} "
                           f"in {result.seconds:.1f} s {result.detail}"[:400])
             bar.set_postfix_str(f"{submission.student_id}: {class_report.format_score(result)}")
             bar.update()
+    return coordinator

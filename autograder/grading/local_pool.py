@@ -1,0 +1,40 @@
+"""Grading on this machine: one grading worker process per slot, each driven by a thread.
+
+``submit`` / ``as_completed`` / ``check_workers`` / ``close``: the interface ``dask_pool.DaskPool`` shares.
+"""
+import concurrent.futures
+import queue
+
+from autograder.grading import worker
+
+
+class LocalPool:
+    """One grading worker process per slot, each driven by a thread; slots are never shared."""
+
+    def __init__(self, workers):
+        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
+        self.idle = queue.Queue()
+        self.processes = [worker.WorkerProcess().start() for _ in range(workers)]  # imports overlap setup
+        for slot, process in enumerate(self.processes):
+            self.idle.put((slot, process))
+
+    def _run(self, student_id, notebook, spec):
+        slot, process = self.idle.get()
+        try:
+            return process.grade(student_id, notebook, slot, spec)
+        finally:
+            self.idle.put((slot, process))
+
+    def submit(self, student_id, notebook, spec):
+        return self.executor.submit(self._run, student_id, notebook, spec)
+
+    def check_workers(self, data_dir):
+        """Nothing to do up front: local workers check their machine (this one) before each job."""
+
+    def as_completed(self, futures):
+        return concurrent.futures.as_completed(futures)
+
+    def close(self):
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for process in self.processes:
+            process.close()
