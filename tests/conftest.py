@@ -1,9 +1,11 @@
+import concurrent.futures
 import os
 import sys
 
 import pytest
 
-from autograder.course import environment, layout
+from autograder.course import environment, layout, synthetic_submissions
+from autograder.course.scratch_course import Course
 
 # The loader in source/ must find MNIST without network access.
 if "MNIST_DIR" not in os.environ and environment.shared_mnist_dir():
@@ -32,3 +34,49 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.path.name in KERNEL_FILES or KERNEL_FIXTURES & set(item.fixturenames):
             item.add_marker(pytest.mark.kernel)
+
+
+# ---------------------------------------------------------------- plain nbgrader on the whole corpus
+
+class GradedCorpus:
+    """The corpus graded by plain nbgrader in two scratch courses side by side (2 cores: half the wait)."""
+
+    def __init__(self, courses, placement):
+        self.courses, self.placement = courses, placement
+
+    def course(self, student):
+        return self.courses[self.placement[student]]
+
+    def grades(self):
+        return {student: grades for course in self.courses for student, grades in course.grades().items()}
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory, mnist_available):
+    """The corpus graded by plain `nbgrader autograde` (test_grading.py; the oracle of test_class_grading.py)."""
+    from tests.corpus import all_submissions
+
+    root = tmp_path_factory.mktemp("grading")
+    courses = [Course.create(root / "a"), Course.create(root / "b")]
+    release_notebook = [course.generate_assignment() for course in courses][0] / f"{layout.NOTEBOOK}.ipynb"
+    students = {
+        "reference-solution": synthetic_submissions.build(synthetic_submissions.reference_answers(), release_notebook),
+        "blank": synthetic_submissions.build({}, release_notebook),
+        **{name: synthetic_submissions.build(answers, release_notebook) for name, answers in all_submissions().items()},
+    }
+    placement = {student: index % 2 for index, student in enumerate(students)}
+    for student, notebook in students.items():
+        synthetic_submissions.write(notebook, courses[placement[student]].submission_path(student))
+    # the solution notebook itself, exactly as instructors keep it
+    courses[1].submit("source-notebook", layout.SOURCE_NOTEBOOK)
+    placement["source-notebook"] = 1
+    saved = dict(os.environ)
+    os.environ.update(environment.blas_thread_env(1))  # two kernels share the two cores
+    try:
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda course: course.autograde(), courses))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    corpus = GradedCorpus(courses, placement)
+    return corpus, corpus.grades()

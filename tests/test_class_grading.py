@@ -105,14 +105,15 @@ def test_feedback_report_and_gradebook_are_written(local_run):
     assert stored["alice"]["test_mnist_accuracy"] == 4 and stored["alice"]["exercise_answer"] is None
 
 
-def test_parallel_scores_equal_plain_sequential_nbgrader(local_run, class_dir, tmp_path):
+# The same notebooks in the corpus graded by plain sequential nbgrader (the `graded` fixture, conftest.py).
+SAME_NOTEBOOK_IN_CORPUS = {"alice": "reference-solution", "bob": "mutant-dw_summed", "carol": "blank"}
+
+
+def test_parallel_scores_equal_plain_sequential_nbgrader(local_run, graded):
     _, rows, _ = local_run
-    course = Course.create(tmp_path / "course")
-    course.generate_assignment()
-    shutil.copytree(class_dir, course.root / "submitted", ignore=shutil.ignore_patterns("dave", "erin", "frank"))
-    course.autograde()
-    for student, result in course.grades().items():
-        for grade_id, (score, _, manual) in result["cells"].items():
+    _, grades = graded
+    for student, corpus_name in SAME_NOTEBOOK_IN_CORPUS.items():
+        for grade_id, (score, _, manual) in grades[corpus_name]["cells"].items():
             expected = "" if manual else f"{score:g}"
             assert rows[student][grade_id] == expected, (student, grade_id)
 

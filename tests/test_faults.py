@@ -29,7 +29,7 @@ NEEDS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (mounts a 
 
 @pytest.fixture(scope="module")
 def class_dir(tmp_path_factory, mnist_available):
-    """Four correct submissions (about 7 s each): long enough to inject a fault mid-class."""
+    """Four correct submissions (about 5 s each, two at a time): long enough to inject a fault mid-class."""
     root = tmp_path_factory.mktemp("faults") / "submitted"
     notebook = synthetic_submissions.build(synthetic_submissions.reference_answers())
     for student in STUDENTS:

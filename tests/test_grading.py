@@ -1,59 +1,14 @@
 """Real nbgrader runs: generate the assignment, autograde the solution, the blank release and
-the whole corpus as student submissions, and check every score."""
-
-import concurrent.futures
-import os
+the whole corpus as student submissions, and check every score (the ``graded`` fixture: conftest.py)."""
 
 import nbformat
 import pytest
 
-from autograder.course import environment, layout, synthetic_submissions
-from autograder.course.scratch_course import Course
-from tests.corpus import STYLES, all_submissions, load_mutants
+from autograder.course import layout
+from tests.corpus import STYLES, load_mutants
 
 MANUAL_CELLS = {"exercise_answer"}
 MUTANTS = {f"mutant-{m['name']}": m for m in load_mutants()}
-
-
-class GradedCorpus:
-    """The corpus graded by plain nbgrader in two scratch courses side by side (2 cores: half the wait)."""
-
-    def __init__(self, courses, placement):
-        self.courses, self.placement = courses, placement
-
-    def course(self, student):
-        return self.courses[self.placement[student]]
-
-    def grades(self):
-        return {student: grades for course in self.courses for student, grades in course.grades().items()}
-
-
-@pytest.fixture(scope="session")
-def graded(tmp_path_factory, mnist_available):
-    root = tmp_path_factory.mktemp("grading")
-    courses = [Course.create(root / "a"), Course.create(root / "b")]
-    release_notebook = [course.generate_assignment() for course in courses][0] / f"{layout.NOTEBOOK}.ipynb"
-    students = {
-        "reference-solution": synthetic_submissions.build(synthetic_submissions.reference_answers(), release_notebook),
-        "blank": synthetic_submissions.build({}, release_notebook),
-        **{name: synthetic_submissions.build(answers, release_notebook) for name, answers in all_submissions().items()},
-    }
-    placement = {student: index % 2 for index, student in enumerate(students)}
-    for student, notebook in students.items():
-        synthetic_submissions.write(notebook, courses[placement[student]].submission_path(student))
-    # the solution notebook itself, exactly as instructors keep it
-    courses[1].submit("source-notebook", layout.SOURCE_NOTEBOOK)
-    placement["source-notebook"] = 1
-    saved = dict(os.environ)
-    os.environ.update(environment.blas_thread_env(1))  # two kernels share the two cores
-    try:
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            list(pool.map(lambda course: course.autograde(), courses))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    corpus = GradedCorpus(courses, placement)
-    return corpus, corpus.grades()
 
 
 def failed_cells(grades, student):
