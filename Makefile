@@ -35,9 +35,9 @@ release: setup       ## regenerate release/ from source/ (commit the result)
 check-release: setup
 	$(PY) -m autograder check-release
 
-bench: setup         ## speed benchmarks (see benchmarks/README.md)
+bench: setup         ## speed benchmarks (see benchmarks/README.md); grading speed needs root
 	$(PY) benchmarks/bench_training.py
-	$(PY) benchmarks/bench_autograde.py
+	$(PY) benchmarks/bench_grading_speed.py
 
 clean:
 	rm -rf build .pytest_cache

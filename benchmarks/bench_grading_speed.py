@@ -36,10 +36,12 @@ import sys
 import tempfile
 import time
 
+import nbformat
+from nbclient import NotebookClient
+
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from bench_autograde import time_plain_execution  # noqa: E402
 from bench_class_grading import make_class  # noqa: E402
 
 from autograder.course import environment, layout, synthetic_submissions  # noqa: E402
@@ -67,6 +69,23 @@ def plain_autograde(course, student):
     subprocess.run([sys.executable, "-m", "nbgrader", "autograde", layout.ASSIGNMENT, f"--student={student}",
                     "--force"], cwd=course.root, env=environment.child_env(), check=True, capture_output=True)
     return time.perf_counter() - start
+
+
+def time_plain_execution(notebook_path):
+    """Execute the notebook as nbgrader would (grading mode on), without nbgrader around it."""
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    env = environment.child_env()
+    env["NBGRADER_EXECUTION"] = "autograde"
+    old_env = dict(os.environ)
+    os.environ.update(env)
+    try:
+        start = time.perf_counter()
+        NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(notebook_path.parent)}}).execute()
+        return time.perf_counter() - start
+    finally:
+        os.environ.clear()
+        os.environ.update(old_env)
 
 
 def one_submission(tmp, repeat):

@@ -50,6 +50,17 @@ class GradedCorpus:
     def grades(self):
         return {student: grades for course in self.courses for student, grades in course.grades().items()}
 
+    def each_course(self, work):
+        """``work(course)`` for both courses at once, numpy's BLAS on one thread each."""
+        saved = dict(os.environ)
+        os.environ.update(environment.blas_thread_env(1))
+        try:
+            with concurrent.futures.ThreadPoolExecutor(len(self.courses)) as pool:
+                list(pool.map(work, self.courses))
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
 
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory, mnist_available):
@@ -70,13 +81,6 @@ def graded(tmp_path_factory, mnist_available):
     # the solution notebook itself, exactly as instructors keep it
     courses[1].submit("source-notebook", layout.SOURCE_NOTEBOOK)
     placement["source-notebook"] = 1
-    saved = dict(os.environ)
-    os.environ.update(environment.blas_thread_env(1))  # two kernels share the two cores
-    try:
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            list(pool.map(lambda course: course.autograde(), courses))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
     corpus = GradedCorpus(courses, placement)
+    corpus.each_course(lambda course: course.autograde())
     return corpus, corpus.grades()

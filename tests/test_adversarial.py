@@ -61,8 +61,8 @@ def graded(mnist_available):
     for case in CASES:
         case.write(ctx.class_dir / case.name / layout.ASSIGNMENT, ctx)
     before = tree_digest(ctx.class_dir)
-    try:
-        assert main(["grade", layout.ASSIGNMENT, str(ctx.class_dir), "--out", str(ctx.out), "--workers", "2",
+    try:  # 3 workers on 2 cores: many attacks wait on a limit rather than compute
+        assert main(["grade", layout.ASSIGNMENT, str(ctx.class_dir), "--out", str(ctx.out), "--workers", "3",
                      "--wall-timeout", "600"]) == 0
         with open(ctx.out / "grades.csv", newline="") as f:
             rows = {row["student_id"]: row for row in csv.DictReader(f)}
