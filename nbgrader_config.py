@@ -16,6 +16,8 @@ c.Execute.timeout = Limits.cell_timeout
 c.GuardedExecute.quick_timeout = 15
 c.GuardedExecute.after_hang_timeout = 6
 c.Execute.kernel_name = "python3"
+# Nothing is saved when the kernel stops: kill it at once instead of waiting for a graceful exit.
+c.Execute.shutdown_kernel = "immediate"
 
 # Autograding runs untrusted notebooks: nbgrader's own stages, with RestoreCellMetadata
 # first (metadata from the gradebook: edited metadata cannot abort grading) and Execute
