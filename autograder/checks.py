@@ -34,9 +34,11 @@ STEP = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-3}
 SEEDS = (0, 1, 2)
 
 MNIST_LAYERS = [784, 256, 128, 10]
-# One epoch of batches of 32; the learning rate for each of seven equal shares of it.  Higher
-# rates would learn faster but kill a network whose bias gradient is summed over the batch,
-# which the corpus expects to pass this test (it fails the gradient tests instead).
+# One pass over 50,000 of the 60,000 training images (a random subset, fixed by the seed) in
+# batches of 32; the learning rate for each of seven equal shares of it.  Higher rates would
+# learn faster but kill a network whose bias gradient is summed over the batch, which the
+# corpus expects to pass this test (it fails the gradient tests instead).
+MNIST_IMAGES = 50_000
 MNIST_SCHEDULE = (0.2, 0.2, 0.2, 0.2, 0.1, 0.05, 0.02)
 MNIST_BATCH = 32
 MNIST_PASS = 0.95
@@ -640,7 +642,7 @@ def train_and_score_mnist(MLP, CrossEntropyLoss, SGD, data, seed=0):
     loss_fn = call("CrossEntropyLoss()", CrossEntropyLoss)
     rng = np.random.default_rng(seed)
     start, step = time.perf_counter(), 0
-    order = rng.permutation(len(X_train))
+    order = rng.permutation(len(X_train))[:MNIST_IMAGES]
     batch_starts = range(0, len(order), MNIST_BATCH)
     shares = np.array_split(np.arange(len(batch_starts)), len(MNIST_SCHEDULE))
     with quiet():
@@ -682,7 +684,7 @@ def check_mnist_accuracy(MLP, CrossEntropyLoss, SGD, data):
         raise
     except Exception as exc:
         raise AssertionError(f"training crashed with {type(exc).__name__}: {exc}") from exc
-    print(f"MNIST: test accuracy {accuracy:.2%} after one epoch "
+    print(f"MNIST: test accuracy {accuracy:.2%} after one pass over {min(MNIST_IMAGES, len(data[0])):,} images "
           f"({seconds:.1f} s of training); pass mark {MNIST_PASS:.0%}.")
     if not accuracy >= MNIST_PASS:
         fail(f"test accuracy {accuracy:.2%} is below {MNIST_PASS:.0%}. With correct layers this "
