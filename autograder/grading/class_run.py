@@ -97,10 +97,10 @@ class ResultStore:
         except (FileNotFoundError, json.JSONDecodeError, TypeError, ValueError):
             return None
 
-    def is_current(self, submission):
-        """Already graded from identical bytes (a newer or changed submission is regraded)."""
-        previous = self.load(submission.student_id)
-        return bool(previous) and previous.digest == submission.digest and previous.scored
+    @staticmethod
+    def is_current(submission, previous):
+        """``previous`` (its saved Result) was graded from identical bytes: a changed submission is regraded."""
+        return previous is not None and previous.digest == submission.digest and previous.scored
 
     def save(self, result):
         """Feedback page, then the result (the result last: it is what marks the student graded)."""
@@ -246,11 +246,13 @@ def _run(options, log):
         gradebook.ensure_assignment(db_url, template)
         write_course_config(out, options.db_url)
 
-        todo = []
+        todo, previous = [], {}
         for submission in staged:
             if submission.status != Status.OK:
                 store.save(Result.problem(submission, max_score))
-            elif options.force or not store.is_current(submission):
+                continue
+            previous[submission.student_id] = store.load(submission.student_id)
+            if options.force or not store.is_current(submission, previous[submission.student_id]):
                 todo.append(submission)
         log(f"{len(staged)} students: {len(todo)} to grade, "
             f"{sum(s.status == Status.OK for s in staged) - len(todo)} already graded, "
@@ -263,8 +265,9 @@ def _run(options, log):
                 zygote_socket = zygote.socket_path
             else:
                 log("warning: the kernel zygote did not start; kernels start the usual way (slower)")
+        todo = schedule.longest_first(todo, previous.get)
         coordinator = _grade(options, pool, template.root, threads, data_dir, zygote_socket, todo, store, db_url,
-                             cells_order)
+                             max_score)
         pool.close()
         grading_done = time.monotonic()
         results = [r for r in store.all() if r.student_id in {s.student_id for s in staged}]
@@ -290,15 +293,13 @@ def _run(options, log):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store, db_url, cells_order):
-    """Grade ``todo`` on the pool, recording each result as it arrives; the seconds the recording took."""
+def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store, db_url, max_score):
+    """Grade ``todo`` on the pool in its order, recording each result as it arrives; the seconds that took."""
     if not todo:
         return 0.0
-    max_score = sum(p for _, p in cells_order)
     spec = JobSpec(template=str(template_root), limits=options.limits, threads=threads,
                    data_dir=str(data_dir) if data_dir else None, hide=tuple(_private_paths(options)), zygote=zygote)
-    futures = {pool.submit(s.student_id, str(s.notebook), spec): s
-               for s in schedule.longest_first(todo, store.load)}
+    futures = {pool.submit(s.student_id, str(s.notebook), spec): s for s in todo}
     coordinator = 0.0
     # the report is drawn once grading is over, when only this process works: have matplotlib ready
     threading.Thread(target=class_report.warm_up, name="report-warm-up", daemon=True).start()
@@ -311,7 +312,6 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
             except Exception as exc:  # noqa: BLE001 - a broken worker must not stop the class
                 result = Result.grader_error(submission.student_id, max_score,
                                              f"{type(exc).__name__}: {preflight.first_line(exc, 300)}")
-            result.digest, result.origin = submission.digest, submission.origin
             if submission.detail and result.status != Status.GRADER_ERROR:
                 result.detail = "; ".join(filter(None, [submission.detail, result.detail]))
             if result.scored:
@@ -322,7 +322,7 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
                                                  "the gradebook could not be written: "
                                                  f"{type(exc).__name__}: {preflight.first_line(exc, 300)}",
                                                  result.seconds)
-                    result.digest, result.origin = submission.digest, submission.origin
+            result.digest, result.origin = submission.digest, submission.origin
             store.save(result)
             coordinator += time.monotonic() - received
             if options.verbose:

@@ -252,6 +252,7 @@ def assignment_cells(workspace):
 def submission_cells(workspace, student_id):
     """Per-cell grades nbgrader saved for the student, or None if there are none."""
     from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy.exc import SQLAlchemyError
 
     try:
         with Gradebook(workspace.db_url) as gradebook:
@@ -259,7 +260,7 @@ def submission_cells(workspace, student_id):
             cells = {grade.name: {"score": float(grade.score or 0), "max_score": float(grade.max_score or 0),
                                   "needs_manual": bool(grade.needs_manual_grade)}
                      for notebook in submission.notebooks for grade in notebook.grades}
-    except (MissingEntry, Exception):  # not graded, or a gradebook half-written by a killed nbgrader
+    except (MissingEntry, SQLAlchemyError):  # not graded, or a gradebook half-written by a killed nbgrader
         return None
     return cells or None
 
