@@ -118,16 +118,27 @@ def descendants(pid):
     return found
 
 
-def cmdline(pid):
+def process_name(pid):
     try:
-        return pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        return pathlib.Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         return ""
 
 
+def parent(pid):
+    try:
+        return int(pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def busy_workers(coordinator):
-    """Grading workers of ``coordinator`` that are grading (their nbgrader fork is running)."""
-    workers = [pid for pid in descendants(coordinator) if "autograder.grading.worker" in cmdline(pid)]
+    """Grading workers of ``coordinator`` that are grading (their nbgrader fork is running).
+
+    The nbgrader forks of a worker keep its name: a worker is a "grading-worker" whose parent is not one.
+    """
+    workers = [pid for pid in descendants(coordinator)
+               if process_name(pid) == "grading-worker" and process_name(parent(pid)) != "grading-worker"]
     return [pid for pid in workers if descendants(pid)]
 
 

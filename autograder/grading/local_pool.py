@@ -4,6 +4,8 @@
 """
 import concurrent.futures
 import queue
+import signal
+import subprocess
 
 from autograder.grading import worker
 
@@ -14,7 +16,7 @@ class LocalPool:
     def __init__(self, workers):
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
         self.idle = queue.Queue()
-        self.processes = [worker.WorkerProcess().start() for _ in range(workers)]  # imports overlap setup
+        self.host, self.processes = worker.start_workers(workers)  # their imports overlap setup
         for slot, process in enumerate(self.processes):
             self.idle.put((slot, process))
 
@@ -34,7 +36,17 @@ class LocalPool:
     def as_completed(self, futures):
         return concurrent.futures.as_completed(futures)
 
-    def close(self):
+    def close(self, timeout=30):
+        """Stop every worker at once (idle ones exit, busy ones are told to stop their job) and wait for them."""
         self.executor.shutdown(wait=False, cancel_futures=True)
         for process in self.processes:
-            process.close()
+            process.stop()
+        try:  # the host exits once every worker it forked has
+            self.host.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            for process in self.processes:
+                process.signal(signal.SIGKILL)
+            self.host.kill()
+            self.host.wait()
+        for process in self.processes:
+            process.wait_stopped(timeout)

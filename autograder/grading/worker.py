@@ -1,16 +1,19 @@
-"""A long-lived grading process: nbgrader imported once, then one submission after another.
+"""Long-lived grading processes: nbgrader imported once, then one submission after another.
 
-Importing nbgrader costs about 3 s, paid twice per submission (autograde, feedback)
-when each command is a new interpreter.  A worker pays it once: it is single-threaded,
-so ``run_nbgrader.run`` forks it for every command, each child starting with
-nbgrader already in memory.
+Importing nbgrader and warming up its HTML exporter costs about 2.5 CPU-seconds, paid twice per
+submission (autograde, feedback) when each command is a new interpreter.  A worker pays it
+once: it is single-threaded, so ``run_nbgrader.run`` forks it for every command, each child
+starting with nbgrader already in memory.  A class's workers pay it once between them:
+``start_workers`` starts one host process that imports and warms up, then forks the workers.
 
-Protocol (one JSON object per line): the worker prints ``{"ready": true}`` once, then
+Protocol (one JSON object per line): a worker prints ``{"ready": true, "pid": N}`` once, then
 answers each request ``{"student_id", "notebook", "slot", "spec"}`` (``spec``: a JobSpec as JSON)
 with the ``Result`` of ``grade_one.grade_job`` as JSON (``in_flight`` fields included), or ``{"worker_error": "..."}``.
-Its stdout carries only these lines; anything else it prints goes to stderr.
+Its reply pipe carries only these lines; anything else it prints goes to stderr.  It exits at
+the end of its requests.
 
-``WorkerProcess`` is the coordinator's side: it starts a worker and sends it jobs.
+``WorkerProcess`` is the coordinator's side of one worker: it sends it jobs, and starts a
+standalone worker (``python -m autograder.grading.worker``) if it has none or its worker died.
 """
 import json
 import os
@@ -26,19 +29,26 @@ from autograder.result import Result
 
 PRELOAD = ("nbgrader.apps.nbgraderapp", "nbgrader.converters", "nbconvert.exporters.html", "jupyter_client",
            "nbclient", "sqlalchemy")
+PR_SET_NAME = 15
+WORKER_NAME, HOST_NAME = b"grading-worker", b"grading-host"  # what ps and top show
+
+
+def prepare():
+    """Import what grading needs and warm it up: every fork of this process starts with it."""
+    import importlib
+
+    for module in PRELOAD:
+        importlib.import_module(module)
+    _warm_up()
 
 
 def serve(requests, replies):
     """Answer grading requests from ``requests`` (text lines) on ``replies`` until end of input."""
-    import importlib
-
     from autograder.grading import grade_one, preflight
 
+    _name_process(WORKER_NAME)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))  # runs grade_one's cleanup
-    for module in PRELOAD:
-        importlib.import_module(module)
-    _warm_up()
-    _reply(replies, {"ready": True})
+    _reply(replies, {"ready": True, "pid": os.getpid()})
     for line in requests:
         if not line.strip():
             continue
@@ -55,6 +65,28 @@ def serve(requests, replies):
         _reply(replies, result)
 
 
+def host(pipes):
+    """Prepare once, fork one worker per (requests fd, replies fd) in ``pipes``; return when all have exited."""
+    from autograder.course import forked
+
+    _name_process(HOST_NAME)
+    prepare()
+    children = set()
+    for index, (requests, replies) in enumerate(pipes):
+        pid = os.fork()
+        if pid == 0:
+            for other in pipes[:index] + pipes[index + 1:]:  # a sibling's pipe held open would hide its exit
+                os.close(other[0])
+                os.close(other[1])
+            forked.run_then_exit(lambda: serve(os.fdopen(requests), os.fdopen(replies, "w")))
+        children.add(pid)
+    for requests, replies in pipes:
+        os.close(requests)
+        os.close(replies)
+    while children:  # reap each worker as it exits
+        children.discard(os.wait()[0])
+
+
 def _warm_up():
     """Render one notebook to HTML so the forks inherit compiled regexes, lexers and templates (~1 s each)."""
     from autograder.nbgrader_ext.feedback_exporter import FeedbackHTMLExporter
@@ -63,6 +95,16 @@ def _warm_up():
         FeedbackHTMLExporter(template_name="classic").from_filename(str(layout.RELEASE_NOTEBOOK))
     except Exception as exc:  # noqa: BLE001 - only a speed-up
         print(f"grading worker: warm-up skipped ({type(exc).__name__}: {exc})", file=sys.stderr)
+
+
+def _name_process(name):
+    """Set the name ps shows (Linux; elsewhere a no-op)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _reply(replies, message):
@@ -78,78 +120,138 @@ class WorkerFault(RuntimeError):
     """The worker could not grade the job: its machine, not the submission, is at fault."""
 
 
-class WorkerProcess:
-    """One ``python -m autograder.grading.worker`` child; ``grade`` is called by one thread at a time."""
+def _popen(args, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "autograder.grading.worker", *args], env=environment.child_env(),
+                            cwd=layout.REPO, **kwargs)
 
-    def __init__(self):
-        self.process = None
-        self._ready = False
+
+def start_workers(count):
+    """(host process, ``count`` WorkerProcess): workers forked by one host that prepared once.
+
+    Their imports overlap whatever the caller does next.
+    """
+    handles, pipes, child_ends = [], [], []
+    for _ in range(count):
+        requests_read, requests_write = os.pipe()  # our ends stay out of every other child (not inheritable)
+        replies_read, replies_write = os.pipe()
+        handles.append(WorkerProcess(os.fdopen(requests_write, "w", buffering=1), os.fdopen(replies_read)))
+        pipes.append(f"{requests_read}:{replies_write}")
+        child_ends += [requests_read, replies_write]
+    try:
+        process = _popen(["--host", *pipes], pass_fds=child_ends, stdin=subprocess.DEVNULL)
+    finally:
+        for fd in child_ends:
+            os.close(fd)
+    return process, handles
+
+
+class WorkerProcess:
+    """The coordinator's side of one worker; ``grade`` is called by one thread at a time.
+
+    ``requests``/``replies``: pipes of a worker forked by a host (``start_workers``); without them,
+    or once that worker died, ``start`` starts a standalone worker.
+    """
+
+    def __init__(self, requests=None, replies=None):
+        self.requests, self.replies = requests, replies
+        self.process = None  # a standalone worker's Popen
+        self.pid = None      # known once the worker said it is ready
         self.lock = threading.Lock()
 
     def start(self):
-        """Start the worker without waiting for its imports (they overlap other work)."""
-        if self.process is None or self.process.poll() is not None:
-            self._ready = False
-            self.process = subprocess.Popen([sys.executable, "-m", "autograder.grading.worker"], env=environment.child_env(),
-                                            cwd=layout.REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                            text=True, bufsize=1)
+        """Start a standalone worker if there is none, without waiting for its imports (they overlap other work)."""
+        if self.requests is None:
+            self.process = _popen([], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+            self.requests, self.replies, self.pid = self.process.stdin, self.process.stdout, None
         return self
 
     def _read(self):
-        line = self.process.stdout.readline()
+        line = self.replies.readline()
         if not line:
-            code = self.process.wait()
-            self.process = None
+            code = self.process.wait() if self.process else "unknown"
+            self._forget()
             raise WorkerDied(f"the grading worker exited (code {code}); see its messages above")
         return json.loads(line)
+
+    def _forget(self):
+        for pipe in filter(None, (self.requests, self.replies)):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        self.requests = self.replies = self.process = self.pid = None
 
     def grade(self, student_id, notebook, slot, spec):
         """grade_one.grade_job in the worker; raises WorkerDied (the next call starts a new worker)."""
         with self.lock:
             self.start()
-            if not self._ready:
-                self._ready = bool(self._read().get("ready"))
+            if self.pid is None:
+                self.pid = self._read().get("pid")
             job = {"student_id": student_id, "notebook": str(notebook), "slot": slot, "spec": spec.to_json()}
             try:
-                self.process.stdin.write(json.dumps(job) + "\n")
-                self.process.stdin.flush()
+                self.requests.write(json.dumps(job) + "\n")
+                self.requests.flush()
             except BrokenPipeError:
-                self.process = None
+                self._forget()
                 raise WorkerDied("the grading worker exited before taking the job") from None
             result = self._read()
             if "worker_error" in result:
                 raise WorkerFault(result["worker_error"])
             return Result.from_json(result)
 
-    def close(self):
-        """Stop the worker: an idle one finishes and exits, a busy one is told to stop its job (SIGTERM)."""
-        process = self.process
-        if process is None:
+    def stop(self):
+        """Ask the worker to exit: an idle one at the end of its requests, a busy one by SIGTERM (it cleans up)."""
+        if self.requests is None:
             return
-        if self._ready and self.lock.acquire(blocking=False):
+        if self.lock.acquire(blocking=False):
             try:
-                process.stdin.close()  # end of input: the worker returns
+                self.requests.close()  # end of input: the worker returns, or exits once ready
             except OSError:
                 pass
             self.lock.release()
         else:
-            process.terminate()  # the worker kills its nbgrader run and cleans up
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        self.process = None
+            self.signal(signal.SIGTERM)
+
+    def signal(self, number):
+        pid = self.process.pid if self.process else self.pid
+        if pid:
+            try:
+                os.kill(pid, number)
+            except ProcessLookupError:
+                pass
+
+    def wait_stopped(self, timeout=30):
+        """After ``stop``: wait for a standalone worker to exit (kill it after ``timeout`` s)."""
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.lock.acquire(blocking=False):
+            self._forget()
+            self.lock.release()
+
+    def close(self):
+        self.stop()
+        self.wait_stopped()
 
 
 def main():
     from autograder.course import nbformat_speedup
 
     nbformat_speedup.skip_iri_format_parser()
-    replies = os.fdopen(os.dup(1), "w")
+    replies = os.dup(1)
     os.dup2(2, 1)  # stray prints must not corrupt the protocol
     sys.stdout = sys.stderr
-    serve(sys.stdin, replies)
+    if sys.argv[1:2] == ["--host"]:
+        os.close(replies)
+        host([tuple(int(fd) for fd in pair.split(":")) for pair in sys.argv[2:]])
+    else:
+        prepare()
+        serve(sys.stdin, os.fdopen(replies, "w"))
+    sys.stderr.flush()
+    os._exit(0)  # skip the interpreter's teardown of everything nbgrader imported (~0.5 s)
 
 
 if __name__ == "__main__":
