@@ -1,5 +1,6 @@
 """Command line: python -m autograder {grade,publish,demo,release,check-release}."""
 import argparse
+import gc
 import os
 import pathlib
 import sys
@@ -121,4 +122,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    gc.freeze()  # exiting: skip the final collections of everything nbgrader and matplotlib made (~0.4 s)
+    sys.exit(code)

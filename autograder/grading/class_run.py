@@ -153,13 +153,13 @@ def _build_template(root):
     return template
 
 
-def _make_pool(options):
-    """Grading workers: processes on this machine, or the Dask cluster at --scheduler (same interface)."""
+def _make_pool(options, pool):
+    """Grading workers: the local ``pool`` already started, or the Dask cluster at --scheduler (same interface)."""
     if options.scheduler:
         from autograder.grading.dask_pool import DaskPool  # distributed is imported only when used
 
         return DaskPool(options.scheduler)
-    return LocalPool(max(1, options.workers))
+    return pool
 
 
 def _start_zygote(options, work, threads, data_dir):
@@ -224,7 +224,9 @@ def _run(options, log):
     started = time.monotonic()
     pool = zygote = None
     try:
-        # first what can refuse to start: nothing is written to --out before these pass
+        # local workers start first: their imports overlap the checks and the setup
+        pool = None if options.scheduler else LocalPool(max(1, options.workers))
+        # then what can refuse to start: nothing is written to --out before these pass
         data_dir = str(preflight.prepare_mnist(work / "mnist"))  # decompressed once for the class
         staged = intake.discover(options.submissions, options.assignment, layout.NOTEBOOK, work / "staged",
                                  pattern=options.pattern)
@@ -233,7 +235,7 @@ def _run(options, log):
         threads = 1 if options.scheduler or options.workers > 1 else None
         # workers and the kernel zygote start next: their imports overlap the template build
         zygote = _start_zygote(options, work, threads, data_dir)
-        pool = _make_pool(options)
+        pool = _make_pool(options, pool)
         pool.check_workers(data_dir)
         template = _build_template(work / "template")
         cells_order = gradebook.cells_order(template)

@@ -1,6 +1,7 @@
 """The class gradebook: nbgrader's own database (SQLite or any SQLAlchemy URL).
 
-Only the coordinator calls these; sandboxed graders work on throw-away copies.
+Only the coordinator calls these; sandboxed graders work on throw-away copies.  nbgrader is
+imported where it is used: the grade command starts its workers while importing it would hold it up.
 """
 import functools
 import os
@@ -8,7 +9,6 @@ import pathlib
 import sqlite3
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
 
 from autograder.course import environment, layout
 
@@ -50,6 +50,8 @@ def create_stamped_sqlite(path):
 
 def ensure_assignment(db_url, course):
     """Create the assignment (notebooks, grade cells) in the database unless it is there."""
+    from nbgrader.api import Gradebook, MissingEntry
+
     with Gradebook(db_url) as gradebook:
         try:
             gradebook.find_assignment(layout.ASSIGNMENT)
@@ -61,6 +63,8 @@ def ensure_assignment(db_url, course):
 
 def record(db_url, assignment, result):
     """Store one student's automatic scores; manual scores already given are left alone."""
+    from nbgrader.api import Gradebook
+
     with Gradebook(db_url) as gradebook:
         gradebook.update_or_create_student(result.student_id)
         submission = gradebook.update_or_create_submission(assignment, result.student_id)
@@ -77,6 +81,8 @@ def record(db_url, assignment, result):
 
 def scores(db_url, assignment):
     """{student: {grade_id: auto score or None}} as stored (for tests and checks)."""
+    from nbgrader.api import Gradebook
+
     out = {}
     with Gradebook(db_url) as gradebook:
         for submission in gradebook.assignment_submissions(assignment):
@@ -87,6 +93,8 @@ def scores(db_url, assignment):
 
 def manual_grading(db_url, assignment):
     """{student: ({grade_id: manual score}, {grade_id: manual comment})}: what people entered in Formgrader."""
+    from nbgrader.api import Gradebook
+
     out = {}
     with Gradebook(db_url) as gradebook:
         for submission in gradebook.assignment_submissions(assignment):

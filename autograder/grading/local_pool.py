@@ -41,6 +41,8 @@ class LocalPool:
         self.executor.shutdown(wait=False, cancel_futures=True)
         for process in self.processes:
             process.stop()
+        if not any(process.pid for process in self.processes):
+            self.host.terminate()  # nothing was graded (the class refused to start): do not wait for its imports
         try:  # the host exits once every worker it forked has
             self.host.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
