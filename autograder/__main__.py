@@ -9,7 +9,6 @@ from autograder.course import nbformat_speedup
 
 nbformat_speedup.skip_iri_format_parser()  # before nbformat is imported
 
-from autograder import demo
 from autograder.course import layout, release  # noqa: E402
 from autograder.grading import preflight
 from autograder.grading.job import Limits
@@ -59,7 +58,7 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     demo_cmd = commands.add_parser("demo", help="release the assignment, grade the solution and a blank "
                                                 "notebook in a scratch course, print the grades")
-    demo_cmd.add_argument("--out", type=pathlib.Path, default=demo.DEFAULT_DIR,
+    demo_cmd.add_argument("--out", type=pathlib.Path, default=layout.DEMO_DIR,
                           help="scratch course directory (default: %(default)s)")
     grade = commands.add_parser("grade", help="grade a whole class: isolated, parallel, resumable")
     grade.add_argument("assignment", help=f"assignment name ({layout.ASSIGNMENT})")
@@ -105,6 +104,8 @@ def main(argv=None):
             return REFUSED
     if args.command == "demo":
         try:
+            from autograder import demo  # imports numpy and nbformat: not for the other commands
+
             demo.run(args.out)
         except preflight.PreflightFailed as exc:
             print(f"error: {exc}", file=sys.stderr)

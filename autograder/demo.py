@@ -9,7 +9,7 @@ from autograder.course import layout, synthetic_submissions
 from autograder.course.scratch_course import Course
 from autograder.grading import preflight
 
-DEFAULT_DIR = layout.REPO / "build" / "demo"
+DEFAULT_DIR = layout.DEMO_DIR
 
 
 def format_table(grades, seconds):

@@ -2,6 +2,7 @@
 import pathlib
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+DEMO_DIR = REPO / "build" / "demo"  # `python -m autograder demo`'s scratch course
 ASSIGNMENT = "task4_1"
 NOTEBOOK = "numpy_neural_network"
 

@@ -19,6 +19,7 @@ no total, not in the gradebook, regraded by the next run.
 import contextlib
 import dataclasses
 import errno
+import importlib
 import json
 import logging
 import os
@@ -142,6 +143,9 @@ def write_course_config(out, db_url=None):
 
 def _build_template(root):
     """The course every submission is graded in (copied per submission): source/ and a gradebook."""
+    # imported before generate_assignment forks this process: the fork and the gradebook share the import
+    importlib.import_module("nbgrader.apps.nbgraderapp")
+
     template = Course.create(root)
     gradebook.create_stamped_sqlite(template.root / layout.GRADEBOOK)
     log_path = root.parent / "template.log"
