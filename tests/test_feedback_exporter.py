@@ -9,7 +9,7 @@ from nbconvert.exporters import HTMLExporter
 from traitlets.config import Config
 
 from autograder.course import layout
-from autograder.nbgrader_ext.feedback_exporter import FeedbackHTMLExporter
+from autograder.nbgrader_ext.feedback_exporter import FeedbackHTMLExporter, RememberingHighlight2HTML
 
 # A 1x1 PNG.
 PIXEL = base64.b64encode(bytes.fromhex(
@@ -56,6 +56,17 @@ def test_page_without_images_is_the_same_document():
     assert "<img" not in nbconverts
     assert ours != nbconverts, "expected the pass to be skipped (only whitespace/serialisation differs)"
     assert str(BeautifulSoup(ours, features="html.parser")) == nbconverts
+
+
+def test_remembered_highlighting_is_reused_and_never_stale():
+    notebook = graded_notebook(with_image=False)
+    render(FeedbackHTMLExporter, notebook)
+    assert RememberingHighlight2HTML.remembered, "the first page should have been remembered"
+    code = next(cell for cell in notebook.cells if cell.cell_type == "code" and cell.source.strip())
+    code.source += "\nstudent_wrote_this = 41 + 1"
+    ours = render(FeedbackHTMLExporter, notebook)
+    assert "student_wrote_this" in ours
+    assert str(BeautifulSoup(ours, features="html.parser")) == render(HTMLExporter, notebook)
 
 
 @pytest.mark.filterwarnings("ignore")

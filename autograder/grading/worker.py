@@ -88,11 +88,16 @@ def host(pipes):
 
 
 def _warm_up():
-    """Render one notebook to HTML so the forks inherit compiled regexes, lexers and templates (~1 s each)."""
+    """Render the release notebook to HTML so the forks inherit compiled regexes, lexers and templates
+    (~1 s each) and the highlighted code of every cell a submission shares with it."""
+    import nbformat
+
     from autograder.nbgrader_ext.feedback_exporter import FeedbackHTMLExporter
 
     try:
-        FeedbackHTMLExporter(template_name="classic").from_filename(str(layout.RELEASE_NOTEBOOK))
+        notebook = nbformat.read(str(layout.RELEASE_NOTEBOOK), as_version=4)
+        notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}  # as a kernel records it
+        FeedbackHTMLExporter(template_name="classic").from_notebook_node(notebook)
     except Exception as exc:  # noqa: BLE001 - only a speed-up
         print(f"grading worker: warm-up skipped ({type(exc).__name__}: {exc})", file=sys.stderr)
 

@@ -7,6 +7,11 @@ typical submission the pass changes nothing, yet it is ~0.6 s of the ~1.2 s a
 feedback page costs. This exporter renders exactly like ``HTMLExporter`` and runs
 that pass only when the page has an image or a JupyterLab cell.
 
+It also remembers the code it highlighted (pygments: ~40% of a page).  Most code cells
+of a submission are the assignment's own (setup, visible tests, demos); a grading worker
+renders the release notebook once before it forks (``worker.prepare``), so every
+feedback page forked from it highlights only what the student wrote.
+
 Plugged in with nbgrader's own trait: ``c.GenerateFeedback.exporter_class``.
 """
 from nbconvert.exporters import HTMLExporter, TemplateExporter
@@ -14,6 +19,23 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 NEEDS_SOUP = ("<img", "jp-Notebook")
+MAX_REMEMBERED = 2000  # highlighted cells; a long-lived process (Formgrader) stops adding at this
+
+
+class RememberingHighlight2HTML(Highlight2HTML):
+    """``Highlight2HTML`` that reuses the HTML of code it highlighted before in this process."""
+
+    remembered = {}  # shared by every instance: the warm-up's exporter is not the one forks use
+
+    def __call__(self, source, language=None, metadata=None):
+        key = (source, language or self.pygments_lexer, (metadata or {}).get("magics_language"),
+               repr(sorted(self.extra_formatter_options.items())))
+        html = self.remembered.get(key)
+        if html is None:
+            html = super().__call__(source, language, metadata)
+            if len(self.remembered) < MAX_REMEMBERED:
+                self.remembered[key] = html
+        return html
 
 
 class FeedbackHTMLExporter(HTMLExporter):
@@ -28,7 +50,8 @@ class FeedbackHTMLExporter(HTMLExporter):
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
         self.register_filter("highlight_code",
-                             self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+                             self.filters.get("highlight_code",
+                                              RememberingHighlight2HTML(pygments_lexer=lexer, parent=self)))
         resources = self._init_resources(resources)
         self.register_filter("filter_data_type",
                              WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources))
