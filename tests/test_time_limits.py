@@ -35,6 +35,49 @@ def test_a_hang_inside_another_call_names_where_it_was_stuck(monkeypatch):
         checks.call("MLP.forward", lambda X: relu.forward(X), np.zeros((2, 5)))
 
 
+def test_each_restarted_step_of_a_loop_gets_the_whole_limit(monkeypatch):
+    monkeypatch.setattr(checks, "CALL_SECONDS", 0.3)
+    steps = []
+    with pytest.raises(checks.StudentCodeTimeout, match=r"`ReLU.forward` did not return within 0.3 s on a \(4, 3\)"):
+        with checks.time_limit("step") as watch:
+            for _ in range(4):  # 0.8 s in all, 0.2 s a step
+                watch.restart("step")
+                time.sleep(0.2)
+                steps.append(1)
+            watch.restart("ReLU.forward", np.zeros((4, 3)))
+            HangingReLU().forward(None)
+    assert len(steps) == 4
+
+
+def test_mnist_training_names_the_step_that_never_returns(monkeypatch):
+    from autograder.course import synthetic_submissions
+    from autograder.course.layout import GRADED_CLASSES
+
+    monkeypatch.setattr(checks, "CALL_SECONDS", 0.3)
+    classes = {"np": np}
+    answers = synthetic_submissions.reference_answers()
+    for grade_id in GRADED_CLASSES.values():
+        exec(compile(answers[grade_id], grade_id, "exec"), classes)
+    calls = []
+
+    class SlowOnThirdStep(classes["MLP"]):
+        def forward(self, X):
+            calls.append(1)
+            if len(calls) == 3:
+                HangingReLU().forward(X)
+            return super().forward(X)
+
+        def backward(self, upstream):
+            time.sleep(0.2)  # two steps outlast one limit: each step gets its own
+            return super().backward(upstream)
+
+    rng = np.random.default_rng(0)
+    data = (rng.random((200, 784), dtype=np.float32), rng.integers(0, 10, 200), np.zeros((10, 784), np.float32),
+            np.zeros(10, np.int64))
+    with pytest.raises(checks.StudentCodeTimeout, match=r"`MLP.forward` did not return within 0.3 s on a \(32, 784\)"):
+        checks.train_and_score_mnist(SlowOnThirdStep, classes["CrossEntropyLoss"], classes["SGD"], data)
+
+
 def test_the_limit_is_removed_after_the_call(monkeypatch):
     import signal
     monkeypatch.setattr(checks, "CALL_SECONDS", 0.2)
