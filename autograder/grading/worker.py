@@ -173,9 +173,9 @@ class WorkerProcess:
     def _read(self):
         line = self.replies.readline()
         if not line:
-            code = self.process.wait() if self.process else "unknown"
+            code = f" (code {self.process.wait()})" if self.process else ""
             self._forget()
-            raise WorkerDied(f"the grading worker exited (code {code}); see its messages above")
+            raise WorkerDied(f"the grading worker exited{code}; see its messages above")
         return json.loads(line)
 
     def _forget(self):
@@ -213,6 +213,8 @@ class WorkerProcess:
                 self.requests.close()  # end of input: the worker returns, or exits once ready
             except OSError:
                 pass
+            if self.pid is None and self.process is not None:
+                self.process.terminate()  # still importing: not worth waiting for
             self.lock.release()
         else:
             self.signal(signal.SIGTERM)
