@@ -147,15 +147,15 @@ def probe(copies):
     return [float(process.communicate()[0]) for process in processes]
 
 
-def cores_slow_each_other():
-    """How much slower a compute-bound process runs while another one runs on the other core (1.0: not at all).
+def machine_speed():
+    """(seconds of PROBE alone, how much slower it runs while another copy runs on the other core).
 
-    On a virtual machine the two cores can share a physical core or its power budget: this bounds
-    what any two workers can reach, and it drifts from minute to minute.
+    The first tells a slow moment of a virtual machine from a slower grader; the second (1.0: not
+    at all) bounds what any two workers can reach: the two cores of a VM can share a physical core
+    or its power budget.  Both drift from minute to minute.
     """
     alone = statistics.median(probe(1)[0] for _ in range(2))
-    together = statistics.mean(probe(2))
-    return together / alone
+    return alone, statistics.mean(probe(2)) / alone
 
 
 def copies_of_reference(root, release_notebook, n):
@@ -202,8 +202,10 @@ def main():
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the grade command runs kernels as sandbox users")
+    alone, slowdown = machine_speed()
     print(f"{datetime.date.today()}  {os.cpu_count()} cores, load average "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; machine speed: a fixed numpy probe takes "
+          f"{alone:.2f} s on one core, {slowdown:.2f}x that with a second copy on the other core\n")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         autograde, plain, score = one_submission(tmp, args.repeat)
@@ -232,9 +234,9 @@ def main():
               "(1 worker, then 2)")
         pairs, differ, slowdowns = [], [], []
         for pair in range(args.pairs):  # interleaved: a drift of the machine's speed hits both sides of a pair
-            slowdown = cores_slow_each_other()
+            alone, slowdown = machine_speed()
             slowdowns.append(slowdown)
-            print(f"   {'cores slowing each other (see below)':<44} {slowdown:6.2f}x")
+            print(f"   {'cores slowing each other (see below)':<44} {slowdown:6.2f}x  (probe alone {alone:.2f} s)")
             runs = {w: grade(class_dir, tmp / f"out-{pair}-{w}", w) for w in (1, 2)}
             one, two = runs[1], runs[2]
             pairs.append(runs)
