@@ -5,7 +5,10 @@ coordinator before its threads start) the command runs in a fork: no interpreter
 start and none of nbgrader's 3 s of imports.  Forking a process with threads is
 unsafe, so elsewhere it runs as ``python -m nbgrader``.
 """
+import contextlib
+import itertools
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -60,22 +63,43 @@ def _fork(args, cwd, env, log_path):
 def _wait_or_kill(pid, timeout):
     """Exit code of child ``pid``; after ``timeout`` s kill its process group and return None."""
     deadline = time.monotonic() + timeout
-    delay = 0.01
     try:
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                return os.waitstatus_to_exitcode(status)
-            if time.monotonic() > deadline:
-                _kill_group(pid)
-                os.waitpid(pid, 0)
-                return None
-            time.sleep(delay)
-            delay = min(0.1, delay * 2)
+        with _exit_of(pid) as wait:
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    return os.waitstatus_to_exitcode(status)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    _kill_group(pid)
+                    os.waitpid(pid, 0)
+                    return None
+                wait(left)
     except BaseException:  # the worker is being stopped: take the run down with it
         _kill_group(pid)
         os.waitpid(pid, 0)
         raise
+
+
+@contextlib.contextmanager
+def _exit_of(pid):
+    """``wait(seconds)``: returns when ``pid`` may have exited or ``seconds`` passed.
+
+    A pidfd wakes us as the child exits (Linux 5.3+); elsewhere we poll, at most 0.1 s late
+    (an average 50 ms per command, twice a submission).
+    """
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        delays = itertools.chain((0.01, 0.02, 0.04, 0.08), itertools.repeat(0.1))
+        yield lambda seconds: time.sleep(min(seconds, next(delays)))
+        return
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        yield lambda seconds: poller.poll(seconds * 1000)
+    finally:
+        os.close(fd)
 
 
 def _kill_group(pid):
