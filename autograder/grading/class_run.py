@@ -324,9 +324,10 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
                 try:  # the gradebook first: a saved result means "graded", so it must be in the gradebook
                     gradebook.record(db_url, options.assignment, result)
                 except Exception as exc:  # noqa: BLE001 - any driver error: this row is not graded
+                    what = (f"{gradebook.OUTCOME_UNKNOWN}; the rerun writes it again"
+                            if isinstance(exc, gradebook.CommitOutcomeUnknown) else "the gradebook could not be written")
                     result = Result.grader_error(submission.student_id, max_score,
-                                                 "the gradebook could not be written: "
-                                                 f"{type(exc).__name__}: {preflight.first_line(exc, 300)}",
+                                                 f"{what}: {type(exc).__name__}: {preflight.first_line(exc, 300)}",
                                                  result.seconds)
             result.digest, result.origin = submission.digest, submission.origin
             store.save(result)

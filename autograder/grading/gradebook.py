@@ -61,9 +61,22 @@ def ensure_assignment(db_url, course):
     course.nbgrader("generate_assignment", layout.ASSIGNMENT, "--force", f"--CourseDirectory.db_url={db_url}")
 
 
+# In a grader-error row's detail when the database may hold its score after all (and the rerun rewrites it).
+OUTCOME_UNKNOWN = "the gradebook stopped answering while saving this score: it may hold it or not"
+
+
+class CommitOutcomeUnknown(Exception):
+    """The connection broke during the commit: the database may or may not have stored the record."""
+
+
 def record(db_url, assignment, result):
-    """Store one student's automatic scores; manual scores already given are left alone."""
+    """Store one student's automatic scores; manual scores already given are left alone.
+
+    Raises CommitOutcomeUnknown when the connection breaks during the commit (a server stopping
+    may have committed it before it could answer); any earlier error means nothing was stored.
+    """
     from nbgrader.api import Gradebook
+    from sqlalchemy.exc import DBAPIError
 
     with Gradebook(db_url) as gradebook:
         gradebook.update_or_create_student(result.student_id)
@@ -76,7 +89,12 @@ def record(db_url, assignment, result):
                 else:
                     grade.auto_score = cell["score"] if cell else 0.0
                     grade.needs_manual_grade = False
-        gradebook.db.commit()
+        try:
+            gradebook.db.commit()
+        except DBAPIError as exc:
+            if exc.connection_invalidated:  # a disconnect: whether the server committed is unknown
+                raise CommitOutcomeUnknown(f"{type(exc.orig).__name__}: {exc.orig}") from exc
+            raise
 
 
 def scores(db_url, assignment):

@@ -1,0 +1,47 @@
+"""gradebook.record: a commit whose answer is lost is told apart from a write that surely failed."""
+import types
+
+import pytest
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from autograder.grading import gradebook
+from autograder.result import Result
+
+
+def fake_gradebook(commit_error):
+    class Session:
+        def commit(self):
+            raise commit_error
+
+    class FakeGradebook:
+        def __init__(self, db_url):
+            self.db = Session()
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def update_or_create_student(self, student_id):
+            pass
+
+        def update_or_create_submission(self, assignment, student_id):
+            return types.SimpleNamespace(notebooks=[])
+
+    return FakeGradebook
+
+
+def test_a_connection_lost_during_the_commit_leaves_the_outcome_unknown(monkeypatch):
+    lost = OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"),
+                            connection_invalidated=True)
+    monkeypatch.setattr("nbgrader.api.Gradebook", fake_gradebook(lost))
+    with pytest.raises(gradebook.CommitOutcomeUnknown, match="server closed the connection"):
+        gradebook.record("postgresql://grader@db/gradebook", "task4_1", Result("amy", score=1.0))
+
+
+def test_a_refused_commit_is_an_ordinary_failure(monkeypatch):
+    refused = IntegrityError("COMMIT", {}, Exception("duplicate key"))
+    monkeypatch.setattr("nbgrader.api.Gradebook", fake_gradebook(refused))
+    with pytest.raises(IntegrityError):
+        gradebook.record("postgresql://grader@db/gradebook", "task4_1", Result("amy", score=1.0))
