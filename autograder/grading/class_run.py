@@ -157,13 +157,11 @@ def _build_template(root):
     return template
 
 
-def _make_pool(options, pool):
-    """Grading workers: the local ``pool`` already started, or the Dask cluster at --scheduler (same interface)."""
-    if options.scheduler:
-        from autograder.grading.dask_pool import DaskPool  # distributed is imported only when used
+def _dask_pool(address):
+    """The Dask cluster at --scheduler, behind the local pool's interface."""
+    from autograder.grading.dask_pool import DaskPool  # distributed is imported only when used
 
-        return DaskPool(options.scheduler)
-    return pool
+    return DaskPool(address)
 
 
 def _start_zygote(options, work, threads, data_dir):
@@ -237,9 +235,9 @@ def _run(options, log):
         preflight.run(out, options.db_url, len(staged), options.isolation)
         # several kernels share the cores: one BLAS thread each avoids oversubscription
         threads = 1 if options.scheduler or options.workers > 1 else None
-        # workers and the kernel zygote start next: their imports overlap the template build
+        # the kernel zygote (or the Dask cluster) next: its imports overlap the template build
         zygote = _start_zygote(options, work, threads, data_dir)
-        pool = _make_pool(options, pool)
+        pool = pool or _dask_pool(options.scheduler)
         pool.check_workers(data_dir)
         template = _build_template(work / "template")
         cells_order = gradebook.cells_order(template)
