@@ -3,15 +3,16 @@
 The course root is the directory nbgrader runs in (this repository, or the
 temporary course directories the `autograder` package creates).
 """
+from autograder.course.layout import COURSE_ID
+from autograder.grading.job import Limits  # the defaults the grade command uses too
+
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
-c.CourseDirectory.course_id = "dl-module4"
+c.CourseDirectory.course_id = COURSE_ID
 
 # Time limits (autograder/nbgrader_ext/guarded_execute.py): the data and training cells
 # may take up to 180 s; every other cell 15 s; once a cell has hung, later cells 6 s
 # (the hidden MNIST test excepted: its checks limit each call of student code to 5 s).
-from autograder.grading.job import Limits  # noqa: E402 (the defaults the grade command uses too)
-
 c.Execute.timeout = Limits.cell_timeout
 c.GuardedExecute.quick_timeout = 15
 c.GuardedExecute.after_hang_timeout = 6
@@ -67,3 +68,19 @@ c.GenerateFeedback.preprocessors = [
 ]
 # nbconvert's HTMLExporter without its BeautifulSoup pass when the page has nothing for it (~0.6 s each).
 c.GenerateFeedback.exporter_class = "autograder.nbgrader_ext.feedback_exporter.FeedbackHTMLExporter"
+
+# Due dates and late work (autograder/late_work.py), from the submission time nbgrader's submit
+# records (timestamp.txt). The penalty comes off the total in grades.csv (final_score), the report,
+# feedback and the gradebook, never off the stored scores: change these and rerun `grade` or
+# `publish` (nothing is regraded). No due date: nothing is late.
+c.LatePolicy.due_dates = {}  # e.g. {"task4_1": "2027-01-15 17:00 Europe/Berlin"}
+c.LatePolicy.timezone = "UTC"  # for due dates written without a zone
+c.LatePolicy.percent_per_day = 10.0  # each started day late costs this share of the score
+c.LatePolicy.max_percent = 50.0  # late work keeps at least half its points ...
+c.LatePolicy.zero_after_days = 7  # ... until a week late: then the solutions may be out, so it scores zero
+c.LatePolicy.grace_minutes = 0.0  # minutes after the due date still on time (slow uploads at the deadline)
+c.LatePolicy.extensions = {}  # e.g. {"task4_1": {"s1234567": "2027-01-20 17:00 Europe/Berlin"}}
+
+# The exchange (JupyterHub courses): collect never takes a submission that another account
+# made in a student's name (`nbgrader submit --student <someone else>`); it logs an error instead.
+c.ExchangeFactory.collect = "autograder.nbgrader_ext.owner_checked_collect.OwnerCheckedCollect"

@@ -1,4 +1,4 @@
-"""Command line: python -m autograder {grade,publish,demo,release,check-release}."""
+"""Command line: python -m autograder {grade,publish,demo,hub,release,check-release}."""
 import argparse
 import gc
 import os
@@ -19,6 +19,7 @@ INCOMPLETE = 3   # some rows are grader errors, or the output folder filled up: 
 
 
 def grade_command(args):
+    from autograder import late_work
     from autograder.grading import class_run, intake
     from autograder.result import Status
 
@@ -33,7 +34,7 @@ def grade_command(args):
                                   limits=limits, isolation=args.isolation, verbose=args.verbose)
     try:
         results = class_run.run(options)
-    except (intake.IntakeError, preflight.PreflightFailed) as exc:
+    except (intake.IntakeError, preflight.PreflightFailed, late_work.LatePolicyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return REFUSED
     except class_run.OutputFull as exc:
@@ -89,6 +90,11 @@ def main(argv=None):
     publish.add_argument("--out", type=pathlib.Path, default=pathlib.Path("grading"),
                          help="the output folder of `grade` (default: %(default)s)")
     publish.add_argument("--db", metavar="URL", help="gradebook URL, if `grade` was given --db")
+    hub = commands.add_parser("hub", help="a course hub on this machine: JupyterHub on 127.0.0.1, one Unix account "
+                                          "per roster row, nbgrader's exchange (needs root; Ctrl-C stops it)")
+    hub.add_argument("--roster", type=pathlib.Path, default=None,
+                     help="CSV of username,first_name,last_name,role (default: autograder/hub/example_roster.csv)")
+    hub.add_argument("--port", type=int, default=8000, help="port of the hub on 127.0.0.1 (default: %(default)s)")
     commands.add_parser("release", help="regenerate release/ from source/ with nbgrader generate_assignment")
     commands.add_parser("check-release", help="fail if release/ differs from a fresh generation")
     args = parser.parse_args(argv)
@@ -99,7 +105,14 @@ def main(argv=None):
         from autograder.grading import publish as publish_step
         try:
             publish_step.run(args.out, args.db)
-        except publish_step.NotAGradedClass as exc:
+        except (publish_step.NotAGradedClass, publish_step.late_work.LatePolicyError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return REFUSED
+    if args.command == "hub":
+        from autograder.hub import accounts, roster, runtime, server
+        try:
+            return server.run(args.roster or roster.EXAMPLE, args.port)
+        except (roster.RosterError, accounts.AccountConflict, runtime.RuntimeSetupFailed, server.HubFailed) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return REFUSED
     if args.command == "demo":

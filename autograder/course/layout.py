@@ -3,6 +3,7 @@ import pathlib
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DEMO_DIR = REPO / "build" / "demo"  # `python -m autograder demo`'s scratch course
+COURSE_ID = "dl-module4"  # nbgrader's course id: names the course in the exchange
 ASSIGNMENT = "task4_1"
 NOTEBOOK = "numpy_neural_network"
 

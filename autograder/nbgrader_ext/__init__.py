@@ -1,4 +1,7 @@
-"""nbgrader extensions: the preprocessors and exporter nbgrader_config.py names."""
+"""nbgrader extensions: the preprocessors, exporter and exchange classes nbgrader_config.py names.
+
+The exchange classes import nbgrader's exchange when used (``autograder.nbgrader_ext.owner_checked_collect``).
+"""
 from .clear_test_cells_hidden_tests import ClearTestCellsHiddenTests
 from .guarded_execute import GuardedExecute
 from .hide_hidden_test_traces import HideHiddenTestTraces

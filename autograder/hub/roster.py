@@ -1,0 +1,64 @@
+"""The hub's roster: one row per person, ``username,first_name,last_name,role`` (role: instructor or student)."""
+import csv
+import dataclasses
+import pathlib
+import re
+
+from autograder.result import valid_student_id
+
+ROLES = ("instructor", "student")
+# Unix account names that are also valid student ids (folders in the course, ids in the gradebook)
+USERNAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+EXAMPLE = pathlib.Path(__file__).with_name("example_roster.csv")
+
+
+class RosterError(ValueError):
+    """The roster cannot be used: the message names the row and the fix."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Person:
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+
+
+def read(path):
+    """[Person] from the CSV at ``path``; RosterError says what is wrong and where."""
+    path = pathlib.Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise RosterError(f"cannot read the roster {path}: {exc.strerror}") from None
+    rows = list(csv.DictReader(text.splitlines()))
+    missing = {"username", "first_name", "last_name", "role"} - set(rows[0] if rows else ())
+    if missing:
+        raise RosterError(f"{path}: the header must name username,first_name,last_name,role "
+                          f"(missing: {', '.join(sorted(missing))})")
+    people, seen = [], set()
+    for line, row in enumerate(rows, start=2):
+        person = Person(*(str(row[key] or "").strip() for key in ("username", "first_name", "last_name", "role")))
+        where = f"{path}, line {line}"
+        if not USERNAME.fullmatch(person.username) or not valid_student_id(person.username):
+            raise RosterError(f"{where}: username {person.username!r} is not a safe account name (lowercase "
+                              "letter first, then lowercase letters, digits, _ or -, at most 32)")
+        if person.role not in ROLES:
+            raise RosterError(f"{where}: role {person.role!r} must be one of {', '.join(ROLES)}")
+        if person.username in seen:
+            raise RosterError(f"{where}: {person.username} is listed twice")
+        seen.add(person.username)
+        people.append(person)
+    if len(instructors(people)) != 1:
+        raise RosterError(f"{path}: give exactly one row the role instructor (found "
+                          f"{len(instructors(people))}): the course folder is that person's; a team sharing "
+                          "one course folder needs nbgrader's groupshared setup (docs/hub.md)")
+    return people
+
+
+def instructors(people):
+    return [p for p in people if p.role == "instructor"]
+
+
+def students(people):
+    return [p for p in people if p.role == "student"]

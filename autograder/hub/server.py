@@ -1,0 +1,165 @@
+"""`python -m autograder hub`: the course hub on 127.0.0.1, until Ctrl-C; then everything it started stops."""
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import time
+import urllib.request
+
+from autograder.hub import accounts, course, roster, runtime
+
+CONFIG = pathlib.Path(__file__).with_name("jupyterhub_config.py")
+
+
+class HubFailed(RuntimeError):
+    """The hub could not start: the message says why and where its log is."""
+
+
+def user_environment(person, venv, mnist):
+    home = accounts.home(person.username)
+    env = {"PATH": f"{venv}/bin:/usr/local/bin:/usr/bin:/bin",
+           # the user's own settings and workspaces stay theirs whatever the configuration folder is
+           "JUPYTERLAB_SETTINGS_DIR": str(home / ".jupyter" / "lab" / "user-settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / ".jupyter" / "lab" / "workspaces")}
+    if mnist is not None:
+        env["MNIST_DIR"] = str(mnist)
+    if person.role == "instructor":
+        env["JUPYTER_CONFIG_DIR"] = str(course.instructor_config_dir(person.username))
+        env["PYTHONPATH"] = str(course.grader_copy(person.username))  # the course's nbgrader stages
+    else:
+        env["JUPYTER_CONFIG_DIR"] = str(course.STUDENT_CONFIG_DIR)
+    return env
+
+
+def write_instructor_server_config(instructor):
+    """Formgrader is a frame of JupyterLab: allow framing by the same origin, on the instructor's server only.
+
+    JupyterHub's single-user extension sends ``frame-ancestors 'none'`` unless a policy is configured,
+    which leaves Formgrader blank (nbgrader #1870). Allowing it on every server would reopen the
+    framing attack JupyterHub 4.1 closed, so students keep JupyterHub's default.
+    """
+    path = course.instructor_config_dir(instructor) / "jupyter_server_config.json"
+    path.write_text(json.dumps({"ServerApp": {"tornado_settings": {
+        "headers": {"Content-Security-Policy": "frame-ancestors 'self'"}}}}, indent=1))
+    accounts.chown_tree(path.parent, instructor)
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Hub:
+    """A running course hub. ``Hub.start(roster_path, port)``; ``stop()`` ends every process it started."""
+
+    def __init__(self, people, process, url, log_path):
+        self.people, self.process, self.url, self.log_path = people, process, url, log_path
+        self.passwords = accounts.read_passwords(course.STATE / "passwords.csv")
+
+    @classmethod
+    def start(cls, roster_path, port=8000, log=print):
+        if os.geteuid() != 0:
+            raise HubFailed("the hub makes Unix accounts and starts servers as their users: run it as root "
+                            "(sudo python -m autograder hub ...)")
+        people = roster.read(roster_path)
+        venv = runtime.ensure(log)
+        course.lab_overrides(venv)
+        log("preparing accounts, the exchange and the course:")
+        course.STATE.mkdir(mode=0o711, parents=True, exist_ok=True)
+        accounts.ensure(people, course.STATE / "passwords.csv", log)
+        mnist = course.setup(people, log)
+        (instructor,) = roster.instructors(people)
+        write_instructor_server_config(instructor.username)
+        settings = {"state": str(course.STATE), "port": port, "hub_port": free_port(), "proxy_api_port": free_port(),
+                    "proxy": str(runtime.proxy_command()), "singleuser": str(runtime.bin_path("jupyterhub-singleuser")),
+                    "admins": [instructor.username],
+                    "users": {p.username: {"role": p.role, "environment": user_environment(p, venv, mnist)}
+                              for p in people}}
+        settings_path = course.STATE / "settings.json"
+        settings_path.write_text(json.dumps(settings, indent=1))
+        settings_path.chmod(0o600)
+        log_path = course.STATE / "jupyterhub.log"
+        env = {**os.environ, "TASK41_HUB_SETTINGS": str(settings_path),
+               "PATH": f"{venv}/bin:{os.environ.get('PATH', '/usr/bin:/bin')}"}
+        with open(log_path, "w") as log_file:
+            process = subprocess.Popen([str(runtime.bin_path("jupyterhub")), "-f", str(CONFIG)], cwd=course.STATE,
+                                       env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+        hub = cls(people, process, f"http://127.0.0.1:{port}", log_path)
+        try:
+            hub.wait_ready()
+        except BaseException:
+            hub.stop()
+            raise
+        return hub
+
+    def wait_ready(self, seconds=90):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise HubFailed(f"JupyterHub exited with {self.process.returncode}; its log ({self.log_path}) "
+                                f"ends:\n{self.log_path.read_text(errors='replace')[-3000:]}")
+            try:
+                urllib.request.urlopen(f"{self.url}/hub/api/", timeout=2).read()
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise HubFailed(f"JupyterHub did not answer on {self.url} within {seconds} s; see {self.log_path}")
+
+    def stop(self, seconds=30):
+        """JupyterHub stops the servers and the proxy itself; whatever is left is killed."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(seconds)
+            except subprocess.TimeoutExpired:
+                pass
+        for group in (self.process.pid,):
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+        leftovers = accounts.processes_of(p.username for p in self.people) + _proxies()
+        for pid in leftovers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return leftovers
+
+
+def _proxies():
+    """PIDs of the hub's proxy (started with the pinned command; JupyterHub may leave it running)."""
+    command = str(runtime.proxy_command())
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if command in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+def run(roster_path, port, log=print):
+    """Start the hub, print how to log in, serve until Ctrl-C or SIGTERM, then stop everything."""
+    hub = Hub.start(roster_path, port, log)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    log(f"\nThe course hub is at {hub.url}/ (log: {hub.log_path})")
+    for person in hub.people:
+        log(f"  {person.role:10} {person.username:12} {person.first_name} {person.last_name}")
+    log(f"Passwords: {course.STATE / 'passwords.csv'} (root only). Ctrl-C stops the hub and every server.")
+    try:
+        while not stop and hub.process.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    leftovers = hub.stop()
+    log(f"hub stopped{f'; {len(leftovers)} leftover process(es) killed' if leftovers else ''}")
+    return 0
