@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test test-fast test-browser readme-screenshots release check-release bench clean
+.PHONY: setup demo hub test test-fast test-browser test-hub readme-screenshots release check-release bench clean
 
 setup: $(VENV)/.installed
 
@@ -16,14 +16,20 @@ $(VENV)/.installed: requirements.txt
 demo: setup          ## the main job: release, grade the solution and a blank notebook, print grades
 	$(PY) -m autograder demo
 
-test: setup          ## every test but the browser tier, real nbgrader runs included
-	$(PY) -m pytest tests -m "not browser"
+hub: setup           ## the course hub on http://127.0.0.1:8000 (root; the example roster; Ctrl-C stops it): docs/hub.md
+	$(PY) -m autograder hub
+
+test: setup          ## every test but the browser and hub tiers, real nbgrader runs included
+	$(PY) -m pytest tests -m "not browser and not hub"
 
 test-fast: setup     ## everything that needs no kernel: checks, corpus verdicts in-process, intake, report (about a minute)
-	$(PY) -m pytest tests -m "not kernel and not browser"
+	$(PY) -m pytest tests -m "not kernel and not browser and not hub"
 
 test-browser: setup  ## students and instructors in a real Chromium (Debian's chromium package); screenshots in build/screenshots/
 	$(PY) -m pytest tests/browser -m browser
+
+test-hub: setup      ## the course hub for real (root): accounts, exchange permissions, a term's loop in Chromium
+	$(PY) -m pytest tests/hub -m hub
 
 readme-screenshots: test-browser  ## refresh the screenshots the README shows
 	cp build/screenshots/student-3-validate-success.png build/screenshots/report.png \

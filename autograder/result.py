@@ -10,6 +10,8 @@ import enum
 import re
 from typing import TypedDict
 
+from autograder import late_work
+
 
 class Status(str, enum.Enum):
     """Why a row has the score it has. Values are what grades.csv and the results files hold."""
@@ -76,6 +78,11 @@ class Result:
     isolation: str = ""            # how the kernel was confined ("user:task41-sbx0", "rlimits-only")
     digest: str = ""               # SHA-256 of the submitted notebook: a rerun regrades changed ones only
     origin: str = ""               # where intake found the notebook
+    # late work (late_work.apply sets them at each output; the penalty is never taken off score or cells)
+    submitted_at: str = ""         # ISO 8601 UTC, "" when unknown
+    late_seconds: float = 0.0      # 0 when on time (inside the grace period too)
+    penalty_percent: float = 0.0
+    late_note: str = ""            # the verdict in words for the feedback page; "" when no due date is set
     # in flight from the worker to the result store, never in the results file
     feedback_html: str = dataclasses.field(default="", repr=False)
     autograded_notebook: str = dataclasses.field(default="", repr=False)
@@ -86,6 +93,11 @@ class Result:
     @property
     def scored(self):
         return self.status in SCORED
+
+    @property
+    def final_score(self):
+        """The total after the late penalty (None for a row without a score)."""
+        return late_work.final_score(self.score, self.penalty_percent)
 
     def add_detail(self, text):
         """Append a remark to the detail."""
@@ -115,7 +127,8 @@ class Result:
     def problem(cls, submission, max_score):
         """A row for a submission intake could not stage (its status says why): nothing ran."""
         return cls(submission.student_id, submission.status, submission.detail, max_score=max_score,
-                   digest=submission.digest, origin=submission.origin)
+                   digest=submission.digest, origin=submission.origin,
+                   submitted_at=late_work.iso(submission.submitted_at))
 
     @classmethod
     def grader_error(cls, student_id, max_score, fault, seconds=0.0):

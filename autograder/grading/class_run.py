@@ -30,6 +30,7 @@ import threading
 import time
 import warnings
 
+from autograder import late_work
 from autograder.course import environment, layout, run_nbgrader
 from autograder.course.atomic_files import write_atomically
 from autograder.course.scratch_course import Course
@@ -110,6 +111,7 @@ class ResultStore:
         with stop_when_full(self.results_dir.parent, f"saving {result.student_id}",
                             "it grades only the students without a saved result."):
             if feedback and result.status != Status.GRADER_ERROR:
+                feedback = late_work.insert_notice(feedback, late_work.notice_html(result))
                 write_atomically(self.feedback_dir / f"{result.student_id}.html", feedback)
             if notebook and result.scored:
                 self.autograded_path(result.student_id).parent.mkdir(parents=True, exist_ok=True)
@@ -229,6 +231,7 @@ def _run(options, log):
         # local workers start first: their imports overlap the checks and the setup
         pool = None if options.scheduler else LocalPool(max(1, options.workers))
         # then what can refuse to start: nothing is written to --out before these pass
+        policy = late_work.load_policy(layout.CONFIG_FILE)  # a bad due date stops here, not after grading
         data_dir = str(preflight.prepare_mnist(work / "mnist"))  # decompressed once for the class
         staged = intake.discover(options.submissions, options.assignment, layout.NOTEBOOK, work / "staged",
                                  pattern=options.pattern)
@@ -271,7 +274,7 @@ def _run(options, log):
                 log("warning: the kernel zygote did not start; kernels start the usual way (slower)")
         todo = schedule.longest_first(todo, previous.get)
         coordinator = _grade(options, pool, template.root, threads, data_dir, zygote_socket, todo, store, db_url,
-                             max_score)
+                             max_score, policy)
         pool.close()
         grading_done = time.monotonic()
         results = [r for r in store.all() if r.student_id in {s.student_id for s in staged}]
@@ -281,6 +284,12 @@ def _run(options, log):
             log(f"warning: manual scores could not be read from the gradebook ({type(exc).__name__}: "
                 f"{preflight.first_line(exc, 200)}); grades.csv shows automatic scores only. Once the gradebook "
                 f"is back, `python -m autograder publish` adds them.")
+        late_work.apply(results, policy, options.assignment)
+        try:  # Formgrader and `nbgrader export` show the penalties too
+            late_work.record(db_url, results, policy, options.assignment)
+        except Exception as exc:  # noqa: BLE001 - grades.csv holds them either way
+            log(f"warning: late penalties could not be written to the gradebook ({type(exc).__name__}: "
+                f"{preflight.first_line(exc, 200)}); grades.csv and the report hold them")
         with stop_when_full(out, "writing grades.csv and the report",
                             "it regrades nothing and writes the CSV and report."):
             class_report.write_grades_csv(results, cells_order, out / "grades.csv")
@@ -297,7 +306,7 @@ def _run(options, log):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store, db_url, max_score):
+def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store, db_url, max_score, policy):
     """Grade ``todo`` on the pool in its order, recording each result as it arrives; the seconds that took."""
     if not todo:
         return 0.0
@@ -328,6 +337,8 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
                                                  f"{what}: {type(exc).__name__}: {preflight.first_line(exc, 300)}",
                                                  result.seconds)
             result.digest, result.origin = submission.digest, submission.origin
+            result.submitted_at = late_work.iso(submission.submitted_at)
+            late_work.apply([result], policy, options.assignment)  # for the notice on the feedback page
             store.save(result)
             coordinator += time.monotonic() - received
             if options.verbose:

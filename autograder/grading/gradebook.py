@@ -124,6 +124,36 @@ def manual_grading(db_url, assignment):
     return out
 
 
+def set_due_date(db_url, assignment, due):
+    """The assignment's due date (an aware datetime, or None for none), stored as nbgrader does: naive UTC."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gradebook:
+        gradebook.update_or_create_assignment(assignment, duedate=due)  # it converts to naive UTC and commits
+
+
+def record_lateness(db_url, assignment, lateness):
+    """``{student: (submitted_at, extension, penalty in points)}`` into the submissions the gradebook holds.
+
+    nbgrader takes late_submission_penalty off the score it shows (Formgrader, its feedback, `nbgrader export`).
+    The course has one notebook, so it carries the whole penalty.
+    """
+    from nbgrader.api import Gradebook
+    from nbgrader.utils import parse_utc
+
+    with Gradebook(db_url) as gradebook:
+        for submission in gradebook.assignment_submissions(assignment):
+            if submission.student_id not in lateness:
+                continue
+            submitted_at, extension, points = lateness[submission.student_id]
+            if submitted_at is not None:  # unknown here need not mean unknown to nbgrader's own collect
+                submission.timestamp = parse_utc(submitted_at)
+            submission.extension = extension
+            for notebook in submission.notebooks:
+                notebook.late_submission_penalty = (points or None) if notebook.name == layout.NOTEBOOK else None
+        gradebook.db.commit()
+
+
 def apply_manual_grades(results, manual):
     """Put the manual scores read by manual_grading into results (cells and totals); return the students changed."""
     changed = set()

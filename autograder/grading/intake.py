@@ -12,6 +12,10 @@ grade is copied to ``staging_dir/<student>/<notebook>.ipynb``. Zip members are r
 at a time (never extracted), and symlinks are followed only to regular files inside
 SUBMISSIONS.
 
+In an nbgrader tree (or the exchange's collected one) the ``timestamp.txt`` and
+``submission_secret.txt`` beside the notebook give the row's submitted_at and
+submission_secret.
+
 Every student_id, including the ``unknown:<name>`` ids of rows whose student is unknown,
 is a single path component of ASCII letters, digits and ``._-`` (after the prefix), so
 callers may use it in file names.
@@ -19,6 +23,7 @@ callers may use it in file names.
 import collections
 import contextlib
 import dataclasses
+import datetime
 import hashlib
 import os
 import pathlib
@@ -48,6 +53,9 @@ UNKNOWN_PREFIX = "unknown:"
 JUNK_NAMES = {"__MACOSX", "Thumbs.db", "desktop.ini"}
 READ_ERRORS = (OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error)
 MAX_LISTED = 3
+# nbgrader's submit writes these beside the notebook; they are read, never graded or listed as extras
+TIMESTAMP, SECRET = "timestamp.txt", "submission_secret.txt"
+MAX_SMALL_FILE = 4096
 
 
 class IntakeError(ValueError):
@@ -63,6 +71,8 @@ class Submission:
     origin: str                     # where it came from (path, or "archive.zip:member")
     mtime: float                    # submission time (file mtime; for zip members their date_time)
     digest: str                     # sha256 hex of the notebook bytes ("" when none)
+    submitted_at: datetime.datetime | None = None   # UTC, from an nbgrader tree's timestamp.txt
+    submission_secret: str | None = None            # its submission_secret.txt, where nbgrader's feedback goes
 
 
 @dataclasses.dataclass
@@ -133,7 +143,7 @@ def discover(submissions: str | os.PathLike, assignment: str, notebook_name: str
                        tree=_is_tree(entries, assignment))
         groups = _tree_groups(entries, assignment) if ctx.tree \
             else _flat_groups(entries, ctx)
-        rows = [_assess(group, ctx) for group in groups]
+        rows = [_read_submit_files(_assess(group, ctx), group, ctx) for group in groups]
     return sorted(_unique_ids(rows), key=lambda row: row.student_id)
 
 
@@ -434,7 +444,7 @@ def _problem(student_id, group, status, detail):
 
 def _choose(entries, ctx):
     """(the notebook to grade, notes for the detail); raise _Rejected when there is none."""
-    files = [e for e in entries if e.kind != "dir"]
+    files = [e for e in entries if e.kind != "dir" and not _is_submit_file(e, ctx)]
     if not files:
         raise _Rejected(Status.EMPTY, "nothing submitted (empty folder)")
     notebooks = _candidates(files, ctx)
@@ -603,6 +613,50 @@ def _stage(ctx, student_id, data):
     path = folder / ctx.expected_file
     path.write_bytes(data)
     return path
+
+
+# ---------------------------------------------------------------- nbgrader's submit files
+
+def _is_submit_file(entry, ctx):
+    return ctx.tree and len(entry.parts) == 3 and entry.name in (TIMESTAMP, SECRET)
+
+
+def _read_submit_files(row, group, ctx):
+    """Set the row's submitted_at and submission_secret from its tree folder; a bad timestamp is a note."""
+    if row.student_id != group.student:
+        return row
+    files = {e.name: e for e in group.entries if _is_submit_file(e, ctx) and e.kind == "file"}
+    if SECRET in files:
+        row.submission_secret = _read_small_text(files[SECRET])
+    if TIMESTAMP in files:
+        text = _read_small_text(files[TIMESTAMP])
+        row.submitted_at = _parse_timestamp(text)
+        if row.submitted_at is None:
+            problem = "could not be read" if text is None else f"holds {text.strip()[:40]!r}, not a time"
+            row.detail = "; ".join(filter(None, [row.detail, f"{TIMESTAMP} {problem}: submission time unknown "
+                                                              "(counted as on time)"]))
+    return row
+
+
+def _parse_timestamp(text):
+    """nbgrader's own reading of timestamp.txt, as an aware UTC datetime; None when it is not a time."""
+    from nbgrader.utils import parse_utc  # nbgrader is imported where used: the grade command starts faster
+
+    try:
+        return parse_utc(text.strip()).replace(tzinfo=datetime.timezone.utc) if text else None
+    except (ValueError, OverflowError):  # dateutil found no time in it
+        return None
+
+
+def _read_small_text(entry):
+    """The text of a small file, or None when it is too large, unreadable or not UTF-8."""
+    if entry.size > MAX_SMALL_FILE:
+        return None
+    try:
+        with entry.opener() as stream:
+            return stream.read(MAX_SMALL_FILE).decode("utf-8")
+    except (*READ_ERRORS, UnicodeDecodeError):
+        return None
 
 
 # ---------------------------------------------------------------- row ids

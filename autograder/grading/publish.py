@@ -4,13 +4,15 @@
 nbgrader_config.py), so Formgrader can open it. People then score the written answer there; this
 step reads those scores and comments back from the gradebook, regenerates the feedback pages of the
 students a person graded (nbgrader generate_feedback, with the course's stages), and rewrites
-grades.csv and report.html. It changes nothing in the gradebook and can be run any number of times.
+grades.csv and report.html. It changes nothing in the gradebook but the late penalties (recomputed
+from the submission times and the scores now) and can be run any number of times.
 """
 import pathlib
 import tempfile
 
 import nbformat
 
+from autograder import late_work
 from autograder.course import layout
 from autograder.course.atomic_files import write_atomically
 from autograder.course.notebook_code import grade_id
@@ -34,11 +36,18 @@ def run(out, db_url=None, log=print):
     results = store.all()
     manual = gradebook.manual_grading(db_url, layout.ASSIGNMENT)
     gradebook.apply_manual_grades(results, manual)
+    policy = late_work.load_policy(layout.CONFIG_FILE)
+    late_work.apply(results, policy, layout.ASSIGNMENT)
+    late_work.record(db_url, results, policy, layout.ASSIGNMENT)  # before nbgrader's feedback reads them
+    by_id = {r.student_id: r for r in results}
     people = sorted(s for s, (scores, comments) in manual.items()
                     if (scores or comments) and store.autograded_path(s).is_file())
     with stop_when_full(out, "writing feedback, grades.csv and the report", "it changes nothing in the gradebook."):
         for student_id in people:
-            write_atomically(store.feedback_dir / f"{student_id}.html", _feedback(out, student_id, db_url))
+            feedback = _feedback(out, student_id, db_url)
+            if student_id in by_id:
+                feedback = late_work.insert_notice(feedback, late_work.notice_html(by_id[student_id]))
+            write_atomically(store.feedback_dir / f"{student_id}.html", feedback)
         cells_order = _cells_order(db_url)
         class_report.write_grades_csv(results, cells_order, out / "grades.csv")
         class_report.write_class_report(results, cells_order, out)

@@ -88,6 +88,7 @@ def setup_student_config():
         {"disabledExtensions": {name: True for name in STUDENT_HIDDEN_PLUGINS},
          "lockedExtensions": {name: True for name in STUDENT_HIDDEN_PLUGINS}}, indent=1))
     (folder / "labconfig").chmod(0o755)
+    _write(folder / "migrated", "")  # jupyter_core would try to write it at every start (the folder is read-only)
 
 
 def setup_instructor(instructor, log=print):
@@ -104,7 +105,7 @@ def setup_instructor(instructor, log=print):
     _write(instructor_config_dir(instructor) / "nbgrader_config.py",
            f'c = get_config()  # noqa: F821\nload_subconfig({str(config)!r})  # noqa: F821 (the course folder\'s)\n')
     if not config.exists():
-        _write(config, COURSE_CONFIG.format(grader=copy / "nbgrader_config.py", root=root,
+        _write(config, COURSE_CONFIG.format(grader=str(copy / "nbgrader_config.py"), root=str(root),
                                             exchange="\n".join(exchange_lines())))
         log(f"  course folder {root} created with its nbgrader_config.py (due dates and late work go there)")
     if not (root / "source" / layout.ASSIGNMENT).exists():

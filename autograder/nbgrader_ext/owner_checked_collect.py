@@ -5,13 +5,24 @@ attempt?") and then takes the newest submission named after the student, so `nbg
 --student bob` run by alice replaces bob's work. Here a submission whose files belong to another
 account is never a candidate: the student's newest genuine submission is collected, and every
 refused one is logged as an error naming both accounts, so the instructor sees it in the collect
-output. Configured in nbgrader_config.py as ``c.ExchangeFactory.collect``.
+output.
+
+The submission time is the student's own claim too: `nbgrader submit` runs as the student and writes
+it into the folder's name and timestamp.txt. A claim earlier than the exchange's own record of the
+folder (its inode change time, which no user can set back) is replaced by that record in the
+collected timestamp.txt, and logged: late work is judged on when the exchange received it.
+Configured in nbgrader_config.py as ``c.ExchangeFactory.collect``.
 """
+import datetime
 import glob
 import os
 import pwd
 
 from nbgrader.exchange.default.collect import ExchangeCollect, groupby
+from nbgrader.utils import parse_utc
+
+# nbgrader stamps the time before copying the files; a large submission takes a while to copy
+COPY_ALLOWANCE = datetime.timedelta(minutes=5)
 
 
 def owner_name(path):
@@ -38,6 +49,21 @@ class OwnerCheckedCollect(ExchangeCollect):
                                "%s's own submissions are collected instead (if any). Keep it as evidence.",
                                record["filename"], record["username"], owner, record["username"])
         self.src_records = [self._choose(group) for group in groupby(genuine, lambda r: r["username"]).values()]
+
+    def do_copy(self, src, dest, log=None):
+        super().do_copy(src, dest, log)
+        stamp = os.path.join(dest, "timestamp.txt")
+        try:
+            with open(stamp) as handle:
+                claimed = parse_utc(handle.read().strip())
+        except (OSError, ValueError):
+            return
+        received = datetime.datetime.fromtimestamp(os.lstat(src).st_ctime, datetime.timezone.utc)
+        if claimed is not None and claimed.replace(tzinfo=datetime.timezone.utc) < received - COPY_ALLOWANCE:
+            self.log.error("%s claims it was submitted at %s, but the exchange received it at %s: the collected "
+                           "timestamp.txt says %s", os.path.basename(src), claimed, received, received)
+            with open(stamp, "w") as handle:
+                handle.write(received.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
 
     def _choose(self, records):
         """The newest submission, or with --before-duedate the newest one made before the due date."""

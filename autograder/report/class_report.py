@@ -14,6 +14,7 @@ import pathlib
 import statistics
 import urllib.parse
 
+from autograder import late_work
 from autograder.course.atomic_files import atomic_open
 from autograder.result import Status
 
@@ -41,6 +42,10 @@ def _by_id(results):
 
 def _graded(results):
     return [r for r in results if r.status == Status.GRADED]
+
+
+def _late(results):
+    return [r for r in results if r.late_seconds]
 
 
 def _max_total(results, cells_order):
@@ -75,18 +80,26 @@ def write_grades_csv(results, cells_order, path):
     """Write one row per student (sorted by id) to ``path``; return the path.
 
     Columns: student_id, total, max, status, detail, one per grade_id in notebook
-    order (blank = awaits manual grading), seconds.
+    order (blank = awaits manual grading), seconds, then late work: submitted_at (UTC),
+    late_by (blank = on time), penalty_percent and final_score (the total after the penalty).
     """
     path = pathlib.Path(path)
     grade_ids = [grade_id for grade_id, _ in cells_order]
     with atomic_open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student_id", "total", "max", "status", "detail", *grade_ids, "seconds"])
+        writer.writerow(["student_id", "total", "max", "status", "detail", *grade_ids, "seconds",
+                         "submitted_at", "late_by", "penalty_percent", "final_score"])
         for result in _by_id(results):
             writer.writerow([
                 result.student_id, _num(result.score), _num(result.max_score), result.status, result.detail,
-                *(_cell_value(result, grade_id) for grade_id in grade_ids), _num(result.seconds, places=1)])
+                *(_cell_value(result, grade_id) for grade_id in grade_ids), _num(result.seconds, places=1),
+                result.submitted_at, late_by(result, parts=2), _num(result.penalty_percent), _num(result.final_score)])
     return path
+
+
+def late_by(result, parts=3):
+    """'1 day 2 h' after the due date; '' when on time."""
+    return late_work.format_duration(result.late_seconds, parts) if result.late_seconds else ""
 
 
 # ---------------------------------------------------------------- statistics
@@ -115,8 +128,8 @@ def cell_pass_rates(results, cells_order):
 
 
 def score_summary(results):
-    """{'mean','median','min','max'} of graded totals, or None when nobody was graded."""
-    totals = [float(r.score or 0) for r in _graded(results)]
+    """{'mean','median','min','max'} of graded totals after late penalties, or None when nobody was graded."""
+    totals = [float(r.final_score or 0) for r in _graded(results)]
     if not totals:
         return None
     return {"mean": statistics.fmean(totals), "median": statistics.median(totals),
@@ -158,14 +171,14 @@ def _no_data(ax, title):
 
 
 def plot_scores(results, cells_order, path):
-    """Histogram of graded totals on 0..max with mean and median lines."""
+    """Histogram of graded totals after late penalties on 0..max with mean and median lines."""
     from matplotlib.ticker import MaxNLocator
 
     figure = _figure(7, 4)
     ax = figure.add_subplot()
-    totals = [float(r.score or 0) for r in _graded(results)]
+    totals = [float(r.final_score or 0) for r in _graded(results)]
     top = _max_total(results, cells_order) or max(totals, default=1.0) or 1.0
-    title = "Total scores of graded submissions"
+    title = "Total scores of graded submissions" + (" after late penalties" if _late(results) else "")
     if not totals:
         _no_data(ax, title)
     else:
@@ -303,7 +316,8 @@ def _scores_section(results, cells_order):
     if summary is None:
         return f"<h2>Scores</h2><p class='muted'>{NO_DATA}</p>"
     rows = [(name, f"{_num(summary[name], 2)} / {top}") for name in ("mean", "median", "min", "max")]
-    return "<h2>Scores (graded students)</h2>" + _table(["", "points"], rows, numeric={1})
+    after = ", after late penalties" if _late(results) else ""
+    return f"<h2>Scores (graded students{after})</h2>" + _table(["", "points"], rows, numeric={1})
 
 
 def _plots_section():
@@ -311,6 +325,23 @@ def _plots_section():
             "grading_time.png": "grading time per submission"}
     images = "".join(f'<img src="report/{name}" alt="{alts[name]}">' for name in PLOTS)
     return "<h2>Plots</h2>" + images
+
+
+def _late_summary(results):
+    """'3 of 30 submissions late (1 scoring zero)', or that nothing is late."""
+    late = _late(results)
+    if not late:
+        return "no submission is late"
+    zero = sum(r.penalty_percent >= 100 for r in late)
+    return f"{len(late)} of {len(results)} submissions late" + (f" ({zero} scoring zero)" if zero else "")
+
+
+def _late_cell(result):
+    """'1 day 2 h: −10% → 12.6' for a late row, '' otherwise."""
+    if not result.late_seconds:
+        return ""
+    after = f" → {_num(result.final_score)}" if result.score is not None else ""
+    return f"{late_by(result, parts=2)}: −{_num(result.penalty_percent)}%{after}"
 
 
 def _problems_section(results):
@@ -331,10 +362,10 @@ def _students_section(results, out_dir):
                 else "<span class='muted'>none</span>")
         pending = sorted(g for g, c in r.cells.items() if c.get("needs_manual"))
         waiting = f"awaits a person: {', '.join(pending)}" if pending else ""
-        rows.append("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in (student, format_score(r),
+        rows.append("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in (student, format_score(r), _late_cell(r),
                                                                           str(r.status), waiting))
                     + f"<td>{link}</td></tr>")
-    head = "".join(f"<th>{h}</th>" for h in ("student_id", "score", "status", "manual grading", "feedback"))
+    head = "".join(f"<th>{h}</th>" for h in ("student_id", "score", "late", "status", "manual grading", "feedback"))
     return f"<h2>Students</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
@@ -363,7 +394,8 @@ def write_class_report(results, cells_order, out_dir, title="Task 4.1 \u2014 cla
     page = "\n".join([
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1><p class='muted'>generated {html.escape(stamp)}</p>",
+        f"<h1>{html.escape(title)}</h1><p class='muted'>generated {html.escape(stamp)}; "
+        f"{html.escape(_late_summary(results))}</p>",
         _counts_section(results), _scores_section(results, cells_order), _plots_section(),
         _problems_section(results), _cells_section(results, cells_order), _students_section(results, out_dir),
         "</body></html>", ""])
