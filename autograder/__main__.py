@@ -20,6 +20,7 @@ INCOMPLETE = 3   # some rows are grader errors, or the output folder filled up: 
 
 def grade_command(args):
     from autograder import late_work
+    from autograder.course import roster
     from autograder.grading import class_run, intake
     from autograder.result import Status
 
@@ -31,10 +32,11 @@ def grade_command(args):
     options = class_run.Options(assignment=args.assignment, submissions=args.submissions, out=args.out,
                                   workers=args.workers, scheduler=args.scheduler, db_url=args.db,
                                   force=args.force, pattern=args.pattern or intake.DEFAULT_PATTERN,
-                                  limits=limits, isolation=args.isolation, verbose=args.verbose)
+                                  limits=limits, isolation=args.isolation, verbose=args.verbose,
+                                  roster=args.roster)
     try:
         results = class_run.run(options)
-    except (intake.IntakeError, preflight.PreflightFailed, late_work.LatePolicyError) as exc:
+    except (intake.IntakeError, preflight.PreflightFailed, late_work.LatePolicyError, roster.RosterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return REFUSED
     except class_run.OutputFull as exc:
@@ -72,6 +74,8 @@ def main(argv=None):
     grade.add_argument("--out", type=pathlib.Path, default=pathlib.Path("grading"),
                        help="output folder (default: %(default)s)")
     grade.add_argument("--force", action="store_true", help="regrade submissions graded before")
+    grade.add_argument("--roster", type=pathlib.Path,
+                       help="CSV of username,first_name,last_name: the students' names for Formgrader")
     grade.add_argument("--pattern", help="regex with a (?P<student>...) group for LMS file names")
     grade.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout,
                        help="seconds for each data or training cell; other cells get 15 s, and 6 s once one cell "
@@ -109,7 +113,8 @@ def main(argv=None):
             print(f"error: {exc}", file=sys.stderr)
             return REFUSED
     if args.command == "hub":
-        from autograder.hub import accounts, roster, runtime, server
+        from autograder.course import roster
+        from autograder.hub import accounts, runtime, server
         try:
             return server.run(args.roster or roster.EXAMPLE, args.port)
         except (roster.RosterError, accounts.AccountConflict, runtime.RuntimeSetupFailed, server.HubFailed) as exc:

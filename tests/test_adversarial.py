@@ -91,7 +91,7 @@ def test_attack_gets_its_expected_status_and_points(graded, case):
     if case.seconds is not None:
         assert float(row["seconds"]) <= case.seconds, summary
     if case.feedback:
-        page = ctx.out / "feedback" / f"{case.name}.html"
+        page = layout.student_notebook(ctx.out, "feedback", case.name, ".html")
         assert case.feedback in html.unescape(page.read_text()), f"feedback lacks {case.feedback!r}: {summary}"
 
 
@@ -100,7 +100,7 @@ def test_every_graded_notebook_gets_feedback(graded):
     ctx, rows, _ = graded
     scored = {s for s, r in rows.items() if r["status"] in result.SCORED}
     assert {"break-os-exit", "break-hung-method-ignoring-interrupts"} <= scored
-    assert {p.stem for p in (ctx.out / "feedback").glob("*.html")} == scored
+    assert {p.parts[-3] for p in (ctx.out / "feedback").glob("*/*/*.html")} == scored
 
 
 def test_gradebook_holds_exactly_the_csv_scores(graded):
@@ -126,19 +126,19 @@ def test_nothing_outside_the_sandbox_was_touched(graded):
 
 def test_hidden_material_never_reaches_feedback(graded):
     ctx, rows, _ = graded
-    feedback = (ctx.out / "feedback" / "reach-read-files.html").read_text()
+    feedback = layout.student_notebook(ctx.out, "feedback", "reach-read-files", ".html").read_text()
     # what the student's code printed: "READ <path> <content>" for every file it could open
     for secret in ("BEGIN HIDDEN TESTS", "BEGIN SOLUTION", f"READ {ctx.repo}/source", f"READ {ctx.out}",
                    f"READ {ctx.class_dir}", "gradebook.db SQLite format"):
         assert secret not in feedback, secret
-    writes = (ctx.out / "feedback" / "reach-write-grades.html").read_text()
+    writes = layout.student_notebook(ctx.out, "feedback", "reach-write-grades", ".html").read_text()
     assert f"WROTE {ctx.out}" not in writes and f"WROTE {ctx.canary_dir}" not in writes
     assert f"refused {ctx.out}/gradebook.db" in writes and f"refused {ctx.canary_dir}/from-student" in writes
 
 
 def test_output_floods_are_capped(graded):
     ctx, rows, _ = graded
-    assert (ctx.out / "feedback" / "break-output-flood.html").stat().st_size < 5 * 2**20
+    assert layout.student_notebook(ctx.out, "feedback", "break-output-flood", ".html").stat().st_size < 5 * 2**20
 
 
 def test_zip_entries_escaping_the_folder_become_rows(tmp_path):

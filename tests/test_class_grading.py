@@ -97,7 +97,7 @@ def test_every_student_gets_a_row_with_a_clear_status(local_run):
 
 def test_feedback_report_and_gradebook_are_written(local_run):
     out, rows, _ = local_run
-    assert sorted(p.stem for p in (out / "feedback").glob("*.html")) == GOOD
+    assert sorted(p.parts[-3] for p in (out / "feedback").glob("*/*/*.html")) == GOOD
     assert (out / "report.html").exists()
     assert {p.name for p in (out / "report").glob("*.png")} >= {"scores.png", "pass_rate.png", "grading_time.png"}
     stored = gradebook.scores(f"sqlite:///{out / 'gradebook.db'}", layout.ASSIGNMENT)
@@ -243,7 +243,7 @@ def test_publish_carries_manual_scores_and_comments_into_csv_report_and_feedback
     assert (after["alice"]["exercise_answer"], after["alice"]["total"]) == ("1.5", "24.5")
     assert without_seconds({s: r for s, r in after.items() if s != "alice"}) == \
         without_seconds({s: r for s, r in rows.items() if s != "alice"}), "only alice changed"
-    assert "say why the wide network is slower" in (published / "feedback" / "alice.html").read_text()
+    assert "say why the wide network is slower" in layout.student_notebook(published, "feedback", "alice", ".html").read_text()
     assert "awaits a person: exercise_answer" not in \
         (published / "report.html").read_text().split("<h2>Students</h2>")[1].split("</tr>")[1]
     grade(class_dir, "--out", published)  # a rerun keeps the person's score

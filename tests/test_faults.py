@@ -309,5 +309,5 @@ def test_notebook_out_of_time_keeps_earlier_points_and_gets_feedback(tmp_path, m
     assert row["status"] == "timeout" and "ran out of time" in row["detail"], row
     assert row["test_linear_visible"] == "1" and row["test_linear_gradients"] == "3", row
     assert row["test_mnist_accuracy"] == "0" and float(row["seconds"]) < 42, row
-    feedback = (out / "feedback" / "slowpoke.html").read_text()
+    feedback = layout.student_notebook(out, "feedback", "slowpoke", ".html").read_text()
     assert "NotebookTimeLimit" in feedback and "Linear: gradient checks passed" in feedback

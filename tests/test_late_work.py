@@ -9,6 +9,7 @@ import pytest
 from traitlets.config import Config
 
 from autograder import late_work
+from autograder.course import layout
 from autograder.grading import gradebook, intake
 from autograder.report import class_report
 from autograder.result import Result, Status
@@ -383,5 +384,5 @@ def test_the_result_store_writes_the_notice_into_the_feedback_page(tmp_path):
     amy.feedback_html = PAGE
     late_work.apply([amy], policy(), ASSIGNMENT)
     store.save(amy)
-    assert (tmp_path / "feedback" / "amy.html").read_text() == late_work.insert_notice(PAGE, late_work.notice_html(amy))
+    assert layout.student_notebook(tmp_path, "feedback", "amy", ".html").read_text() == late_work.insert_notice(PAGE, late_work.notice_html(amy))
     assert store.load("amy").penalty_percent == 10.0

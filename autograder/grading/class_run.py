@@ -34,7 +34,8 @@ from autograder import late_work
 from autograder.course import environment, layout, run_nbgrader
 from autograder.course.atomic_files import write_atomically
 from autograder.course.scratch_course import Course
-from autograder.grading import gradebook, intake, preflight, schedule
+from autograder.course import roster
+from autograder.grading import course_output, gradebook, intake, preflight, schedule
 from autograder.grading.job import JobSpec, Limits
 from autograder.grading.local_pool import LocalPool
 from autograder.report import class_report
@@ -53,6 +54,7 @@ class Options:
     pattern: str = intake.DEFAULT_PATTERN
     limits: Limits = dataclasses.field(default_factory=Limits)
     isolation: str = "auto"            # "sandbox": refuse to start without sandbox users and namespaces
+    roster: pathlib.Path | None = None  # names for the gradebook (Formgrader's Manage Students)
     verbose: bool = False              # library warnings and one line per graded submission
 
 
@@ -78,17 +80,28 @@ def stop_when_full(folder, doing, rerun):
 
 
 class ResultStore:
-    """results/<student>.json, feedback/<student>.html: written as results arrive."""
+    """results/<student>.json, feedback/<student>/<assignment>/: written as results arrive.
+
+    Feedback and autograded notebooks are in nbgrader's layout (Formgrader and release_feedback read them).
+    """
 
     def __init__(self, out):
+        self.out = out
         self.results_dir = out / "results"
-        self.feedback_dir = out / "feedback"
-        self.autograded_dir = out / "autograded"  # nbgrader's layout: what Formgrader shows a person
         self.results_dir.mkdir(parents=True, exist_ok=True)
-        self.feedback_dir.mkdir(parents=True, exist_ok=True)
 
     def autograded_path(self, student_id):
-        return layout.student_notebook(self.autograded_dir.parent, "autograded", student_id)
+        return layout.student_notebook(self.out, "autograded", student_id)
+
+    def feedback_path(self, student_id):
+        return course_output.feedback_page(self.out, student_id)
+
+    def write_feedback(self, result, page, submission_files=None):
+        """The feedback page with its late-work notice, and the submission's own files beside it."""
+        path = self.feedback_path(result.student_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, late_work.insert_notice(page, late_work.notice_html(result)))
+        course_output.write_submission_files(path.parent, submission_files or {})
 
     def path(self, student_id):
         return self.results_dir / f"{student_id}.json"
@@ -104,15 +117,17 @@ class ResultStore:
         """``previous`` (its saved Result) was graded from identical bytes: a changed submission is regraded."""
         return previous is not None and previous.digest == submission.digest and previous.scored
 
-    def save(self, result):
-        """Feedback page, then the result (the result last: it is what marks the student graded)."""
+    def save(self, result, submission_files=None):
+        """Feedback page, then the result (the result last: it is what marks the student graded).
+
+        ``submission_files``: {name: text} of nbgrader's timestamp.txt and submission_secret.txt.
+        """
         feedback, notebook = result.feedback_html, result.autograded_notebook
         result.feedback_html = result.autograded_notebook = ""
         with stop_when_full(self.results_dir.parent, f"saving {result.student_id}",
                             "it grades only the students without a saved result."):
             if feedback and result.status != Status.GRADER_ERROR:
-                feedback = late_work.insert_notice(feedback, late_work.notice_html(result))
-                write_atomically(self.feedback_dir / f"{result.student_id}.html", feedback)
+                self.write_feedback(result, feedback, submission_files)
             if notebook and result.scored:
                 self.autograded_path(result.student_id).parent.mkdir(parents=True, exist_ok=True)
                 write_atomically(self.autograded_path(result.student_id), notebook)
@@ -121,26 +136,6 @@ class ResultStore:
 
     def all(self):
         return [Result.from_json(json.loads(p.read_text())) for p in sorted(self.results_dir.glob("*.json"))]
-
-
-def write_course_config(out, db_url=None):
-    """out/nbgrader_config.py: makes --out an nbgrader course (Formgrader, nbgrader export, publish).
-
-    The course root is the folder itself (nbgrader's default: where it runs), so it can be moved.
-    """
-    lines = ['"""Written by `python -m autograder grade`: this folder is an nbgrader course.',
-             "",
-             "Run `jupyter lab` here for Formgrader (manual grading), `nbgrader export` for nbgrader's CSV",
-             "(nbgrader-grades.csv), `python -m autograder publish` to carry manual scores into grades.csv",
-             'and feedback."""',
-             "c = get_config()  # noqa: F821",
-             f"load_subconfig({str(layout.CONFIG_FILE)!r})  # noqa: F821 (the course's stages and limits)",
-             "c.ExportPlugin.to = 'nbgrader-grades.csv'  # not over grades.csv"]
-    if db_url:
-        lines.append(f"c.CourseDirectory.db_url = {db_url!r}")
-    path = out / "nbgrader_config.py"
-    with stop_when_full(out, "writing nbgrader_config.py", "it regrades nothing already graded."):
-        write_atomically(path, "\n".join(lines) + "\n", permissions=0o600)  # a --db URL may hold a password
 
 
 def _build_template(root):
@@ -231,7 +226,8 @@ def _run(options, log):
         # local workers start first: their imports overlap the checks and the setup
         pool = None if options.scheduler else LocalPool(max(1, options.workers))
         # then what can refuse to start: nothing is written to --out before these pass
-        policy = late_work.load_policy(layout.CONFIG_FILE)  # a bad due date stops here, not after grading
+        policy = late_work.load_policy(course_output.policy_config(out))  # a bad due date stops here
+        names = roster.read(options.roster) if options.roster else {}
         data_dir = str(preflight.prepare_mnist(work / "mnist"))  # decompressed once for the class
         staged = intake.discover(options.submissions, options.assignment, layout.NOTEBOOK, work / "staged",
                                  pattern=options.pattern)
@@ -251,7 +247,10 @@ def _run(options, log):
         if options.db_url is None and not default_db.exists():
             shutil.copy(template.root / layout.GRADEBOOK, default_db)  # already holds the assignment
         gradebook.ensure_assignment(db_url, template)
-        write_course_config(out, options.db_url)
+        with stop_when_full(out, "writing the course files", "it regrades nothing already graded."):
+            course_output.write_config(out, options.db_url)
+            course_output.ensure_source(out, template.root)
+        gradebook.name_students(db_url, [s.student_id for s in staged], names)
 
         todo, previous = [], {}
         for submission in staged:
@@ -299,6 +298,8 @@ def _run(options, log):
             f"coordinator {coordinator:.2f} s recording and saving {len(todo)} results while workers graded")
         return results
     finally:  # also when interrupted: stop the workers at once, what was saved stays
+        if out.is_dir():
+            course_output.give_to_owner(out)
         if pool is not None:
             pool.close()
         if zygote is not None:
@@ -339,7 +340,7 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
             result.digest, result.origin = submission.digest, submission.origin
             result.submitted_at = late_work.iso(submission.submitted_at)
             late_work.apply([result], policy, options.assignment)  # for the notice on the feedback page
-            store.save(result)
+            store.save(result, intake.submission_files(submission))
             coordinator += time.monotonic() - received
             if options.verbose:
                 bar.write(f"{submission.student_id}: {result.status} {class_report.format_score(result)} "

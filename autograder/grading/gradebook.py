@@ -171,3 +171,18 @@ def apply_manual_grades(results, manual):
                 result.cells[grade_id] = {**cell, "score": float(score), "needs_manual": False, "manual": True}
                 changed.add(result.student_id)
     return changed
+
+
+def name_students(db_url, student_ids, people):
+    """Give every student of the class a name in the gradebook: the roster's, else the id as the last name.
+
+    Formgrader shows "last, first"; students nbgrader creates without one appear as "None, None".
+    """
+    from nbgrader.api import Gradebook
+
+    known = {person.username: person for person in people}
+    with Gradebook(db_url) as book:
+        for student_id in student_ids:
+            person = known.get(student_id)
+            first, last = (person.first_name, person.last_name) if person else ("", student_id)
+            book.update_or_create_student(student_id, first_name=first, last_name=last)

@@ -24,6 +24,7 @@ import collections
 import contextlib
 import dataclasses
 import datetime
+import functools
 import hashlib
 import os
 import pathlib
@@ -39,6 +40,7 @@ from typing import BinaryIO, Callable
 import nbformat
 from nbformat import validator
 
+from autograder.course import layout
 from autograder.grading import preflight
 from autograder.result import Status, valid_student_id
 
@@ -469,9 +471,16 @@ def _choose(entries, ctx):
     else:
         raise _Rejected(Status.AMBIGUOUS, f"{len(notebooks)} notebooks and none named {ctx.expected_file}: "
                                    f"{_names(notebooks, ctx)}")
-    if others:
-        notes.append(f"ignored {_names(others, ctx)}")
+    unexpected = [e for e in others if e.name not in _released_files()]  # the data loader, the checker
+    if unexpected:
+        notes.append(f"ignored {_names(unexpected, ctx)}")
     return chosen, notes
+
+
+@functools.cache
+def _released_files():
+    """Names of the files students receive beside the notebook: returned with it, they are not news."""
+    return frozenset(p.name for p in layout.RELEASE_DIR.iterdir() if p.suffix != ".ipynb")
 
 
 def _candidates(files, ctx):
@@ -677,3 +686,10 @@ def _unique_ids(rows):
             row.student_id = f"{base}-{n}"
         seen.add(row.student_id)
     return rows
+
+
+def submission_files(submission):
+    """{name: text} of nbgrader's submission files to keep beside the feedback (None: not known)."""
+    stamp = submission.submitted_at
+    return {TIMESTAMP: stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z") if stamp else None,
+            SECRET: submission.submission_secret}

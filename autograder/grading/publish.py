@@ -14,10 +14,9 @@ import nbformat
 
 from autograder import late_work
 from autograder.course import layout
-from autograder.course.atomic_files import write_atomically
 from autograder.course.notebook_code import grade_id
 from autograder.course.scratch_course import Course
-from autograder.grading import gradebook
+from autograder.grading import course_output, gradebook
 from autograder.grading.class_run import ResultStore, stop_when_full
 from autograder.report import class_report
 
@@ -36,21 +35,22 @@ def run(out, db_url=None, log=print):
     results = store.all()
     manual = gradebook.manual_grading(db_url, layout.ASSIGNMENT)
     gradebook.apply_manual_grades(results, manual)
-    policy = late_work.load_policy(layout.CONFIG_FILE)
+    policy = late_work.load_policy(course_output.policy_config(out))
     late_work.apply(results, policy, layout.ASSIGNMENT)
     late_work.record(db_url, results, policy, layout.ASSIGNMENT)  # before nbgrader's feedback reads them
-    by_id = {r.student_id: r for r in results}
     people = sorted(s for s, (scores, comments) in manual.items()
                     if (scores or comments) and store.autograded_path(s).is_file())
     with stop_when_full(out, "writing feedback, grades.csv and the report", "it changes nothing in the gradebook."):
-        for student_id in people:
-            feedback = _feedback(out, student_id, db_url)
-            if student_id in by_id:
-                feedback = late_work.insert_notice(feedback, late_work.notice_html(by_id[student_id]))
-            write_atomically(store.feedback_dir / f"{student_id}.html", feedback)
+        for result in results:
+            page = store.feedback_path(result.student_id)
+            if result.student_id in people:
+                store.write_feedback(result, _feedback(out, result.student_id, db_url))
+            elif page.is_file():  # the late-work notice as the policy says now (an extension given since)
+                store.write_feedback(result, page.read_text(encoding="utf-8"))
         cells_order = _cells_order(db_url)
         class_report.write_grades_csv(results, cells_order, out / "grades.csv")
         class_report.write_class_report(results, cells_order, out)
+    course_output.give_to_owner(out)
     pending = sorted(r.student_id for r in results if any(c.get("needs_manual") for c in r.cells.values()))
     log(f"{len(results)} students; manual grades or comments of {len(people)} carried into their feedback; "
         f"{len(pending)} still await manual grading; grades: {out / 'grades.csv'}")

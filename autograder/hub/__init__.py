@@ -1,6 +1,6 @@
 """A course hub on one machine: JupyterHub, its proxy, real Unix accounts and nbgrader's exchange.
 
-  roster     who takes part (instructors and students), read from a CSV
+  (roster)   who takes part: autograder/course/roster.py, shared with the grade command
   runtime    the interpreter and packages the users' servers run from, and the proxy
   accounts   one Unix account per person, homes only their owner can enter
   course     the exchange, each role's Jupyter configuration, the instructor's course folder

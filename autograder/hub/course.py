@@ -124,6 +124,7 @@ Formgrader and nbgrader commands use it; so does `python -m autograder grade ...
 c = get_config()  # noqa: F821
 load_subconfig({grader!r})  # noqa: F821 (the course's grading stages and limits)
 c.CourseDirectory.root = {root!r}
+c.ExportPlugin.to = "nbgrader-grades.csv"  # `grade` writes grades.csv here
 {exchange}
 
 # Due dates and late work (autograder/late_work.py), for example:
@@ -145,15 +146,12 @@ def setup_data():
     return target if len(names) == 4 else None
 
 
-def setup(people, log=print):
+def setup(instructor, log=print):
     """Everything on disk the hub needs; returns the MNIST folder (None: students' loader will download)."""
-    from autograder.hub import roster
-
     _mkdir(STATE, 0o711)
-    (instructor,) = roster.instructors(people)
-    setup_exchange(instructor.username)
+    setup_exchange(instructor)
     setup_student_config()
-    setup_instructor(instructor.username, log)
+    setup_instructor(instructor, log)
     return setup_data()
 
 

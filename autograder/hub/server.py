@@ -7,7 +7,8 @@ import subprocess
 import time
 import urllib.request
 
-from autograder.hub import accounts, course, roster, runtime
+from autograder.course import roster
+from autograder.hub import accounts, course, runtime
 
 CONFIG = pathlib.Path(__file__).with_name("jupyterhub_config.py")
 
@@ -66,13 +67,13 @@ class Hub:
             raise HubFailed("the hub makes Unix accounts and starts servers as their users: run it as root "
                             "(sudo python -m autograder hub ...)")
         people = roster.read(roster_path)
+        instructor = roster.the_instructor(people, roster_path)
         venv = runtime.ensure(log)
         course.lab_overrides(venv)
         log("preparing accounts, the exchange and the course:")
         course.STATE.mkdir(mode=0o711, parents=True, exist_ok=True)
         accounts.ensure(people, course.STATE / "passwords.csv", log)
-        mnist = course.setup(people, log)
-        (instructor,) = roster.instructors(people)
+        mnist = course.setup(instructor.username, log)
         write_instructor_server_config(instructor.username)
         settings = {"state": str(course.STATE), "port": port, "hub_port": free_port(), "proxy_api_port": free_port(),
                     "proxy": str(runtime.proxy_command()), "singleuser": str(runtime.bin_path("jupyterhub-singleuser")),

@@ -2,7 +2,7 @@
 
 The notebook links to files of the course repository by relative path (the companion notebook,
 for example), which work where students open it. A feedback page lives elsewhere
-(feedback/<student>.html), where such a link would lead nowhere; web links and anchors stay.
+(feedback/<student>/<assignment>/), where such a link would lead nowhere; web links and anchors stay.
 """
 import re
 

@@ -15,6 +15,7 @@ import statistics
 import urllib.parse
 
 from autograder import late_work
+from autograder.course import layout
 from autograder.course.atomic_files import atomic_open
 from autograder.result import Status
 
@@ -357,8 +358,8 @@ def _students_section(results, out_dir):
     rows = []
     for r in _by_id(results):
         student = r.student_id
-        page = out_dir / "feedback" / f"{student}.html"
-        link = (f'<a href="feedback/{urllib.parse.quote(student)}.html">feedback</a>' if page.is_file()
+        page = layout.student_notebook(out_dir, "feedback", student, ".html")
+        link = (f'<a href="{urllib.parse.quote(page.relative_to(out_dir).as_posix())}">feedback</a>' if page.is_file()
                 else "<span class='muted'>none</span>")
         pending = sorted(g for g, c in r.cells.items() if c.get("needs_manual"))
         waiting = f"awaits a person: {', '.join(pending)}" if pending else ""

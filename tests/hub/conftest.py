@@ -50,6 +50,7 @@ class RunningHub:
     """`python -m autograder hub` in a child process; ``stop()`` sends SIGTERM as Ctrl-C's twin."""
 
     def __init__(self, roster_path, port, log_path):
+        self.roster_path = roster_path
         self.port, self.url, self.log_path = port, f"http://127.0.0.1:{port}", log_path
         self.log = open(log_path, "w")
         self.process = subprocess.Popen([sys.executable, "-m", "autograder", "hub", "--roster", str(roster_path),
@@ -93,8 +94,9 @@ def write_roster(path):
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def hub(tmp_path_factory):
+    """A fresh hub per test module: new accounts, state and exchange."""
     if os.geteuid() != 0:
         pytest.fail("the hub tier needs root: it makes Unix accounts and starts servers as their users")
     remove_test_accounts()

@@ -1,4 +1,7 @@
-"""The hub's roster: one row per person, ``username,first_name,last_name,role`` (role: instructor or student)."""
+"""The course roster: one row per person, ``username,first_name,last_name[,role]`` (role: instructor or student).
+
+The hub makes one account per row; the grade command takes the names for the gradebook from it.
+"""
 import csv
 import dataclasses
 import pathlib
@@ -9,7 +12,7 @@ from autograder.result import valid_student_id
 ROLES = ("instructor", "student")
 # Unix account names that are also valid student ids (folders in the course, ids in the gradebook)
 USERNAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-EXAMPLE = pathlib.Path(__file__).with_name("example_roster.csv")
+EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "hub" / "example_roster.csv"
 
 
 class RosterError(ValueError):
@@ -32,13 +35,14 @@ def read(path):
     except OSError as exc:
         raise RosterError(f"cannot read the roster {path}: {exc.strerror}") from None
     rows = list(csv.DictReader(text.splitlines()))
-    missing = {"username", "first_name", "last_name", "role"} - set(rows[0] if rows else ())
+    missing = {"username", "first_name", "last_name"} - set(rows[0] if rows else ())
     if missing:
-        raise RosterError(f"{path}: the header must name username,first_name,last_name,role "
+        raise RosterError(f"{path}: the header must name username,first_name,last_name[,role] "
                           f"(missing: {', '.join(sorted(missing))})")
     people, seen = [], set()
     for line, row in enumerate(rows, start=2):
-        person = Person(*(str(row[key] or "").strip() for key in ("username", "first_name", "last_name", "role")))
+        person = Person(*(str(row.get(key) or default).strip() for key, default in
+                          (("username", ""), ("first_name", ""), ("last_name", ""), ("role", "student"))))
         where = f"{path}, line {line}"
         if not USERNAME.fullmatch(person.username) or not valid_student_id(person.username):
             raise RosterError(f"{where}: username {person.username!r} is not a safe account name (lowercase "
@@ -49,11 +53,17 @@ def read(path):
             raise RosterError(f"{where}: {person.username} is listed twice")
         seen.add(person.username)
         people.append(person)
-    if len(instructors(people)) != 1:
-        raise RosterError(f"{path}: give exactly one row the role instructor (found "
-                          f"{len(instructors(people))}): the course folder is that person's; a team sharing "
-                          "one course folder needs nbgrader's groupshared setup (docs/hub.md)")
     return people
+
+
+def the_instructor(people, path):
+    """The one instructor of a hub's roster (the course folder is theirs)."""
+    found = instructors(people)
+    if len(found) != 1:
+        raise RosterError(f"{path}: give exactly one row the role instructor (found {len(found)}): the course "
+                          "folder is that person's; a team sharing one course folder needs nbgrader's "
+                          "groupshared setup (docs/hub.md)")
+    return found[0]
 
 
 def instructors(people):
