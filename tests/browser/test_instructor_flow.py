@@ -7,6 +7,8 @@ import time
 
 from nbgrader.api import Gradebook
 
+from tests.browser import lab_ui
+
 COMMENT = "Good use of your own numbers; say why the wide network costs more time."
 
 
@@ -35,22 +37,23 @@ def test_a_score_given_in_formgrader_reaches_export_grades_csv_and_feedback(grad
     assert before["exercise_answer"] == "" and before["total"] == "23", "alice's written answer should await a person"
 
     server = jupyter_lab(out)  # the grade command left an nbgrader course in --out: Formgrader opens it as is
-    server.login(page, "formgrader/gradebook/task4_1/numpy_neural_network")
-    page.wait_for_selector("#main-table a.name-hidden")
-    page.click("#toggle_names")
-    shots(page, "instructor-1-formgrader-submissions")
-    page.click("#main-table a.name-shown:text-is('alice')")
-
-    score = page.locator("input.score#exercise_answer")
-    score.scroll_into_view_if_needed()
-    score.fill("1.5")
-    score.press("Tab")  # Formgrader saves on change
-    comment = page.locator("textarea#exercise_answer-comment")
-    comment.fill(COMMENT)
-    comment.press("Tab")
+    server.login(page)
+    lab_ui.wait_for_lab(page)
+    frame = lab_ui.open_formgrader(page)
+    frame.get_by_role("link", name="Manage Assignments").click()
+    frame.locator("#main-table td.name", has_text="task4_1").wait_for()
+    assert frame.locator("#warning-exchange, #warning-course-id").count() == 0, "a banner about the exchange"
+    frame.get_by_role("link", name="Manage Students").click()
+    frame.locator("#main-table", has_text="O'Brien, Bob").wait_for()  # the roster's names, not "None, None"
+    shots(page, "instructor-0-formgrader-students")
+    lab_ui.open_submission(frame, "task4_1", "numpy_neural_network", "Zoë-Müller, Alice")
+    shots(page, "instructor-1-formgrader-submission")
+    lab_ui.give_score(frame, "exercise_answer", "1.5", COMMENT)
     wait_for(lambda: manual_grade(out, "alice") == (1.5, COMMENT), "Formgrader to store the score and comment")
-    page.locator("input.score#exercise_answer").scroll_into_view_if_needed()
+    frame.locator("input.score#exercise_answer").scroll_into_view_if_needed()
     shots(page, "instructor-2-formgrader-manual-score")
+    log = server.log_path.read_text()
+    assert "CRITICAL" not in log and "Unwritable directory" not in log, "the server warns about an exchange"
 
     subprocess.run([sys.executable, "-m", "nbgrader", "export"], cwd=out, check=True, capture_output=True)
     exported = rows(out / "nbgrader-grades.csv")
@@ -63,7 +66,7 @@ def test_a_score_given_in_formgrader_reaches_export_grades_csv_and_feedback(grad
     assert (after["alice"]["exercise_answer"], after["alice"]["total"]) == ("1.5", "24.5"), after["alice"]
     assert after["bob"]["exercise_answer"] == "", "bob was not graded by a person: his answer still waits"
 
-    page.goto((out / "feedback" / "alice.html").as_uri())
+    page.goto((out / "feedback" / "alice" / "task4_1" / "numpy_neural_network.html").as_uri())
     feedback = page.get_by_text(COMMENT)
     feedback.scroll_into_view_if_needed()
     assert feedback.is_visible(), "the comment is not in alice's feedback page"

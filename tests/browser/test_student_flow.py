@@ -26,6 +26,7 @@ import nbformat
 import pytest
 
 from autograder.course.notebook_code import cells_by_grade_id, grade_id, strip_solution_markers
+from tests.browser import lab_ui
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 RELEASE = ROOT / "release" / "task4_1"
@@ -97,7 +98,10 @@ def wait_until(condition, seconds, step, what):
 
 
 def open_notebook(page, server, step):
-    page.goto(server.link(f"lab/tree/{NOTEBOOK}"))
+    """From the login page, as a student starts: log in, double-click the notebook in the file browser."""
+    server.login(page)
+    lab_ui.wait_for_lab(page)
+    lab_ui.open_path(page, NOTEBOOK)
     try:
         page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(timeout=60_000)
         page.locator('.jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(

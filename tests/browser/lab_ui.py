@@ -1,0 +1,69 @@
+"""What a person clicks in JupyterLab and nbgrader's Formgrader, shared by the browser and hub tiers.
+
+Nothing here types an address: menus, the file browser, Formgrader's own links and buttons.
+"""
+import re
+
+FORMGRADER_SLOW = 300_000  # ms: a Formgrader action may run nbgrader on the whole class
+
+
+def menu(page, top, item):
+    """Click ``top`` in JupyterLab's menu bar, then ``item`` in its menu."""
+    page.locator(".lm-MenuBar-item", has=page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{top}$"))
+                 ).click()
+    page.locator(".lm-Menu-item", has=page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$"))
+                 ).click()
+
+
+def wait_for_lab(page):
+    page.locator(".lm-MenuBar-item").first.wait_for(timeout=120_000)
+    page.locator(".jp-DirListing-content").first.wait_for(timeout=60_000)
+
+
+def open_path(page, *names):
+    """Double-click each name in turn in the file browser (folders, then the file)."""
+    for name in names:
+        page.locator(".jp-DirListing-item", has=page.locator(".jp-DirListing-itemText", has_text=re.compile(
+            f"^{re.escape(name)}$"))).dblclick()
+
+
+def open_formgrader(page):
+    """Nbgrader → Formgrader: the frame of Formgrader's tab."""
+    menu(page, "Nbgrader", "Formgrader")
+    frame = page.frame_locator("iframe[src*='formgrader']")
+    frame.locator("body").wait_for()
+    return frame
+
+
+def formgrader_action(frame, column, what):
+    """Click the task4_1 row's action in Manage Assignments; (its success dialog, the dialog's text)."""
+    frame.get_by_role("link", name="Manage Assignments").click()
+    row = frame.locator("#main-table tr", has=frame.locator("td.name", has_text="task4_1"))
+    row.locator(f"td.{column} a").click()
+    dialog = frame.locator("#success-modal, #error-modal").first
+    dialog.wait_for(timeout=FORMGRADER_SLOW)
+    text = dialog.inner_text()
+    assert dialog.get_attribute("id") == "success-modal", f"Formgrader could not {what}:\n{text}"
+    return dialog, text
+
+
+def open_submission(frame, assignment, notebook, shown_name):
+    """Manual Grading → assignment → notebook → the submission of the student shown as ``shown_name``."""
+    frame.get_by_role("link", name="Manual Grading").click()
+    frame.get_by_role("link", name=assignment).click()
+    frame.get_by_role("link", name=notebook).click()
+    frame.locator("#main-table a.name-hidden").first.wait_for()  # the submissions have loaded
+    frame.locator("#toggle_names").click()
+    frame.locator("#main-table a.name-shown", has_text=shown_name).click()
+
+
+def give_score(frame, cell, score, comment=None):
+    """Type a manual score (and comment) for ``cell``; Formgrader saves each on change."""
+    field = frame.locator(f"input.score#{cell}")
+    field.scroll_into_view_if_needed()
+    field.fill(score)
+    field.press("Tab")
+    if comment is not None:
+        box = frame.locator(f"textarea#{cell}-comment")
+        box.fill(comment)
+        box.press("Tab")
