@@ -31,9 +31,14 @@ test-browser: setup  ## students and instructors in a real Chromium (Debian's ch
 test-hub: setup      ## the course hub for real (root): accounts, exchange permissions, a term's loop in Chromium
 	$(PY) -m pytest tests/hub -m hub
 
-readme-screenshots: test-browser  ## refresh the screenshots the README shows
+HUB_SHOTS := 2-instructor-released 3-t41-alice-fetched 4-t41-bob-validate 5-t41-alice-submitted \
+	6-instructor-written-answer-scored 7-instructor-feedback-released 8-t41-bob-feedback
+
+readme-screenshots: test-browser test-hub  ## refresh the screenshots the README and docs/hub.md show
 	cp build/screenshots/student-3-validate-success.png build/screenshots/report.png \
 	   build/screenshots/instructor-2-formgrader-manual-score.png docs/screenshots/
+	mkdir -p docs/screenshots/hub
+	for shot in $(HUB_SHOTS); do cp build/screenshots/hub-$$shot.png docs/screenshots/hub/; done
 
 release: setup       ## regenerate release/ from source/ (commit the result)
 	$(PY) -m autograder release

@@ -3,6 +3,7 @@
 Nothing here types an address: menus, the file browser, Formgrader's own links and buttons.
 """
 import re
+import time
 
 FORMGRADER_SLOW = 300_000  # ms: a Formgrader action may run nbgrader on the whole class
 
@@ -42,6 +43,8 @@ def formgrader_action(frame, column, what):
     row.locator(f"td.{column} a").click()
     dialog = frame.locator("#success-modal, #error-modal").first
     dialog.wait_for(timeout=FORMGRADER_SLOW)
+    dialog.get_by_role("button", name="OK").wait_for()
+    time.sleep(0.5)  # Bootstrap fades the dialog in: a screenshot would catch it half drawn
     text = dialog.inner_text()
     assert dialog.get_attribute("id") == "success-modal", f"Formgrader could not {what}:\n{text}"
     return dialog, text

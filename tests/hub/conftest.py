@@ -52,6 +52,14 @@ class RunningHub:
     def __init__(self, roster_path, port, log_path):
         self.roster_path = roster_path
         self.port, self.url, self.log_path = port, f"http://127.0.0.1:{port}", log_path
+        self.start()
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def start(self):
+        log_path, roster_path, port = self.log_path, self.roster_path, self.port
         self.log = open(log_path, "w")
         self.process = subprocess.Popen([sys.executable, "-m", "autograder", "hub", "--roster", str(roster_path),
                                          "--port", str(port)], cwd=ROOT, env=hub_env(), stdout=self.log,
