@@ -34,8 +34,9 @@ def read(path):
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise RosterError(f"cannot read the roster {path}: {exc.strerror}") from None
-    rows = list(csv.DictReader(text.splitlines()))
-    missing = {"username", "first_name", "last_name"} - set(rows[0] if rows else ())
+    reader = csv.DictReader(text.splitlines())
+    rows = list(reader)
+    missing = {"username", "first_name", "last_name"} - set(reader.fieldnames or ())
     if missing:
         raise RosterError(f"{path}: the header must name username,first_name,last_name[,role] "
                           f"(missing: {', '.join(sorted(missing))})")
