@@ -86,7 +86,8 @@ def test_result_survives_the_trip_through_json(reference):
     assert Result.from_json(json.loads(json.dumps(reference.to_json(in_flight=True)))) == reference
     saved = reference.to_json()
     assert set(saved) == {"student_id", "status", "detail", "score", "max_score", "cells", "seconds",
-                          "isolation", "digest", "origin"}, "the page and the notebook are files, not fields"
+                          "isolation", "digest", "origin", "submitted_at", "late_seconds", "penalty_percent",
+                          "late_note"}, "the page and the notebook are files, not fields"
     assert Result.from_json(saved).status is Status.GRADED
 
 
