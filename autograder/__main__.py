@@ -22,6 +22,7 @@ def grade_command(args):
     from autograder import late_work
     from autograder.course import roster
     from autograder.grading import class_run, intake
+    from autograder.lms import exports, rosters
     from autograder.result import Status
 
     if args.assignment != layout.ASSIGNMENT:
@@ -33,10 +34,11 @@ def grade_command(args):
                                   workers=args.workers, scheduler=args.scheduler, db_url=args.db,
                                   force=args.force, pattern=args.pattern or intake.DEFAULT_PATTERN,
                                   limits=limits, isolation=args.isolation, verbose=args.verbose,
-                                  roster=args.roster)
+                                  roster=args.roster, source=args.source, lms_assignment=args.lms_assignment)
     try:
         results = class_run.run(options)
-    except (intake.IntakeError, preflight.PreflightFailed, late_work.LatePolicyError, roster.RosterError) as exc:
+    except (intake.IntakeError, preflight.PreflightFailed, late_work.LatePolicyError, roster.RosterError,
+            rosters.RosterError, exports.ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return REFUSED
     except class_run.OutputFull as exc:
@@ -75,7 +77,12 @@ def main(argv=None):
                        help="output folder (default: %(default)s)")
     grade.add_argument("--force", action="store_true", help="regrade submissions graded before")
     grade.add_argument("--roster", type=pathlib.Path,
-                       help="CSV of username,first_name,last_name: the students' names for Formgrader")
+                       help="the class list: Canvas's gradebook export, Moodle's grading worksheet, or a CSV of "
+                            "username,first_name,last_name (names for Formgrader, 'missing' rows, LMS exports)")
+    grade.add_argument("--source", choices=("auto", "nbgrader", "canvas", "moodle", "pattern"), default="auto",
+                       help="the layout of SUBMISSIONS (default: told from the names, and printed)")
+    grade.add_argument("--lms-assignment", metavar="TEXT",
+                       help="part of the title or the id of this assignment's column in a Canvas gradebook export")
     grade.add_argument("--pattern", help="regex with a (?P<student>...) group for LMS file names")
     grade.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout,
                        help="seconds for each data or training cell; other cells get 15 s, and 6 s once one cell "

@@ -155,13 +155,23 @@ class Lateness:
     extended: bool = False
     grace_minutes: float = 0.0               # of the policy, to explain the verdict
     zero_after_days: int = 7
+    reported_late: bool = False              # the LMS said late without saying when (Canvas's LATE tag)
 
 
-def assess(policy, assignment, student_id, submitted_at):
-    """The Lateness of one submission; no due date or no submission time is on time."""
+def assess(policy, assignment, student_id, submitted_at, reported_late=False):
+    """The Lateness of one submission; no due date or no submission time is on time.
+
+    ``reported_late``: the LMS judged it late against its own due date and gave no time (Canvas's
+    LATE tag): one day late, the least that is late, unless the policy grants this student an
+    extension (which the LMS did not know of).
+    """
     due, extended = policy.student_due_date(assignment, student_id)
     lateness = Lateness(due, submitted_at, extended=extended, grace_minutes=policy.grace_minutes,
                         zero_after_days=policy.zero_after_days)
+    if due is not None and submitted_at is None and reported_late and not extended:
+        lateness.reported_late, lateness.days_late = True, 1
+        lateness.penalty_percent = min(policy.max_percent, policy.percent_per_day)
+        return lateness
     if due is None or submitted_at is None:
         return lateness
     if submitted_at.tzinfo is None:  # nbgrader keeps naive UTC
@@ -185,7 +195,7 @@ def final_score(score, penalty_percent):
 def apply(results, policy, assignment):
     """Set each result's late fields from its submitted_at; the scores stay as they are, so applying twice is once."""
     for result in results:
-        lateness = assess(policy, assignment, result.student_id, from_iso(result.submitted_at))
+        lateness = assess(policy, assignment, result.student_id, from_iso(result.submitted_at), result.reported_late)
         result.late_seconds = lateness.seconds_late if lateness.days_late else 0.0
         result.penalty_percent = lateness.penalty_percent
         result.late_note = describe(lateness) if lateness.due else ""  # no due date: nothing to tell the student
@@ -248,6 +258,10 @@ def describe(lateness, score=None, max_score=None):
     due, submitted = lateness.due, lateness.submitted_at
     if due is None:
         return "on time (no due date is set)"
+    if submitted is None and lateness.reported_late:
+        return (f"late: the LMS marked it late and gives no time, so it counts as one day late (due "
+                f"{_when(due, due.tzinfo)}): penalty {_number(lateness.penalty_percent)}%"
+                + _after(score, max_score, lateness.penalty_percent))
     if submitted is None:
         return f"on time (no submission time was recorded; due {_when(due, due.tzinfo)})"
     extension = ", with your extension" if lateness.extended else ""

@@ -34,6 +34,8 @@ class Status(str, enum.Enum):
     TOO_LARGE = "too-large"
     BAD_FILENAME = "bad-filename"
     UNSAFE_PATH = "unsafe-path"
+    MISSING = "missing"                # on the roster, nothing submitted
+    NOT_ON_ROSTER = "not-on-roster"    # a submission of someone the roster does not list
 
     def __str__(self):
         return self.value
@@ -44,7 +46,7 @@ class Status(str, enum.Enum):
 
 SCORED = frozenset({Status.GRADED, Status.CRASHED, Status.TAMPERED, Status.TIMEOUT})
 INTAKE = (Status.OK, Status.NO_NOTEBOOK, Status.EMPTY, Status.AMBIGUOUS, Status.CORRUPT, Status.NOT_UTF8,
-          Status.TOO_LARGE, Status.BAD_FILENAME, Status.UNSAFE_PATH)
+          Status.TOO_LARGE, Status.BAD_FILENAME, Status.UNSAFE_PATH, Status.MISSING, Status.NOT_ON_ROSTER)
 
 # Student ids name folders and files (autograded/<id>/, feedback/<id>.html): letters, digits, . _ -
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -80,6 +82,8 @@ class Result:
     origin: str = ""               # where intake found the notebook
     # late work (late_work.apply sets them at each output; the penalty is never taken off score or cells)
     submitted_at: str = ""         # ISO 8601 UTC, "" when unknown
+    reported_late: bool = False    # the LMS marked it late without a time (Canvas's LATE tag)
+    lms_name: str = ""             # the LMS download's name of the graded file: where its feedback goes back
     late_seconds: float = 0.0      # 0 when on time (inside the grace period too)
     penalty_percent: float = 0.0
     late_note: str = ""            # the verdict in words for the feedback page; "" when no due date is set
@@ -128,7 +132,8 @@ class Result:
         """A row for a submission intake could not stage (its status says why): nothing ran."""
         return cls(submission.student_id, submission.status, submission.detail, max_score=max_score,
                    digest=submission.digest, origin=submission.origin,
-                   submitted_at=late_work.iso(submission.submitted_at))
+                   submitted_at=late_work.iso(submission.submitted_at), reported_late=submission.reported_late,
+                   lms_name=submission.lms_name)
 
     @classmethod
     def grader_error(cls, student_id, max_score, fault, seconds=0.0):

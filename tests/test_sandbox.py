@@ -87,7 +87,7 @@ def test_result_survives_the_trip_through_json(reference):
     saved = reference.to_json()
     assert set(saved) == {"student_id", "status", "detail", "score", "max_score", "cells", "seconds",
                           "isolation", "digest", "origin", "submitted_at", "late_seconds", "penalty_percent",
-                          "late_note"}, "the page and the notebook are files, not fields"
+                          "late_note", "reported_late", "lms_name"}, "the page and the notebook are files, not fields"
     assert Result.from_json(saved).status is Status.GRADED
 
 

@@ -34,8 +34,8 @@ from autograder import late_work
 from autograder.course import environment, layout, run_nbgrader
 from autograder.course.atomic_files import write_atomically
 from autograder.course.scratch_course import Course
-from autograder.course import roster
-from autograder.grading import course_output, gradebook, intake, preflight, schedule
+from autograder.grading import course_output, gradebook, intake, lms_output, preflight, schedule
+from autograder.lms import detect, exports, rosters
 from autograder.grading.job import JobSpec, Limits
 from autograder.grading.local_pool import LocalPool
 from autograder.report import class_report
@@ -54,7 +54,9 @@ class Options:
     pattern: str = intake.DEFAULT_PATTERN
     limits: Limits = dataclasses.field(default_factory=Limits)
     isolation: str = "auto"            # "sandbox": refuse to start without sandbox users and namespaces
-    roster: pathlib.Path | None = None  # names for the gradebook (Formgrader's Manage Students)
+    roster: pathlib.Path | None = None  # the class list: the course roster or the LMS's own export
+    source: str = "auto"               # the layout of SUBMISSIONS: auto, nbgrader, canvas, moodle, pattern
+    lms_assignment: str | None = None  # which column of a Canvas gradebook export is this assignment
     verbose: bool = False              # library warnings and one line per graded submission
 
 
@@ -227,10 +229,15 @@ def _run(options, log):
         pool = None if options.scheduler else LocalPool(max(1, options.workers))
         # then what can refuse to start: nothing is written to --out before these pass
         policy = late_work.load_policy(course_output.policy_config(out))  # a bad due date stops here
-        names = roster.read(options.roster) if options.roster else {}
+        class_roster = rosters.read(options.roster, policy.timezone) if options.roster else None
+        if class_roster is not None and class_roster.lms == "canvas":
+            exports.canvas_column(class_roster, options.lms_assignment)  # ambiguous: say so before grading
         data_dir = str(preflight.prepare_mnist(work / "mnist"))  # decompressed once for the class
+        found = {}
         staged = intake.discover(options.submissions, options.assignment, layout.NOTEBOOK, work / "staged",
-                                 pattern=options.pattern)
+                                 pattern=options.pattern, source=options.source, roster=class_roster,
+                                 on_layout=lambda name, reason: found.update(layout=name, reason=reason))
+        log(f"submissions: {detect.TITLES[found['layout']]} ({found['reason']})")
         preflight.run(out, options.db_url, len(staged), options.isolation)
         # several kernels share the cores: one BLAS thread each avoids oversubscription
         threads = 1 if options.scheduler or options.workers > 1 else None
@@ -250,7 +257,9 @@ def _run(options, log):
         with stop_when_full(out, "writing the course files", "it regrades nothing already graded."):
             course_output.write_config(out, options.db_url)
             course_output.ensure_source(out, template.root)
-        gradebook.name_students(db_url, [s.student_id for s in staged], names)
+        gradebook.name_students(db_url, [s.student_id for s in staged if s.status in (Status.OK, Status.MISSING)],
+                                class_roster.names() if class_roster else [])
+        lms_settings = lms_output.remember(out, found["layout"], options.roster, options.lms_assignment)
 
         todo, previous = [], {}
         for submission in staged:
@@ -293,6 +302,7 @@ def _run(options, log):
                             "it regrades nothing and writes the CSV and report."):
             class_report.write_grades_csv(results, cells_order, out / "grades.csv")
             class_report.write_class_report(results, cells_order, out)
+            lms_output.write(out, lms_settings, results, store.feedback_path, log)
         log(f"took {time.monotonic() - started:.1f} s: setup {setup_done - started:.1f} s, "
             f"grading {grading_done - setup_done:.1f} s, report {time.monotonic() - grading_done:.1f} s; "
             f"coordinator {coordinator:.2f} s recording and saving {len(todo)} results while workers graded")
@@ -339,6 +349,7 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
                                                  result.seconds)
             result.digest, result.origin = submission.digest, submission.origin
             result.submitted_at = late_work.iso(submission.submitted_at)
+            result.reported_late, result.lms_name = submission.reported_late, submission.lms_name
             late_work.apply([result], policy, options.assignment)  # for the notice on the feedback page
             store.save(result, intake.submission_files(submission))
             coordinator += time.monotonic() - received

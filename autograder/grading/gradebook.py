@@ -173,16 +173,16 @@ def apply_manual_grades(results, manual):
     return changed
 
 
-def name_students(db_url, student_ids, people):
+def name_students(db_url, student_ids, names):
     """Give every student of the class a name in the gradebook: the roster's, else the id as the last name.
 
-    Formgrader shows "last, first"; students nbgrader creates without one appear as "None, None".
+    ``names``: [(student_id, first name, last name)]. Formgrader shows "last, first"; students nbgrader
+    creates without one appear as "None, None".
     """
     from nbgrader.api import Gradebook
 
-    known = {person.username: person for person in people}
+    known = {student_id: (first, last) for student_id, first, last in names}
     with Gradebook(db_url) as book:
         for student_id in student_ids:
-            person = known.get(student_id)
-            first, last = (person.first_name, person.last_name) if person else ("", student_id)
+            first, last = known.get(student_id) or ("", student_id)
             book.update_or_create_student(student_id, first_name=first, last_name=last)

@@ -75,6 +75,8 @@ class Submission:
     digest: str                     # sha256 hex of the notebook bytes ("" when none)
     submitted_at: datetime.datetime | None = None   # UTC, from an nbgrader tree's timestamp.txt
     submission_secret: str | None = None            # its submission_secret.txt, where nbgrader's feedback goes
+    reported_late: bool = False                     # the LMS marked it late without a time (Canvas's LATE)
+    lms_name: str = ""                              # the download's top-level name of the graded file (LMS exports)
 
 
 @dataclasses.dataclass
@@ -88,6 +90,7 @@ class _Entry:
     opener: Callable[[], BinaryIO] | None = None
     status: str = ""                # why a refused entry was refused ...
     detail: str = ""                # ... and in words
+    rank: int = 0                   # newer is larger where the LMS numbers files (Canvas's attachment ids)
 
     @property
     def name(self):
@@ -102,6 +105,7 @@ class _Group:
     origin: str
     entries: list[_Entry]
     problem: tuple[str, str] | None = None   # (status, detail) known without looking inside
+    late: bool = False                       # Canvas's LATE tag on the newest file
 
 
 @dataclasses.dataclass
@@ -129,23 +133,45 @@ class _Rejected(Exception):
 # ---------------------------------------------------------------- entry point
 
 def discover(submissions: str | os.PathLike, assignment: str, notebook_name: str, staging_dir: os.PathLike,
-             pattern: str = DEFAULT_PATTERN, max_bytes: int = MAX_NOTEBOOK_BYTES) -> list[Submission]:
+             pattern: str = DEFAULT_PATTERN, max_bytes: int = MAX_NOTEBOOK_BYTES, source: str = "auto",
+             roster=None, on_layout=None) -> list[Submission]:
     """One Submission per student (sorted by student_id).
 
+    ``source``: auto, nbgrader, canvas, moodle or pattern (autograder/lms/detect.py says how auto
+    decides; ``on_layout(layout, reason)`` hears which and why). ``roster`` (autograder.lms.rosters.Roster): its students without a
+    submission get a ``missing`` row, a submission of nobody on it a ``not-on-roster`` row, and a
+    Moodle worksheet gives the submission times.
+
     Raises IntakeError when SUBMISSIONS is missing, neither a folder nor a zip, a corrupt
-    zip, or when pattern is not a regex with a named group ``student``.
+    zip, when pattern is not a regex with a named group ``student``, or when the source or the
+    roster does not fit the submissions.
     """
+    from autograder.lms import detect
+
     regex = _compile_pattern(pattern)
     root = pathlib.Path(submissions)
     with _open_entries(root) as (entries, is_zip):
         entries = [e for e in entries if not _is_junk(e.parts)]
         if is_zip:
             entries = _unwrap(entries, assignment)
+        try:
+            layout_name, reason = detect.layout(sorted({e.parts[0] for e in entries}), _is_tree(entries, assignment),
+                                                source, regex)
+        except detect.LayoutError as exc:
+            raise IntakeError(str(exc)) from None
+        if on_layout:
+            on_layout(layout_name, reason)
         ctx = _Context(assignment, notebook_name, pathlib.Path(staging_dir), regex, max_bytes,
-                       tree=_is_tree(entries, assignment))
-        groups = _tree_groups(entries, assignment) if ctx.tree \
-            else _flat_groups(entries, ctx)
+                       tree=layout_name == "nbgrader")
+        if layout_name == "nbgrader":
+            groups = _tree_groups(entries, assignment)
+        elif layout_name in ("canvas", "moodle"):
+            groups = _lms_groups(entries, layout_name, ctx)
+        else:
+            groups = _flat_groups(entries, ctx)
         rows = [_read_submit_files(_assess(group, ctx), group, ctx) for group in groups]
+    if roster is not None:
+        rows = _with_roster(rows, roster, layout_name)
     return sorted(_unique_ids(rows), key=lambda row: row.student_id)
 
 
@@ -395,6 +421,45 @@ def _flat_groups(entries, ctx):
         yield _Group(newest.parts[0], student, newest.origin, members)
 
 
+def _lms_groups(entries, lms, ctx):
+    """One group per student of a Canvas or Moodle download, told by the LMS's own entry names."""
+    from autograder.lms import names
+
+    by_student = collections.defaultdict(list)
+    for name, members in _by_top(entries).items():
+        found = names.entry(name, lms)
+        if found is None:
+            yield _Group(name, None, (_top_entry(members) or _newest(members)).origin, members,
+                         (Status.BAD_FILENAME, f"{name} is not named as a {lms.capitalize()} download names a "
+                                               "student's file: was it added to the download by hand?"))
+            continue
+        by_student[found.student_id].extend(dataclasses.replace(e, rank=found.attachment_id) for e in members)
+    for student, members in sorted(by_student.items()):
+        newest = _newest([e for e in members if _is_notebook(e.name)] or members)
+        late = names.entry(newest.parts[0], lms).late
+        yield _Group(newest.parts[0], student, newest.origin, members, late=late)
+
+
+def _with_roster(rows, roster, layout_name):
+    """Rows for students on the roster who submitted nothing; submissions of nobody on it say so."""
+    if roster.lms in ("canvas", "moodle") and roster.lms != layout_name:
+        raise IntakeError(f"the roster {roster.path} is {roster.lms.capitalize()}'s, the submissions are "
+                          f"{layout_name}: give the roster exported from the same LMS as the submissions")
+    known = roster.students
+    for row in rows:
+        student = known.get(row.student_id)
+        if student is None and not row.student_id.startswith(UNKNOWN_PREFIX):
+            row.status, row.notebook = Status.NOT_ON_ROSTER, None
+            row.detail = f"matches nobody on the roster {roster.path.name} (from {row.origin})"
+        elif student is not None and student.submitted_at is not None and row.submitted_at is None:
+            row.submitted_at = student.submitted_at.astimezone(datetime.timezone.utc)
+    submitted = {row.student_id for row in rows}
+    rows += [Submission(student_id, None, Status.MISSING, f"{student.full_name or student_id}: on the roster, "
+                        "nothing submitted", "", 0.0, "")
+             for student_id, student in known.items() if student_id not in submitted]
+    return rows
+
+
 def _student_from_name(name, ctx):
     """The student id at the start of a downloaded file or folder name, or None."""
     match = ctx.regex.match(name)
@@ -435,7 +500,9 @@ def _assess(group, ctx):
         chosen, notes = _choose(group.entries, ctx)
     except _Rejected as exc:
         return _problem(group.student, group, exc.status, exc.detail)
-    return _check_and_stage(group.student, chosen, notes, ctx)
+    row = _check_and_stage(group.student, chosen, notes, ctx)
+    row.reported_late, row.lms_name = group.late, chosen.parts[0]
+    return row
 
 
 def _problem(student_id, group, status, detail):
@@ -513,8 +580,8 @@ def _has_expected_name(name, ctx):
 
 
 def _newest(entries):
-    """Latest mtime; ties go to the last origin so the choice never depends on listing order."""
-    return max(entries, key=lambda e: (e.mtime, e.origin))
+    """The LMS's newest (Canvas numbers files), else the latest mtime; ties go to the last origin."""
+    return max(entries, key=lambda e: (e.rank, e.mtime, e.origin))
 
 
 def _names(entries, ctx):

@@ -16,7 +16,7 @@ from autograder import late_work
 from autograder.course import layout
 from autograder.course.notebook_code import grade_id
 from autograder.course.scratch_course import Course
-from autograder.grading import course_output, gradebook
+from autograder.grading import course_output, gradebook, lms_output
 from autograder.grading.class_run import ResultStore, stop_when_full
 from autograder.report import class_report
 
@@ -50,6 +50,7 @@ def run(out, db_url=None, log=print):
         cells_order = _cells_order(db_url)
         class_report.write_grades_csv(results, cells_order, out / "grades.csv")
         class_report.write_class_report(results, cells_order, out)
+        lms_output.write(out, lms_output.recall(out), results, store.feedback_path, log)
     course_output.give_to_owner(out)
     pending = sorted(r.student_id for r in results if any(c.get("needs_manual") for c in r.cells.values()))
     log(f"{len(results)} students; manual grades or comments of {len(people)} carried into their feedback; "

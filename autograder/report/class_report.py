@@ -45,8 +45,12 @@ def _graded(results):
     return [r for r in results if r.status == Status.GRADED]
 
 
+def _is_late(result):
+    return bool(result.late_seconds or (result.reported_late and result.penalty_percent))
+
+
 def _late(results):
-    return [r for r in results if r.late_seconds]
+    return [r for r in results if _is_late(r)]
 
 
 def _max_total(results, cells_order):
@@ -99,8 +103,10 @@ def write_grades_csv(results, cells_order, path):
 
 
 def late_by(result, parts=3):
-    """'1 day 2 h' after the due date; '' when on time."""
-    return late_work.format_duration(result.late_seconds, parts) if result.late_seconds else ""
+    """'1 day 2 h' after the due date; 'late (no time given)' when the LMS said so; '' when on time."""
+    if result.late_seconds:
+        return late_work.format_duration(result.late_seconds, parts)
+    return "late (no time given)" if _is_late(result) else ""
 
 
 # ---------------------------------------------------------------- statistics
@@ -339,7 +345,7 @@ def _late_summary(results):
 
 def _late_cell(result):
     """'1 day 2 h: −10% → 12.6' for a late row, '' otherwise."""
-    if not result.late_seconds:
+    if not _is_late(result):
         return ""
     after = f" → {_num(result.final_score)}" if result.score is not None else ""
     return f"{late_by(result, parts=2)}: −{_num(result.penalty_percent)}%{after}"
