@@ -258,7 +258,9 @@ def test_postgresql_stopped_mid_run_then_restarted(class_dir, tmp_path):
         server.start()
         rows = assert_consistent(out, server.url)
         lost = [row for row in rows.values() if row["status"] == "grader-error"]
-        assert lost and all("gradebook could not be written" in row["detail"] for row in lost), rows
+        # the gradebook refused the write, or stopped once the submission may have been stored
+        assert lost and all("gradebook could not be written" in row["detail"] or gradebook.OUTCOME_UNKNOWN
+                            in row["detail"] for row in lost), rows
         assert_complete_after_rerun(class_dir, out, "--db", server.url, db_url=server.url)
     finally:
         server.remove()

@@ -1,4 +1,4 @@
-"""gradebook.record: a commit whose answer is lost is told apart from a write that surely failed."""
+"""gradebook.record: a failure once the submission may be stored is told apart from a write that surely failed."""
 import types
 
 import pytest
@@ -8,7 +8,7 @@ from autograder.grading import gradebook
 from autograder.result import Result
 
 
-def fake_gradebook(commit_error):
+def fake_gradebook(commit_error, student_error=None):
     class Session:
         def commit(self):
             raise commit_error
@@ -24,7 +24,8 @@ def fake_gradebook(commit_error):
             return False
 
         def update_or_create_student(self, student_id):
-            pass
+            if student_error is not None:
+                raise student_error
 
         def update_or_create_submission(self, assignment, student_id):
             return types.SimpleNamespace(notebooks=[])
@@ -40,8 +41,15 @@ def test_a_connection_lost_during_the_commit_leaves_the_outcome_unknown(monkeypa
         gradebook.record("postgresql://grader@db/gradebook", "task4_1", Result("amy", score=1.0))
 
 
-def test_a_refused_commit_is_an_ordinary_failure(monkeypatch):
+def test_a_refused_commit_may_leave_the_submission_nbgrader_already_stored(monkeypatch):
     refused = IntegrityError("COMMIT", {}, Exception("duplicate key"))
     monkeypatch.setattr("nbgrader.api.Gradebook", fake_gradebook(refused))
-    with pytest.raises(IntegrityError):
+    with pytest.raises(gradebook.CommitOutcomeUnknown, match="duplicate key"):
+        gradebook.record("postgresql://grader@db/gradebook", "task4_1", Result("amy", score=1.0))
+
+
+def test_a_failure_before_the_submission_is_an_ordinary_failure(monkeypatch):
+    refused = OperationalError("INSERT", {}, Exception("connection refused"))
+    monkeypatch.setattr("nbgrader.api.Gradebook", fake_gradebook(None, student_error=refused))
+    with pytest.raises(OperationalError):
         gradebook.record("postgresql://grader@db/gradebook", "task4_1", Result("amy", score=1.0))

@@ -62,7 +62,7 @@ def ensure_assignment(db_url, course):
 
 
 # In a grader-error row's detail when the database may hold its score after all (and the rerun rewrites it).
-OUTCOME_UNKNOWN = "the gradebook stopped answering while saving this score: it may hold it or not"
+OUTCOME_UNKNOWN = "the gradebook failed while saving this score: it may hold this submission, with or without it"
 
 
 class CommitOutcomeUnknown(Exception):
@@ -72,29 +72,29 @@ class CommitOutcomeUnknown(Exception):
 def record(db_url, assignment, result):
     """Store one student's automatic scores; manual scores already given are left alone.
 
-    Raises CommitOutcomeUnknown when the connection breaks during the commit (a server stopping
-    may have committed it before it could answer); any earlier error means nothing was stored.
+    Raises CommitOutcomeUnknown when the database fails once the submission may be stored: nbgrader's
+    update_or_create_submission commits the submission itself (without these scores), and a server
+    stopping during our commit may have committed it before it could answer. An error before that
+    (the connection, the student's row) means no submission of this student was stored.
     """
     from nbgrader.api import Gradebook
     from sqlalchemy.exc import DBAPIError
 
     with Gradebook(db_url) as gradebook:
         gradebook.update_or_create_student(result.student_id)
-        submission = gradebook.update_or_create_submission(assignment, result.student_id)
-        for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                cell = result.cells.get(grade.name)
-                if cell and cell["needs_manual"]:  # a score a person already gave stays given
-                    grade.auto_score, grade.needs_manual_grade = None, grade.manual_score is None
-                else:
-                    grade.auto_score = cell["score"] if cell else 0.0
-                    grade.needs_manual_grade = False
         try:
+            submission = gradebook.update_or_create_submission(assignment, result.student_id)
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    cell = result.cells.get(grade.name)
+                    if cell and cell["needs_manual"]:  # a score a person already gave stays given
+                        grade.auto_score, grade.needs_manual_grade = None, grade.manual_score is None
+                    else:
+                        grade.auto_score = cell["score"] if cell else 0.0
+                        grade.needs_manual_grade = False
             gradebook.db.commit()
         except DBAPIError as exc:
-            if exc.connection_invalidated:  # a disconnect: whether the server committed is unknown
-                raise CommitOutcomeUnknown(f"{type(exc.orig).__name__}: {exc.orig}") from exc
-            raise
+            raise CommitOutcomeUnknown(f"{type(exc.orig).__name__}: {exc.orig}") from exc
 
 
 def scores(db_url, assignment):
