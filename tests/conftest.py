@@ -26,7 +26,7 @@ def mnist_available():
 # Tiers: `kernel` tests run notebooks in Jupyter kernels (nbgrader, sandboxes, the class run);
 # `make test-fast` runs everything else.  The browser tier marks itself (tests/browser/conftest.py).
 KERNEL_FILES = {"test_adversarial.py", "test_class_grading.py", "test_companion_notebook.py", "test_faults.py",
-                "test_grading.py", "test_lms_round_trip.py"}
+                "test_grading.py", "test_lms_round_trip.py", "test_mutation_analysis.py"}
 KERNEL_FIXTURES = {"template", "zygote"}  # test_sandbox.py: a course template, the kernel zygote
 
 

@@ -4,8 +4,8 @@
 class Linear:
     def __init__(self, in_features, out_features, init="he", dtype=np.float64):
         self.in_features, self.out_features = in_features, out_features
-        fan = in_features if init == "he" else (in_features + out_features) / 2.0
-        self.W = np.random.randn(in_features, out_features) * np.sqrt(2.0 / fan)
+        gain, fan = (2.0, in_features) if init == "he" else (1.0, (in_features + out_features) / 2.0)
+        self.W = np.random.randn(in_features, out_features) * np.sqrt(gain / fan)
         self.b = np.zeros(out_features)
         self.dW = self.db = None
         self._x = None
