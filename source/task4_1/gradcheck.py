@@ -59,20 +59,25 @@ def _precision(array):
 
 
 class _Report:
-    """Rows of (what, shape, relative error, ok), printed as a table."""
+    """Rows of (what, shape, relative error, ok), printed as a table, and what a wrong one suggests."""
 
-    def __init__(self, title, tolerance):
-        self.title, self.tolerance, self.rows = title, tolerance, []
+    def __init__(self, title, tolerance, batch):
+        self.title, self.tolerance, self.batch, self.rows, self.hints = title, tolerance, batch, [], []
 
     def add(self, what, analytic, numerical):
         if analytic is None:
             self.rows.append((what, "missing", np.inf, False))
+            self.hints.append(f"{what} was never set: backward() must store it")
             return
         analytic = np.asarray(analytic)
         error = relative_error(analytic, numerical)
         shape = str(analytic.shape) if analytic.shape == numerical.shape else \
             f"{analytic.shape}, expected {numerical.shape}"
         self.rows.append((what, shape, error, bool(error <= self.tolerance)))
+        if error > self.tolerance and analytic.shape == numerical.shape:
+            hint = _scale_hint(what, analytic, numerical, self.batch, self.tolerance)
+            if hint:
+                self.hints.append(hint)
 
     def finish(self, verbose):
         ok = all(row[3] for row in self.rows)
@@ -81,7 +86,26 @@ class _Report:
             print(f"  {'what':<12} {'shape':<22} {'rel. error':>10}")
             for what, shape, error, good in self.rows:
                 print(f"  {what:<12} {shape:<22} {error:>10.1e}  {'ok' if good else 'NOT OK'}")
+            for hint in self.hints:
+                print(f"  -> {hint}")
         return ok
+
+
+def _scale_hint(what, analytic, numerical, batch, tolerance):
+    """What a wrong gradient that is a multiple of the right one suggests (batch size, sign), or None."""
+    norm = float(np.sum(numerical * numerical))
+    if norm == 0:
+        return None
+    scale = float(np.sum(analytic * numerical)) / norm
+    if scale == 0 or relative_error(analytic, scale * numerical) > max(tolerance, 1e-3):
+        return None  # not a multiple of the right gradient
+    if batch > 1 and abs(scale - batch) < 0.02 * batch:
+        return f"{what} is {batch} (the batch size) times the right value: summed over the batch instead of averaged?"
+    if batch > 1 and abs(scale * batch - 1) < 0.02:
+        return f"{what} is the right value divided by {batch} (the batch size): divided where the convention does not?"
+    if abs(scale + 1) < 0.02:
+        return f"{what} has the right size and the wrong sign"
+    return f"{what} is {scale:.3g} times the right value"
 
 
 def _fresh_parameters(layers, rng, X=None):
@@ -112,11 +136,18 @@ class _Raised(Exception):
     """Student code raised: reported as a table row, not a traceback from inside the checker."""
 
 
+SHAPE_HINT = ("a shape mismatch: print the shapes of the arrays on that line (X, W, dZ, ...) and compare them "
+              "with the docstring; in an MLP, one Linear or ReLU object used in two places is a common cause "
+              "(each layer caches the last input it saw)")
+
+
 def _call(what, fn, *args):
     try:
         return fn(*args)
     except Exception as exc:  # noqa: BLE001 - any error in the checked code is a finding
-        raise _Raised(f"{what} raised {type(exc).__name__}: {exc}") from exc
+        hint = f" ({SHAPE_HINT})" if isinstance(exc, ValueError) and any(
+            word in str(exc) for word in ("broadcast", "matmul", "shapes", "aligned")) else ""
+        raise _Raised(f"{what} raised {type(exc).__name__}: {exc}{hint}") from exc
 
 
 def _checked(title, body, verbose):
@@ -152,7 +183,7 @@ def check_layer(layer, X, seed=0, verbose=True):
         def loss():
             return np.sum(np.asarray(_call("forward", layer.forward, X), dtype=np.float64) * G)
 
-        report = _Report(title, TOLERANCE[precision])
+        report = _Report(title, TOLERANCE[precision], len(X))
         report.add("dX", dX, numerical_gradient(loss, X, STEP[precision]))
         for name in parameters:
             numerical = numerical_gradient(loss, getattr(layer, name), STEP[precision]) / len(X)
@@ -177,7 +208,7 @@ def check_loss(softmax, loss_fn, logits, targets, verbose=True):
         analytic = _call("backward", loss_fn.backward)
         precision = _precision(analytic) if analytic is not None else np.float64
         numerical = numerical_gradient(loss, logits, STEP[precision]) * len(logits)
-        report = _Report(title, TOLERANCE[precision])
+        report = _Report(title, TOLERANCE[precision], len(logits))
         report.add("dlogits", analytic, numerical)
         return report
 
@@ -207,7 +238,7 @@ def check_model(model, X, targets, seed=0, verbose=True):
             picked = np.asarray(_call("forward", model.forward, X), dtype=np.float64)[rows, targets]
             return -np.mean(np.log(np.clip(picked, 1e-300, None)))
 
-        report = _Report(title, TOLERANCE[precision])
+        report = _Report(title, TOLERANCE[precision], len(X))
         for i, layer in enumerate(model.layers):
             for name in ("W", "b"):
                 numerical = numerical_gradient(loss, getattr(layer, name), STEP[precision])
