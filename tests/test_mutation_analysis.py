@@ -1,8 +1,10 @@
 """Automated mutation analysis (tests/mutation/): the hidden tests and the visible checks against every
 small change to the lines students write, not only the mistakes someone wrote down.
 
-About 45 s with two workers; the outcomes are cached in build/ by the hash of the solution, the test
-cells, the checks and the mutator, so a rerun with nothing changed takes a second.
+Grading every mutant takes about 45 s with two workers. The outcomes are committed
+(benchmarks/mutation_outcomes.json) under the hash of the solution, the test cells, the checks, the
+mutator and the pins; when any of them changes, the next run grades every mutant again and rewrites
+the file (and test_release.py's freshness check asks for it to be committed).
 """
 import pytest
 

@@ -1,4 +1,4 @@
-"""release/ is generated from source/, and the notebooks' nbgrader metadata is sane."""
+"""Generated files are in sync (release/ with source/, the mutation outcomes with the code); metadata is sane."""
 import ast
 import re
 
@@ -82,3 +82,9 @@ def test_source_notebook_is_committed_without_outputs():
     for cell in load(layout.SOURCE_NOTEBOOK).cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, f"{grade_id(cell) or cell.id} has outputs"
+
+def test_the_committed_mutation_outcomes_belong_to_this_code():
+    from tests.mutation import analysis
+
+    assert analysis.cached_key() == analysis.fingerprint(), \
+        "benchmarks/mutation_outcomes.json is stale: run python -m tests.mutation.analysis and commit it"

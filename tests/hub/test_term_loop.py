@@ -105,6 +105,17 @@ def wait_for(condition, what, seconds=60):
         time.sleep(0.5)
 
 
+def nbgrader_menu(page):
+    """The labels of JupyterLab's Nbgrader menu, as a person sees them when they open it."""
+    page.locator(".lm-MenuBar-item", has=page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Nbgrader$"))
+                 ).click()
+    items = page.locator(".lm-Menu-content .lm-Menu-item:visible .lm-Menu-itemLabel")
+    items.first.wait_for()
+    labels = [label.strip() for label in items.all_inner_texts() if label.strip()]
+    page.keyboard.press("Escape")
+    return labels
+
+
 def manual_score(student):
     from nbgrader.api import Gradebook
 
@@ -124,6 +135,7 @@ def test_a_term_on_the_hub(hub, browser):
 
     # 1. the instructor generates and releases the assignment in Formgrader
     teacher.log_in()
+    assert {"Assignment List", "Formgrader"} <= set(nbgrader_menu(teacher.page)), "the instructor has Formgrader"
     teacher.shot("1-instructor-lab")
     frame = lab_ui.open_formgrader(teacher.page)
     assert frame.locator("#warning-exchange").count() == 0, "Formgrader says the exchange is missing"
@@ -136,8 +148,9 @@ def test_a_term_on_the_hub(hub, browser):
     # 2. students fetch, work, Validate, Submit; alice twice, bob after the due date
     for student, person in ((ALICE, alice), (BOB, bob)):
         person.log_in()
+        assert nbgrader_menu(person.page) == ["Assignment List"], "students see only their Assignments"
+        assert person.page.get_by_text("Create Assignment").count() == 0
         tab = person.assignments()
-        assert person.page.locator(".lm-Menu-item", has_text="Formgrader").count() == 0
         person.click_in_list(tab, "released_assignments_list", "Fetch")
         tab.locator("#fetched_assignments_list").get_by_role("button", name="Submit").wait_for()
         person.shot(f"3-{student}-fetched")
