@@ -114,9 +114,11 @@ def main(argv=None):
         return grade_command(args)
     if args.command == "publish":
         from autograder.grading import publish as publish_step
+        from autograder.lms import exports, rosters
         try:
             publish_step.run(args.out, args.db)
-        except (publish_step.NotAGradedClass, publish_step.late_work.LatePolicyError) as exc:
+        except (publish_step.NotAGradedClass, publish_step.late_work.LatePolicyError, rosters.RosterError,
+                exports.ExportError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return REFUSED
     if args.command == "hub":

@@ -1,5 +1,6 @@
 import concurrent.futures
 import os
+import shutil
 import sys
 
 import pytest
@@ -84,3 +85,24 @@ def graded(tmp_path_factory, mnist_available):
     corpus = GradedCorpus(courses, placement)
     corpus.each_course(lambda course: course.autograde())
     return corpus, corpus.grades()
+
+
+# ---------------------------------------------------------------- a real Chromium (browser and hub tiers)
+
+def chromium_executable():
+    """Debian's chromium (Playwright's own browser download is not available here)."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail("no Chromium: install Debian's package (apt-get install chromium) or set CHROMIUM=/path/to/it")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_executable(),
+                                              args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()

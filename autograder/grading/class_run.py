@@ -302,7 +302,7 @@ def _run(options, log):
                             "it regrades nothing and writes the CSV and report."):
             class_report.write_grades_csv(results, cells_order, out / "grades.csv")
             class_report.write_class_report(results, cells_order, out)
-            lms_output.write(out, lms_settings, results, store.feedback_path, log)
+            lms_output.write(out, lms_settings, results, store.feedback_path, log, class_roster)
         log(f"took {time.monotonic() - started:.1f} s: setup {setup_done - started:.1f} s, "
             f"grading {grading_done - setup_done:.1f} s, report {time.monotonic() - grading_done:.1f} s; "
             f"coordinator {coordinator:.2f} s recording and saving {len(todo)} results while workers graded")

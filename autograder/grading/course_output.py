@@ -15,7 +15,7 @@ import os
 import pathlib
 import shutil
 
-from autograder.course import layout
+from autograder.course import layout, ownership
 from autograder.course.atomic_files import write_atomically
 
 MARK = "Written by `python -m autograder grade`"
@@ -82,11 +82,6 @@ def write_submission_files(folder, submission_files):
 
 def give_to_owner(out):
     """Run as root on a folder another user owns: make everything in it theirs again."""
-    out = pathlib.Path(out)
-    owner = out.stat()
-    if os.geteuid() != 0 or owner.st_uid == 0:
-        return
-    for folder, _, files in os.walk(out):
-        os.chown(folder, owner.st_uid, owner.st_gid)
-        for name in files:
-            os.chown(os.path.join(folder, name), owner.st_uid, owner.st_gid, follow_symlinks=False)
+    owner = pathlib.Path(out).stat()
+    if os.geteuid() == 0 and owner.st_uid != 0:
+        ownership.chown_tree(out, owner.st_uid, owner.st_gid)

@@ -183,6 +183,8 @@ def name_students(db_url, student_ids, names):
 
     known = {student_id: (first, last) for student_id, first, last in names}
     with Gradebook(db_url) as book:
+        stored = {s.id: (s.first_name, s.last_name) for s in book.students}
         for student_id in student_ids:
-            first, last = known.get(student_id) or ("", student_id)
-            book.update_or_create_student(student_id, first_name=first, last_name=last)
+            wanted = known.get(student_id) or ("", student_id)
+            if stored.get(student_id) != wanted:  # nbgrader commits each one: a rerun writes none
+                book.update_or_create_student(student_id, first_name=wanted[0], last_name=wanted[1])

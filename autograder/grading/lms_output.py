@@ -43,9 +43,11 @@ def comment(result):
     return text + ". Your feedback file names every test and what went wrong."
 
 
-def write(out, settings, results, page_of, log=print):
+def write(out, settings, results, page_of, log=print, roster=None):
+    """The exports of ``settings`` (remember's); ``roster``: the one grade read, else the kept copy is read."""
     if not settings or settings["layout"] not in ("canvas", "moodle"):
         return []
-    roster = rosters.read(pathlib.Path(out) / "lms" / settings["roster"]) if settings.get("roster") else None
+    if roster is None and settings.get("roster"):
+        roster = rosters.read(pathlib.Path(out) / "lms" / settings["roster"])
     return exports.write(out, settings["layout"], results, roster, page_of, comment, settings.get("lms_assignment"),
                          log)

@@ -7,7 +7,7 @@ import subprocess
 import time
 import urllib.request
 
-from autograder.course import roster
+from autograder.course import ownership, roster
 from autograder.hub import accounts, course, runtime
 
 CONFIG = pathlib.Path(__file__).with_name("jupyterhub_config.py")
@@ -118,11 +118,10 @@ class Hub:
                 self.process.wait(seconds)
             except subprocess.TimeoutExpired:
                 pass
-        for group in (self.process.pid,):
-            try:
-                os.killpg(group, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # its process group: whatever it left
+        except ProcessLookupError:
+            pass
         self.process.wait()
         leftovers = accounts.processes_of(p.username for p in self.people) + _proxies()
         for pid in leftovers:
@@ -135,16 +134,8 @@ class Hub:
 
 def _proxies():
     """PIDs of the hub's proxy (started with the pinned command; JupyterHub may leave it running)."""
-    command = str(runtime.proxy_command())
-    found = []
-    for entry in pathlib.Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if command in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
+    command = str(runtime.proxy_command()).encode()
+    return ownership.pids(lambda entry: command in (entry / "cmdline").read_bytes())
 
 
 def run(roster_path, port, log=print):

@@ -18,37 +18,19 @@ class NoExchangeList(abc.ExchangeList):
         return []
 
 
-class _Refuse:
+def _refusing(base, action):
+    """An exchange class whose every use says what to do instead of failing on a missing folder."""
     def start(self):
-        self.fail(f"nbgrader {self.action} is not available here: {WHY}.")
+        self.fail(f"nbgrader {action} is not available here: {WHY}.")
+    name = f"NoExchange{base.__name__.removeprefix('Exchange')}"
+    return type(name, (base,), {"start": start, "__module__": __name__, "__qualname__": name})
 
 
-class NoExchangeReleaseAssignment(_Refuse, abc.ExchangeReleaseAssignment):
-    action = "release_assignment"
+ACTIONS = {"release_assignment": abc.ExchangeReleaseAssignment, "release_feedback": abc.ExchangeReleaseFeedback,
+           "collect": abc.ExchangeCollect, "fetch_assignment": abc.ExchangeFetchAssignment,
+           "fetch_feedback": abc.ExchangeFetchFeedback, "submit": abc.ExchangeSubmit}
+CLASSES = {"list": NoExchangeList, **{action: _refusing(base, action) for action, base in ACTIONS.items()}}
+globals().update({cls.__name__: cls for cls in CLASSES.values()})  # importable by the names config gives
 
-
-class NoExchangeReleaseFeedback(_Refuse, abc.ExchangeReleaseFeedback):
-    action = "release_feedback"
-
-
-class NoExchangeCollect(_Refuse, abc.ExchangeCollect):
-    action = "collect"
-
-
-class NoExchangeFetchAssignment(_Refuse, abc.ExchangeFetchAssignment):
-    action = "fetch_assignment"
-
-
-class NoExchangeFetchFeedback(_Refuse, abc.ExchangeFetchFeedback):
-    action = "fetch_feedback"
-
-
-class NoExchangeSubmit(_Refuse, abc.ExchangeSubmit):
-    action = "submit"
-
-
-CONFIG_LINES = [f"c.ExchangeFactory.{action} = 'autograder.nbgrader_ext.no_exchange.NoExchange{name}'"
-                for action, name in [("list", "List"), ("release_assignment", "ReleaseAssignment"),
-                                     ("release_feedback", "ReleaseFeedback"), ("collect", "Collect"),
-                                     ("fetch_assignment", "FetchAssignment"), ("fetch_feedback", "FetchFeedback"),
-                                     ("submit", "Submit")]]
+CONFIG_LINES = [f"c.ExchangeFactory.{action} = 'autograder.nbgrader_ext.no_exchange.{cls.__name__}'"
+                for action, cls in CLASSES.items()]

@@ -8,6 +8,14 @@ import time
 FORMGRADER_SLOW = 300_000  # ms: a Formgrader action may run nbgrader on the whole class
 
 
+def wait_for(condition, what, seconds=60):
+    """Poll ``condition`` (what the server stored after a click) until it holds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
 def menu(page, top, item):
     """Click ``top`` in JupyterLab's menu bar, then ``item`` in its menu."""
     page.locator(".lm-MenuBar-item", has=page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{top}$"))

@@ -3,7 +3,6 @@ graded by `python -m autograder grade`, and the score and comment reach every ou
 import csv
 import subprocess
 import sys
-import time
 
 from nbgrader.api import Gradebook
 
@@ -17,13 +16,6 @@ def manual_grade(out, student):
         grade = book.find_grade("exercise_answer", "numpy_neural_network", "task4_1", student)
         comment = book.find_comment("exercise_answer", "numpy_neural_network", "task4_1", student)
         return grade.manual_score, comment.manual_comment
-
-
-def wait_for(condition, what, seconds=15):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 def rows(path):
@@ -49,7 +41,7 @@ def test_a_score_given_in_formgrader_reaches_export_grades_csv_and_feedback(grad
     lab_ui.open_submission(frame, "task4_1", "numpy_neural_network", "Zoë-Müller, Alice")
     shots(page, "instructor-1-formgrader-submission")
     lab_ui.give_score(frame, "exercise_answer", "1.5", COMMENT)
-    wait_for(lambda: manual_grade(out, "alice") == (1.5, COMMENT), "Formgrader to store the score and comment")
+    lab_ui.wait_for(lambda: manual_grade(out, "alice") == (1.5, COMMENT), "Formgrader to store the score and comment")
     frame.locator("input.score#exercise_answer").scroll_into_view_if_needed()
     shots(page, "instructor-2-formgrader-manual-score")
     log = server.log_path.read_text()

@@ -17,6 +17,8 @@ import time
 
 import pytest
 
+from tests.postgres import free_port
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 STATE = pathlib.Path("/srv/task41-hub-test")
 ROSTER = [("t41-teacher", "Grace", "Hopper", "instructor"),
@@ -113,14 +115,6 @@ def hub(tmp_path_factory):
     running = RunningHub(write_roster(folder / "roster.csv"), free_port(), folder / "hub.log")
     yield running
     running.stop()
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def course_root():

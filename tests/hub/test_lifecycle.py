@@ -2,6 +2,7 @@
 import socket
 import stat
 
+from autograder.course import ownership
 from autograder.hub import accounts, course
 from tests.hub.conftest import ROSTER, STATE, TEACHER, course_root, inbound
 from tests.hub.test_isolation import login, status
@@ -31,12 +32,5 @@ def test_stopping_the_hub_stops_every_process_it_started(hub):
 def _running_in(folder):
     """PIDs of processes whose working directory is ``folder`` (JupyterHub runs in its state folder)."""
     import os
-    import pathlib
 
-    for entry in pathlib.Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if os.readlink(entry / "cwd") == str(folder):
-                    yield int(entry.name)
-            except OSError:
-                pass
+    return ownership.pids(lambda entry: os.readlink(entry / "cwd") == str(folder))

@@ -21,7 +21,6 @@ import sys
 import time
 
 import nbformat
-import pytest
 
 from autograder.course import layout, synthetic_submissions
 from tests.browser import lab_ui
@@ -47,19 +46,6 @@ def write_as(student, notebook):
     path = pathlib.Path(pwd.getpwnam(student).pw_dir) / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"
     nbformat.write(notebook, str(path))
     shutil.chown(path, student, student)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import chromium_executable
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_executable(),
-                                              args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
 
 
 class Person:
@@ -96,13 +82,6 @@ class Person:
 
     def close(self):
         self.context.close()
-
-
-def wait_for(condition, what, seconds=60):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
 
 
 def nbgrader_menu(page):
@@ -156,7 +135,7 @@ def test_a_term_on_the_hub(hub, browser):
         person.shot(f"3-{student}-fetched")
     alice_tab = alice.assignments()
     alice.click_in_list(alice_tab, "fetched_assignments_list", "Submit")  # a first, unfinished submission
-    wait_for(lambda: len(submissions_of(ALICE)) == 1, "alice's first submission")
+    lab_ui.wait_for(lambda: len(submissions_of(ALICE)) == 1, "alice's first submission")
 
     for student, person in ((ALICE, alice), (BOB, bob)):
         write_as(student, notebook_for(student))
@@ -171,13 +150,13 @@ def test_a_term_on_the_hub(hub, browser):
         person.page.locator(".jp-Dialog").get_by_role("button", name="Ok").click()
         if student == ALICE:
             alice.click_in_list(tab, "fetched_assignments_list", "Submit")
-            wait_for(lambda: len(submissions_of(ALICE)) == 2, "alice's second submission")
+            lab_ui.wait_for(lambda: len(submissions_of(ALICE)) == 2, "alice's second submission")
             submitted = datetime.datetime.strptime(submissions_of(ALICE)[-1].split("+")[2], "%Y-%m-%d %H:%M:%S.%f %Z")
             set_due_date(f"{submitted + datetime.timedelta(seconds=2):%Y-%m-%d %H:%M:%S} UTC")  # alice: on time
             time.sleep(4)  # bob: late
         else:
             bob.click_in_list(tab, "fetched_assignments_list", "Submit")
-            wait_for(lambda: len(submissions_of(BOB)) == 1, "bob's submission")
+            lab_ui.wait_for(lambda: len(submissions_of(BOB)) == 1, "bob's submission")
         person.shot(f"5-{student}-submitted")
 
     # 3. the instructor collects in Formgrader, grades on the machine, scores the written answer
@@ -192,7 +171,7 @@ def test_a_term_on_the_hub(hub, browser):
 
     lab_ui.open_submission(frame, layout.ASSIGNMENT, layout.NOTEBOOK, "D'Arcy, Zoë")
     lab_ui.give_score(frame, "exercise_answer", SCORE)
-    wait_for(lambda: manual_score(ALICE) == float(SCORE), "Formgrader to store the score")
+    lab_ui.wait_for(lambda: manual_score(ALICE) == float(SCORE), "Formgrader to store the score")
     teacher.shot("6-instructor-written-answer-scored")
     published = subprocess.run([sys.executable, "-m", "autograder", "publish", "--out", str(course_root())],
                                capture_output=True, text=True, timeout=300, cwd=ROOT)

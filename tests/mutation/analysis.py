@@ -6,6 +6,7 @@ is left out (it trains for a second or two per mutant); mutants it alone would c
 """
 import concurrent.futures
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -45,9 +46,15 @@ class Outcome:
 
 def all_mutants():
     """Every mutant of the lines students write (signatures, docstrings and given code are not theirs)."""
-    answers = synthetic_submissions.reference_answers()
-    return [m for cell in layout.GRADED_CLASSES.values() for m in mutator.mutants(cell, answers[cell])
-            if m.line in student_lines(cell)]
+    answers = reference_answers()
+    return [m for cell in layout.GRADED_CLASSES.values()
+            for lines in [student_lines(cell)] for m in mutator.mutants(cell, answers[cell]) if m.line in lines]
+
+
+@functools.cache
+def reference_answers():
+    """The solution's answers, read once per process (every mutant starts from them)."""
+    return synthetic_submissions.reference_answers()
 
 
 def student_lines(cell):
@@ -83,7 +90,7 @@ def grade(mutant):
     """The Outcome of one mutant (run in a worker process)."""
     from tests import inprocess
 
-    answers = {**synthetic_submissions.reference_answers(), mutant.cell: mutant.source}
+    answers = {**reference_answers(), mutant.cell: mutant.source}
     signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(SECONDS_PER_MUTANT)
     try:
