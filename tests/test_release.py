@@ -41,8 +41,9 @@ def test_stated_total_matches_metadata():
     points = [nbgrader_meta(c) for c in notebook.cells if nbgrader_meta(c).get("grade")]
     auto = sum(m["points"] for m in points if not m.get("solution"))
     manual = sum(m["points"] for m in points if m.get("solution"))
-    intro = notebook.cells[0].source
-    assert f"{auto:g} points graded automatically + {manual:g} by hand | **{auto + manual:g}**" in intro
+    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    assert f"{auto:g} points graded automatically + {manual:g} by hand | **{auto + manual:g}**" in markdown
+    assert f"{auto:g} points\nare checked automatically and {manual:g} by a person" in notebook.cells[0].source
 
 
 def test_every_graded_class_is_stubbed_with_its_interface():
