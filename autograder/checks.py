@@ -13,7 +13,8 @@ Conventions checked (the course's, see the notebook):
     gradient of the *mean* cross-entropy.
 
 Every failure raises ``AssertionError`` whose message starts with a diagnosis:
-what was expected, what was found, and the likely cause.
+what was expected, what was found, and the likely cause. A failure whose cause is known
+carries its identifier too (diagnoses.py), for the class report's misconception table.
 """
 import contextlib
 import io
@@ -23,6 +24,8 @@ import types
 import warnings
 
 import numpy as np
+
+from autograder.diagnoses import tag
 
 # Norm-wise relative error ||a-b|| / (||a|| + ||b||) allowed between an analytic
 # gradient and centred differences.  float64 code: steps of 1e-6 agree to ~1e-9, so
@@ -133,11 +136,11 @@ def time_limit(what, args=(), seconds=None):
         yield watch
     except _Alarm:
         inner = watch.stuck_in if watch.stuck_in and watch.stuck_in not in watch.what else None
-        raise StudentCodeTimeout(f"`{watch.what}` did not return within {seconds:g} s"
+        raise tag(StudentCodeTimeout(f"`{watch.what}` did not return within {seconds:g} s"
                                  f"{_describe_inputs(watch.args)}" + (f" (it was running `{inner}`)" if inner else "")
                                  + ": look for a loop that never ends (a "
                                  "`while` whose condition never changes) or work that grows far beyond "
-                                 "the inputs.") from None
+                                 "the inputs."), "too-slow") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -155,7 +158,15 @@ def call(what, fn, *args, shape_hint=""):
         raise
     except Exception as exc:  # student code may raise anything
         hint = f" Hint: {shape_hint}" if shape_hint and isinstance(exc, ValueError) else ""
-        raise AssertionError(f"{what} raised {type(exc).__name__}: {exc}.{hint}") from exc
+        raise tag(AssertionError(f"{what} raised {type(exc).__name__}: {exc}.{hint}"),
+                  crash_diagnosis(exc, shape_hint)) from exc
+
+
+def crash_diagnosis(exc, shape_hint=""):
+    """The identifier of a crash in student code: a stub left in place, a shape mismatch, or other."""
+    if isinstance(exc, NotImplementedError):
+        return "not-implemented"
+    return "shape-error" if shape_hint and isinstance(exc, ValueError) else "code-raises"
 
 
 def numerical_gradient(f, x, step):
@@ -178,8 +189,9 @@ def precision_of(array):
     return np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
 
 
-def fail(message, context=""):
-    raise AssertionError(message + (f"\n  (case: {context})" if context else ""))
+def fail(message, context="", diagnosis=None):
+    """Fail the test with ``message``; ``diagnosis`` names the mistake (None: not known)."""
+    raise tag(AssertionError(message + (f"\n  (case: {context})" if context else "")), diagnosis)
 
 
 # -------------------------------------------------------------- diagnosis
@@ -187,36 +199,36 @@ def fail(message, context=""):
 def compare(name, got, expected, tol, batch_size, context="", hint="", suspects=()):
     """Assert ``got`` matches ``expected``; otherwise name the likely mistake.
 
-    ``suspects`` are (wrong_value, cause) pairs of known mistakes, tried first.
+    ``suspects`` are (wrong_value, cause, diagnosis) triples of known mistakes, tried first.
     """
     if got is None:
-        fail(f"{name} is None: backward() must compute and store it.", context)
+        fail(f"{name} is None: backward() must compute and store it.", context, "gradient-not-stored")
     got = np.asarray(got)
     if got.shape != expected.shape:
         if got.shape == expected.T.shape and got.ndim == 2:
             fail(f"{name} has shape {got.shape} but should have {expected.shape}: "
-                 "it looks transposed. Check the order of the matrix product.", context)
-        fail(f"{name} has shape {got.shape} but should have {expected.shape}. {hint}", context)
+                 "it looks transposed. Check the order of the matrix product.", context, "transposed")
+        fail(f"{name} has shape {got.shape} but should have {expected.shape}. {hint}", context, "wrong-shape")
     if not np.all(np.isfinite(got)):
-        fail(f"{name} contains NaN or inf. {hint}", context)
+        fail(f"{name} contains NaN or inf. {hint}", context, "not-finite")
     err = rel_error(got, expected)
     if err <= tol:
         return
     n = batch_size
-    named = [cause for wrong, cause in suspects if rel_error(got, wrong) <= tol]
+    named = [(cause, diagnosis) for wrong, cause, diagnosis in suspects if rel_error(got, wrong) <= tol]
     if named:
-        cause = named[0]
+        cause, diagnosis = named[0]
     elif n > 1 and rel_error(got, expected * n) <= tol:
-        cause = (f"it is exactly {n}x (the batch size) too large: it looks summed over "
-                 "the batch instead of averaged. Divide by the batch size.")
+        cause, diagnosis = (f"it is exactly {n}x (the batch size) too large: it looks summed over "
+                            "the batch instead of averaged. Divide by the batch size."), "summed-over-batch"
     elif n > 1 and rel_error(got, expected / n) <= tol:
-        cause = (f"it is exactly {n}x (the batch size) too small: it is divided by the "
-                 "batch size once too often.")
+        cause, diagnosis = (f"it is exactly {n}x (the batch size) too small: it is divided by the "
+                            "batch size once too often."), "batch-division-extra"
     elif rel_error(got, -expected) <= tol:
-        cause = "it has the wrong sign."
+        cause, diagnosis = "it has the wrong sign.", "wrong-sign"
     else:
-        cause = hint or "check the formula against the derivation above."
-    fail(f"{name} is wrong (relative error {err:.2e}, tolerance {tol:.0e}): {cause}", context)
+        cause, diagnosis = hint or "check the formula against the derivation above.", None
+    fail(f"{name} is wrong (relative error {err:.2e}, tolerance {tol:.0e}): {cause}", context, diagnosis)
 
 
 # ------------------------------------------------------------------ Linear
@@ -240,10 +252,10 @@ def check_linear_gradients(Linear):
 
             Z = call("Linear.forward", layer.forward, X)
             if np.shape(Z) != (n, d_out):
-                fail(f"forward returned shape {np.shape(Z)}, expected {(n, d_out)}.", ctx)
+                fail(f"forward returned shape {np.shape(Z)}, expected {(n, d_out)}.", ctx, "wrong-shape")
             expected_Z = X @ layer.W + layer.b
             if rel_error(Z, X @ layer.W) <= TOLERANCE[precision_of(Z)] < rel_error(Z, expected_Z):
-                fail("forward ignores the bias: Z should be X @ W + b.", ctx)
+                fail("forward ignores the bias: Z should be X @ W + b.", ctx, "linear.bias-ignored")
             compare("forward output", Z, expected_Z, TOLERANCE[precision_of(Z)], n, ctx)
 
             dX = call("Linear.backward", layer.backward, G,
@@ -272,14 +284,15 @@ def check_he_init(Linear):
     layer = call("Linear(...)", Linear, 400, 300)
     W, b = np.asarray(layer.W), np.asarray(layer.b)
     if W.shape != (400, 300) or b.shape != (300,):
-        fail(f"Linear(400, 300) has W {W.shape} and b {b.shape}; expected (400, 300) and (300,).")
+        fail(f"Linear(400, 300) has W {W.shape} and b {b.shape}; expected (400, 300) and (300,).",
+             diagnosis="wrong-shape")
     if np.any(b != 0):
-        fail("biases should start at zero.")
+        fail("biases should start at zero.", diagnosis="init.bias-not-zero")
     std, expected = float(W.std()), np.sqrt(2.0 / 400)
     if not 0.9 * expected < std < 1.1 * expected:
-        cause = "all zeros: no neuron can learn anything different" if std == 0 else \
-            "check the scale sqrt(2 / in_features)"
-        fail(f"He init: weight std is {std:.4f}, expected about {expected:.4f} ({cause}).")
+        cause, diagnosis = ("all zeros: no neuron can learn anything different", "init.zero-weights") \
+            if std == 0 else ("check the scale sqrt(2 / in_features)", "init.wrong-scale")
+        fail(f"He init: weight std is {std:.4f}, expected about {expected:.4f} ({cause}).", diagnosis=diagnosis)
 
 
 # -------------------------------------------------------------------- ReLU
@@ -306,10 +319,10 @@ def check_relu_gradients(ReLU):
             expected = numerical_gradient(loss, Z, STEP[precision])
             suspects = [
                 ((Z > 0).astype(float), "it returns only the mask (Z > 0): multiply it by the "
-                                        "upstream gradient dA."),
+                                        "upstream gradient dA.", "relu.mask-only"),
                 (G * (G > 0), "it masks with the sign of dA: the mask must come from the forward "
-                              "input Z (cached in forward)."),
-                (G, "it passes dA through unchanged: zero it where Z <= 0."),
+                              "input Z (cached in forward).", "relu.mask-from-upstream"),
+                (G, "it passes dA through unchanged: zero it where Z <= 0.", "relu.no-mask"),
             ]
             compare("ReLU.backward output", dZ, expected, TOLERANCE[precision], 1, ctx,
                     suspects=suspects)
@@ -327,14 +340,15 @@ def check_softmax_values(Softmax, logits, ctx):
     probs = call("Softmax.forward", Softmax().forward, logits)
     probs = np.asarray(probs)
     if probs.shape != logits.shape:
-        fail(f"Softmax.forward returned shape {probs.shape}, expected {logits.shape}.", ctx)
+        fail(f"Softmax.forward returned shape {probs.shape}, expected {logits.shape}.", ctx, "wrong-shape")
     if not np.all(np.isfinite(probs)):
         fail("Softmax.forward produced NaN or inf: np.exp overflows for large logits, or underflows for a "
              "whole row when every row is shifted by one maximum. Subtract each row's maximum "
-             "(axis=1, keepdims=True) before exponentiating; softmax does not change.", ctx)
+             "(axis=1, keepdims=True) before exponentiating; softmax does not change.", ctx, "softmax.overflow")
     if logits.shape[0] > 1 and np.allclose(probs.sum(axis=0), 1, atol=1e-4) \
             and not np.allclose(probs.sum(axis=1), 1, atol=1e-4):
-        fail("Softmax normalises over axis 0 (the batch): each row (axis=1) must sum to 1.", ctx)
+        fail("Softmax normalises over axis 0 (the batch): each row (axis=1) must sum to 1.", ctx,
+             "softmax.wrong-axis")
     compare("softmax probabilities", probs, reference_softmax(logits),
             TOLERANCE[precision_of(probs)], 1, ctx)
 
@@ -365,7 +379,7 @@ def check_cross_entropy_gradients(Softmax, CrossEntropyLoss):
             got_probs = call("Softmax.forward", softmax.forward, logits)
             if np.shape(got_probs) != probs.shape or rel_error(got_probs, probs) > 1e-3:
                 fail("this check runs your Softmax and CrossEntropyLoss together, and Softmax.forward "
-                     "is wrong here: fix it first (see the softmax tests).", ctx)
+                     "is wrong here: fix it first (see the softmax tests).", ctx, "softmax.wrong-first")
 
             def loss():
                 with quiet(), time_limit("Softmax.forward and CrossEntropyLoss.forward", (logits,)):
@@ -376,14 +390,14 @@ def check_cross_entropy_gradients(Softmax, CrossEntropyLoss):
             if not np.isfinite(value) or abs(float(value) - expected_loss) > 1e-4 * max(1, expected_loss):
                 if abs(float(value) - expected_loss * n) < 1e-4 * n * max(1, expected_loss):
                     fail(f"loss is {float(value):.4f}, expected {expected_loss:.4f}: it is summed "
-                         "over the batch; take the mean.", ctx)
+                         "over the batch; take the mean.", ctx, "loss.summed")
                 fail(f"loss is {value}, expected {expected_loss:.6f} (mean of -log p[true class]).", ctx)
             grad = call("CrossEntropyLoss.backward", loss_fn.backward)
             precision = precision_of(grad) if grad is not None else np.dtype(np.float64)
             tol = TOLERANCE[precision]
             expected = numerical_gradient(loss, logits, STEP[precision]) * n
             suspects = [(probs, "it returns the probabilities unchanged: subtract 1 at each "
-                                "sample's true class (probs - one_hot).")]
+                                "sample's true class (probs - one_hot).", "loss.no-minus-one")]
             compare("CrossEntropyLoss.backward()", grad, expected, tol, n, ctx,
                     "expected probs - one_hot(targets), not averaged (Linear averages).", suspects)
 
@@ -396,10 +410,10 @@ def check_confident_wrong(CrossEntropyLoss):
     value = call("CrossEntropyLoss.forward", loss_fn.forward, probs, targets)
     if not np.isfinite(value):
         fail(f"loss is {value} when the true class has probability 0: log(0) = -inf. "
-             "Clip the probabilities to [eps, 1 - eps] before taking the log.")
+             "Clip the probabilities to [eps, 1 - eps] before taking the log.", diagnosis="loss.log-zero")
     if not float(value) > 5:
         fail(f"loss is {float(value):.3f} for a prediction that is certain and wrong; "
-             "expected a large value (about -log(eps) / 2).")
+             "expected a large value (about -log(eps) / 2).", diagnosis="loss.too-small-when-wrong")
     grad = call("CrossEntropyLoss.backward", loss_fn.backward)
     if grad is None or not np.all(np.isfinite(grad)):
         fail("CrossEntropyLoss.backward is not finite after a confident wrong prediction.")
@@ -421,19 +435,20 @@ def check_mlp_gradients(MLP):
             model = call("MLP(...)", MLP, sizes)
             layers = list(getattr(model, "layers", []))
             if len(layers) != len(sizes) - 1:
-                fail(f"model.layers has {len(layers)} entries; expected {len(sizes) - 1} Linear layers.", ctx)
+                fail(f"model.layers has {len(layers)} entries; expected {len(sizes) - 1} Linear layers.", ctx,
+                     "mlp.layer-count")
             # fresh float64 parameters: this test is about backward, not initialisation
             for i, layer in enumerate(layers):
                 if np.shape(layer.W) != (sizes[i], sizes[i + 1]) or np.shape(layer.b) != (sizes[i + 1],):
                     fail(f"layers[{i}] has W {np.shape(layer.W)} and b {np.shape(layer.b)}; expected "
-                         f"{(sizes[i], sizes[i + 1])} and {(sizes[i + 1],)}.", ctx)
+                         f"{(sizes[i], sizes[i + 1])} and {(sizes[i + 1],)}.", ctx, "wrong-shape")
                 layer.W = rng.standard_normal((sizes[i], sizes[i + 1])) / np.sqrt(sizes[i])
                 layer.b = 0.1 * rng.standard_normal(sizes[i + 1])
             X = rng.standard_normal((n, sizes[0]))
             targets = rng.integers(0, sizes[-1], size=n)
             probs = np.asarray(call("MLP.forward", model.forward, X))
             if probs.shape != (n, sizes[-1]):
-                fail(f"MLP.forward returned shape {probs.shape}, expected {(n, sizes[-1])}.", ctx)
+                fail(f"MLP.forward returned shape {probs.shape}, expected {(n, sizes[-1])}.", ctx, "wrong-shape")
             upstream = probs.astype(np.float64).copy()
             upstream[np.arange(n), targets] -= 1
             call("MLP.backward", model.backward, upstream,
@@ -456,7 +471,8 @@ def check_mlp_gradients(MLP):
                 for name, got, expected in ((f"layers[{i}].dW ({where})", layer.dW, num_dW),
                                             (f"layers[{i}].db ({where})", layer.db, num_db)):
                     suspects = [(expected / n ** depth, "the gradient handed back between layers (dX) "
-                                 "is divided by the batch size: only dW and db are averaged.")] \
+                                 "is divided by the batch size: only dW and db are averaged.",
+                                  "batch-division-extra")] \
                         if depth and n > 1 else []
                     compare(name, got, expected, TOLERANCE[precision], n, ctx, hint, suspects)
 
@@ -478,9 +494,9 @@ def _assert_params(model, expected, ctx, diagnoses):
             got = np.asarray(got, dtype=np.float64)
             if got.shape == want.shape and np.allclose(got, want, rtol=1e-5, atol=1e-6):
                 continue
-            for description, candidate in diagnoses(i, name):
+            for description, candidate, diagnosis in diagnoses(i, name):
                 if got.shape == candidate.shape and np.allclose(got, candidate, rtol=1e-5, atol=1e-6):
-                    fail(f"layers[{i}].{name} after step: {description}", ctx)
+                    fail(f"layers[{i}].{name} after step: {description}", ctx, diagnosis)
             fail(f"layers[{i}].{name} after step differs from the expected update "
                  f"(max difference {np.max(np.abs(got - want)) if got.shape == want.shape else 'shape'}).", ctx)
 
@@ -498,9 +514,9 @@ def check_sgd_step(SGD):
 
         def diagnoses(i, name):
             p, g = before[i][name == "b"], grads[i][name == "b"]
-            return [("it moved *up* the gradient (p + lr * grad): descent subtracts.", p + lr * g),
-                    ("it did not change: update the layer's own arrays (or reassign them).", p),
-                    ("the learning rate was ignored.", p - g)]
+            return [("it moved *up* the gradient (p + lr * grad): descent subtracts.", p + lr * g, "sgd.uphill"),
+                    ("it did not change: update the layer's own arrays (or reassign them).", p, "sgd.no-update"),
+                    ("the learning rate was ignored.", p - g, "sgd.lr-ignored")]
 
         _assert_params(model, expected, f"SGD(learning_rate={lr}), seed {seed}", diagnoses)
 
@@ -530,10 +546,10 @@ def check_momentum_steps(SGDMomentum):
                 v2 = beta * v1 - lr * b
                 pair.append(p0 + v1 + v2)
                 diag[(i, k)] = [
-                    ("velocity is not carried between steps (plain SGD).", p0 - lr * a - lr * b),
-                    ("sign error: parameters moved up the gradient.", p0 - v1 - v2),
-                    ("sign error in the velocity update (v = beta*v + lr*grad, p += v).",
-                     p0 + lr * a + (beta * lr * a + lr * b)),
+                    ("velocity is not carried between steps (plain SGD).", p0 - lr * a - lr * b,
+                     "momentum.no-velocity"),
+                    # also what v = beta*v + lr*grad with p += v gives: the same numbers
+                    ("sign error: parameters moved up the gradient.", p0 - v1 - v2, "momentum.uphill"),
                 ]
             expected.append(tuple(pair))
         _assert_params(model, expected, f"SGDMomentum({lr}, {beta}), seed {seed}",
@@ -551,7 +567,7 @@ HARD_CODED = ("passes the visible example but not the same check on other inputs
 def _same(name, got, expected, ctx):
     got = None if got is None else np.asarray(got, dtype=np.float64)
     if got is None or got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-4, atol=1e-6):
-        fail(f"{name} {HARD_CODED}", ctx)
+        fail(f"{name} {HARD_CODED}", ctx, "hard-coded-example")
 
 
 def check_linear_example_generalises(Linear):
@@ -559,7 +575,7 @@ def check_linear_example_generalises(Linear):
     n, d_in, d_out = 3, 4, 5
     layer = call("Linear(...)", Linear, d_in, d_out)
     if np.asarray(layer.W).shape != (d_in, d_out) or np.asarray(layer.b).shape != (d_out,):
-        fail(f"Linear({d_in}, {d_out}) {HARD_CODED}", "shapes of W and b")
+        fail(f"Linear({d_in}, {d_out}) {HARD_CODED}", "shapes of W and b", "hard-coded-example")
     layer.W, layer.b = rng.standard_normal((d_in, d_out)), rng.standard_normal(d_out)
     X, dZ = rng.standard_normal((n, d_in)), rng.standard_normal((n, d_out))
     ctx = f"Linear({d_in}, {d_out}), batch {n}, random values"
@@ -602,7 +618,7 @@ def check_mlp_example_generalises(MLP):
     model = call("MLP(...)", MLP, list(sizes))
     ctx = f"MLP({sizes})"
     if len(model.layers) != 2:
-        fail(f"model.layers {HARD_CODED}", ctx)
+        fail(f"model.layers {HARD_CODED}", ctx, "hard-coded-example")
     _same("count_parameters()", call("MLP.count_parameters", model.count_parameters), np.asarray(59), ctx)
     probs = np.asarray(call("MLP.forward", model.forward, X), dtype=np.float64)
     _same("forward (rows summing to 1)", probs.sum(axis=1) if probs.ndim == 2 else None, np.ones(3), ctx)
@@ -677,15 +693,17 @@ def train_and_score_mnist(MLP, CrossEntropyLoss, SGD, data, seed=0):
                 step += 1
                 if not np.isfinite(loss):
                     fail(f"the training loss became {loss} at step {step} (learning rate {lr}): "
-                         "training diverged. Re-check the gradient tests and the SGD update sign.")
+                         "training diverged. Re-check the gradient tests and the SGD update sign.",
+                         diagnosis="mnist.diverged")
                 if step == MNIST_EARLY_CHECK and accuracy_from_weights(
                         model.layers, X_test[:2000], y_test[:2000]) < MNIST_EARLY_PASS:
                     fail(f"after {step} steps the network is at chance level on test digits: it "
-                         "is not learning. Re-check the gradient tests and the SGD update.")
+                         "is not learning. Re-check the gradient tests and the SGD update.",
+                         diagnosis="mnist.not-learning")
                 if time.perf_counter() - start > MNIST_TIME_LIMIT:
                     fail(f"training stopped after {MNIST_TIME_LIMIT:.0f} s at sample {step * MNIST_BATCH} "
                          f"of {len(order)}: the reference needs about a second. Replace "
-                         "Python loops over samples with matrix operations.")
+                         "Python loops over samples with matrix operations.", diagnosis="too-slow")
     seconds = time.perf_counter() - start
     return accuracy_from_weights(model.layers, X_test, y_test), seconds
 
@@ -696,10 +714,11 @@ def check_mnist_accuracy(MLP, CrossEntropyLoss, SGD, data):
     except AssertionError:
         raise
     except Exception as exc:
-        raise AssertionError(f"training crashed with {type(exc).__name__}: {exc}") from exc
+        raise tag(AssertionError(f"training crashed with {type(exc).__name__}: {exc}"),
+                  crash_diagnosis(exc)) from exc
     print(f"MNIST: test accuracy {accuracy:.2%} after one pass over {min(MNIST_IMAGES, len(data[0])):,} images "
           f"({seconds:.1f} s of training); pass mark {MNIST_PASS:.0%}.")
     if not accuracy >= MNIST_PASS:
         fail(f"test accuracy {accuracy:.2%} is below {MNIST_PASS:.0%}. With correct layers this "
              "budget reaches about 97%: re-check the gradient tests above, and that SGD subtracts "
-             "lr * gradient.")
+             "lr * gradient.", diagnosis="mnist.below-target")

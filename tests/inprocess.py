@@ -11,6 +11,7 @@ import types
 
 import numpy as np
 
+from autograder import diagnoses
 from autograder.course import layout
 from autograder.course.notebook_code import cells_by_grade_id, strip_solution_markers
 
@@ -35,6 +36,18 @@ def run_visible(answers):
 
 def run(answers, include_slow=False, hidden=True):
     """{test grade_id: None if passed else the failure message} for one submission."""
+    return {gid: None if exc is None else f"{type(exc).__name__}: {exc}"
+            for gid, exc in outcomes(answers, include_slow, hidden).items()}
+
+
+def run_diagnosed(answers, include_slow=False):
+    """{failed test grade_id: the diagnosis its failure carries, or diagnoses.UNNAMED}."""
+    return {gid: diagnoses.of_exception(exc) or diagnoses.UNNAMED
+            for gid, exc in outcomes(answers, include_slow, hidden=True).items() if exc is not None}
+
+
+def outcomes(answers, include_slow, hidden):
+    """{test grade_id: None if passed else the exception it raised}."""
     import gradcheck
 
     np.random.seed(42)  # as the notebook's setup cell does
@@ -57,5 +70,5 @@ def run(answers, include_slow=False, hidden=True):
                 exec(compile(source, f"<{grade_id}>", "exec"), namespace)
             results[grade_id] = None
         except Exception as exc:  # a failing test cell
-            results[grade_id] = f"{type(exc).__name__}: {exc}"
+            results[grade_id] = exc
     return results

@@ -64,6 +64,19 @@ def test_mutant_loses_exactly_its_expected_cells(graded, student):
     assert failed_cells(grades, student) == sorted(MUTANTS[student]["must_fail"]), MUTANTS[student]["mistake"]
 
 
+@pytest.mark.parametrize("student", sorted(MUTANTS))
+def test_mutant_carries_its_expected_diagnoses_through_nbgrader(graded, student):
+    # the identifiers travel as a note on the failure, through the kernel and the autograded notebook
+    from autograder.grading.grade_one import add_diagnoses
+
+    corpus, grades = graded
+    cells = {gid: {"score": score or 0, "max_score": max_score, "needs_manual": manual}
+             for gid, (score, max_score, manual) in grades[student]["cells"].items()}
+    add_diagnoses(cells, nbformat.read(str(corpus.course(student).autograded_notebook(student)), as_version=4))
+    got = {gid: cell["diagnosis"] for gid, cell in cells.items() if "diagnosis" in cell}
+    assert got == MUTANTS[student]["diagnosed"]
+
+
 @pytest.fixture(scope="session")
 def feedback(graded):
     corpus, _ = graded
@@ -89,6 +102,7 @@ def test_feedback_never_contains_hidden_test_code(feedback):
         leaked = [line for line in secret if line in text]
         assert not leaked, f"{student}: hidden test code in feedback: {leaked}"
         assert "autograder/checks.py" not in text, f"{student}: traceback into the grader's checks"
+        assert "diagnosis: " not in text, f"{student}: the report's identifier reached the feedback"
 
 
 def test_feedback_shows_points_and_diagnosis(feedback):

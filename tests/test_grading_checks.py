@@ -7,6 +7,7 @@ import functools
 
 import pytest
 
+from autograder import diagnoses
 from autograder.course.synthetic_submissions import reference_answers
 from tests import inprocess
 from tests.corpus import STYLES, load_mutants, mutant_answers, style_answers
@@ -15,9 +16,15 @@ MUTANTS = load_mutants()
 
 
 @functools.cache
+def outcomes(mutant_name):
+    """{grade_id: the exception its test cell raised, or None} of one mutant, once per test session."""
+    return inprocess.outcomes(mutant_answers(next(m for m in MUTANTS if m["name"] == mutant_name)),
+                              include_slow=False, hidden=True)
+
+
 def verdicts(mutant_name):
-    """{grade_id: failure message or None} of one mutant, computed once per test session."""
-    return inprocess.run(mutant_answers(next(m for m in MUTANTS if m["name"] == mutant_name)))
+    """{grade_id: failure message or None} of one mutant."""
+    return {gid: None if exc is None else f"{type(exc).__name__}: {exc}" for gid, exc in outcomes(mutant_name).items()}
 
 
 def failed(results):
@@ -37,6 +44,14 @@ def test_correct_styles_pass_every_check(style):
 def test_mutant_fails_exactly_its_expected_cells(mutant):
     expected = sorted(set(mutant["must_fail"]) - inprocess.SLOW_TESTS)
     assert failed(verdicts(mutant["name"])) == expected
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m["name"])
+def test_mutant_carries_exactly_its_expected_diagnoses(mutant):
+    # the identifiers the class report counts (autograder/diagnoses.py); MNIST's is checked by test_grading.py
+    expected = {gid: found for gid, found in mutant["diagnosed"].items() if gid not in inprocess.SLOW_TESTS}
+    got = {gid: diagnoses.of_exception(exc) for gid, exc in outcomes(mutant["name"]).items() if exc is not None}
+    assert {gid: found for gid, found in got.items() if found} == expected
 
 
 def first_hidden_failure(results):

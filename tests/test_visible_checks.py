@@ -74,8 +74,11 @@ def checker_verdicts(ns):
     }
 
 
+# Mistakes of a backward pass. Left out: initialisation, clipping (the loss at extreme probabilities,
+# which one random input does not reach) and a layer too few (a smaller model whose gradients are right).
+NOT_GRADIENT_MISTAKES = {"ce_no_clip", "ce_clips_too_hard", "mlp_drops_last_layer", "bias_init_random"}
 GRADIENT_MUTANTS = [m for m in MUTANTS if m["cell"] in ("linear", "relu", "cross_entropy", "mlp")
-                    and "init" not in m["name"] and m["name"] != "ce_no_clip"]
+                    and "init" not in m["name"] and m["name"] not in NOT_GRADIENT_MISTAKES]
 
 
 @pytest.mark.parametrize("answers", [synthetic_submissions.reference_answers(), *(mutant_answers(m) for m in GRADIENT_MUTANTS),

@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 
+from autograder import diagnoses
 from autograder.course import environment, layout, run_nbgrader
 from autograder.grading.job import JobSpec, Limits
 from autograder.report import fallback_feedback
@@ -337,6 +338,7 @@ def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_d
 def _grade(workspace, result, student_id, limits, env, deadline):
     """Autograde, then generate feedback, within the wall budget; fill in status, detail and cells."""
     code = nbgrader_in_workspace(workspace, autograde_args(workspace, student_id, limits), env, deadline - time.monotonic())
+    graded_notebook = None
     if code is None:
         result.status = Status.TIMEOUT
         result.detail = (f"grading stopped after {limits.wall_seconds} s, the limit for a whole submission: "
@@ -354,7 +356,9 @@ def _grade(workspace, result, student_id, limits, env, deadline):
             result.status = Status.GRADED
             if code != 0:
                 result.add_detail("feedback: " + failure_detail("generate_feedback", code, workspace)[1])
-        note_incidents(result, workspace, student_id, limits)
+        graded_notebook = read_autograded(result, workspace, student_id)
+        if graded_notebook is not None:
+            note_incidents(result, graded_notebook, limits)
     cells = submission_cells(workspace, student_id)
     if cells:
         # a deleted or demoted test cell: nbgrader leaves it to a person; it is a 0 with a note
@@ -366,6 +370,8 @@ def _grade(workspace, result, student_id, limits, env, deadline):
         if missing:
             result.add_detail(f"test cells missing from the notebook scored 0: {', '.join(missing)}")
         result.set_cells({**result.cells, **cells})
+        if graded_notebook is not None:
+            add_diagnoses(result.cells, graded_notebook)
     elif result.status == Status.GRADED:
         result.status, result.detail = Status.ERROR, f"nbgrader saved no grades:\n{log_tail(workspace)}"
 
@@ -380,15 +386,36 @@ INCIDENTS = {
 }
 
 
-def note_incidents(result, workspace, student_id, limits):
-    """Status "tampered" or "crashed" and a detail line, from the error outputs of the autograded notebook."""
+def read_autograded(result, workspace, student_id):
+    """The autograded notebook, or None (and a detail saying so) when nbgrader left none to read."""
     import nbformat
 
     path = layout.student_notebook(workspace.course, "autograded", student_id)
+    if not path.exists():
+        return None  # autograde never got as far: the status already says why
     try:
-        notebook = nbformat.read(str(path), as_version=4)
-    except Exception:  # noqa: BLE001 - no notebook, nothing to note
-        return
+        return nbformat.read(str(path), as_version=4)
+    except Exception as exc:  # noqa: BLE001 - whatever nbformat raises, the row says it
+        result.add_detail(f"the autograded notebook could not be read ({type(exc).__name__}), so crashes, "
+                          "tampering and diagnoses were not looked for")
+        return None
+
+
+def add_diagnoses(cells, notebook):
+    """Give each failed test cell the diagnosis its error output carries (diagnoses.py), if any."""
+    for cell in notebook.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        graded = cells.get(grade_id)
+        if not graded or graded.get("needs_manual") or graded["score"] >= graded["max_score"]:
+            continue
+        for output in cell.get("outputs", []):
+            found = diagnoses.of_error_output(output) if output.get("output_type") == "error" else None
+            if found:
+                graded["diagnosis"] = found
+
+
+def note_incidents(result, notebook, limits):
+    """Status "tampered" or "crashed" and a detail line, from the error outputs of the autograded notebook."""
     seen = set()
     for index, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):

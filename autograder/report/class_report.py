@@ -17,6 +17,7 @@ import urllib.parse
 from autograder import late_work
 from autograder.course import layout
 from autograder.course.atomic_files import atomic_open
+from autograder.report import misconceptions
 from autograder.result import Status
 
 PLOTS = ("scores.png", "pass_rate.png", "grading_time.png")
@@ -359,13 +360,19 @@ def _problems_section(results):
     return f"<h2>Not graded ({len(problems)})</h2>" + _table(["student_id", "status", "detail"], rows)
 
 
+def _feedback_href(out_dir, student):
+    """The student's feedback page relative to the report, or None when there is none."""
+    page = layout.student_notebook(out_dir, "feedback", student, ".html")
+    return page.relative_to(out_dir).as_posix() if page.is_file() else None
+
+
 def _students_section(results, out_dir):
     """One row per student: score, status, what a person still has to grade, a link to the feedback page."""
     rows = []
     for r in _by_id(results):
         student = r.student_id
-        page = layout.student_notebook(out_dir, "feedback", student, ".html")
-        link = (f'<a href="{urllib.parse.quote(page.relative_to(out_dir).as_posix())}">feedback</a>' if page.is_file()
+        href = _feedback_href(out_dir, student)
+        link = (f'<a href="{urllib.parse.quote(href)}">feedback</a>' if href
                 else "<span class='muted'>none</span>")
         pending = sorted(g for g, c in r.cells.items() if c.get("needs_manual"))
         waiting = f"awaits a person: {', '.join(pending)}" if pending else ""
@@ -389,13 +396,16 @@ def _cells_section(results, cells_order):
 
 
 def write_class_report(results, cells_order, out_dir, title="Task 4.1 \u2014 class report"):
-    """Write ``out_dir/report.html`` and its plots in ``out_dir/report/``; return the HTML path."""
+    """Write ``out_dir/report.html``, its plots in ``out_dir/report/`` and misconceptions.csv; return the HTML path."""
     out_dir = pathlib.Path(out_dir)
     plots = out_dir / "report"
     plots.mkdir(parents=True, exist_ok=True)
     plot_scores(results, cells_order, plots / "scores.png")
     plot_pass_rate(results, cells_order, plots / "pass_rate.png")
     plot_grading_time(results, plots / "grading_time.png")
+
+    mistakes = misconceptions.class_misconceptions(results)
+    misconceptions.write_csv(mistakes, out_dir / misconceptions.CSV_NAME)
 
     stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     page = "\n".join([
@@ -404,7 +414,9 @@ def write_class_report(results, cells_order, out_dir, title="Task 4.1 \u2014 cla
         f"<h1>{html.escape(title)}</h1><p class='muted'>generated {html.escape(stamp)}; "
         f"{html.escape(_late_summary(results))}</p>",
         _counts_section(results), _scores_section(results, cells_order), _plots_section(),
-        _problems_section(results), _cells_section(results, cells_order), _students_section(results, out_dir),
+        _problems_section(results), _cells_section(results, cells_order),
+        misconceptions.section_html(mistakes, lambda student: _feedback_href(out_dir, student)),
+        _students_section(results, out_dir),
         "</body></html>", ""])
     path = out_dir / "report.html"
     with atomic_open(path, "w", encoding="utf-8") as handle:

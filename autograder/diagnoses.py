@@ -1,0 +1,94 @@
+"""Every mistake the hidden tests can name: a stable identifier and a short title.
+
+The checks (checks.py) attach the identifier to the AssertionError they raise as a PEP 678
+note, ``diagnosis: <id>``. The message a student reads is unchanged; IPython prints notes
+after the traceback, so the grader reads the identifier back from the autograded notebook
+(and the feedback, which keeps only a hidden test's message, never shows it). The class
+report counts students per identifier (report/misconceptions.py).
+
+Identifiers are stable: reports of earlier terms and tests/corpus/mutants.toml use them.
+Rename a title freely; never reuse an identifier for another mistake.
+"""
+import re
+
+NOTE_PREFIX = "diagnosis: "
+
+TITLES = {
+    # any class
+    "not-implemented": "left unimplemented (NotImplementedError)",
+    "code-raises": "the code raises an exception on valid input",
+    "shape-error": "a shape mismatch inside backward or forward",
+    "too-slow": "a call did not return within the time limit (loops over samples?)",
+    "hard-coded-example": "passes the visible example only (values written for it)",
+    "gradient-not-stored": "backward() does not store dW / db",
+    "transposed": "a gradient or output with transposed shape",
+    "wrong-shape": "an array of the wrong shape",
+    "not-finite": "NaN or inf where a finite value is expected",
+    "summed-over-batch": "a gradient summed over the batch instead of averaged",
+    "batch-division-extra": "divided by the batch size once too often (dX averaged, or loss and Linear both)",
+    "wrong-sign": "a gradient with the wrong sign",
+    # Linear and initialisation
+    "linear.bias-ignored": "Linear.forward ignores the bias",
+    "init.bias-not-zero": "biases do not start at zero",
+    "init.zero-weights": "weights initialised to zero (symmetry never broken)",
+    "init.wrong-scale": "weights not at the He scale sqrt(2 / in_features)",
+    # ReLU
+    "relu.mask-only": "ReLU backward returns the mask, not mask * upstream gradient",
+    "relu.mask-from-upstream": "ReLU backward masks with the upstream gradient's sign, not the input's",
+    "relu.no-mask": "ReLU backward passes the gradient through unmasked",
+    # Softmax and cross-entropy
+    "softmax.overflow": "softmax without the row-max shift overflows",
+    "softmax.wrong-axis": "softmax normalised over the batch axis",
+    "softmax.wrong-first": "the loss test cannot pass while Softmax is wrong",
+    "loss.summed": "cross-entropy summed over the batch instead of averaged",
+    "loss.no-minus-one": "loss backward returns probs without subtracting one_hot",
+    "loss.log-zero": "no clipping before log: log(0) = -inf",
+    "loss.too-small-when-wrong": "a certain, wrong prediction costs too little (clipped too hard?)",
+    # MLP
+    "mlp.layer-count": "the MLP has the wrong number of Linear layers",
+    # optimisers
+    "sgd.uphill": "SGD adds the gradient (walks uphill)",
+    "sgd.no-update": "SGD leaves the parameters unchanged",
+    "sgd.lr-ignored": "SGD ignores the learning rate",
+    "momentum.no-velocity": "momentum's velocity is not carried between steps",
+    "momentum.uphill": "momentum moves the parameters up the gradient",
+    # MNIST
+    "mnist.diverged": "training diverged (loss NaN or inf)",
+    "mnist.not-learning": "the network stays at chance level while training",
+    "mnist.below-target": "trains, but stays below 95% test accuracy",
+}
+
+UNNAMED = "unnamed"
+# IPython colours tracebacks; the note is the last line, plain, but strip colour codes anyway.
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def tag(exc, diagnosis):
+    """``exc`` with its diagnosis attached (a note); ``None`` leaves the mistake unnamed."""
+    if diagnosis is not None:
+        if diagnosis not in TITLES:
+            raise KeyError(f"unknown diagnosis {diagnosis!r}: add it to autograder/diagnoses.py")
+        exc.add_note(NOTE_PREFIX + diagnosis)
+    return exc
+
+
+def of_exception(exc):
+    """The diagnosis attached to an exception, or None."""
+    return _from_lines(getattr(exc, "__notes__", ()))
+
+
+def of_error_output(output):
+    """The diagnosis in a notebook's error output (its traceback lines), or None."""
+    return _from_lines(output.get("traceback", ()))
+
+
+def _from_lines(lines):
+    for line in reversed(list(lines)):
+        for part in ANSI.sub("", str(line)).splitlines():
+            if part.startswith(NOTE_PREFIX) and part[len(NOTE_PREFIX):] in TITLES:
+                return part[len(NOTE_PREFIX):]
+    return None
+
+
+def title(diagnosis):
+    return TITLES.get(diagnosis, "a mistake the checks could not name")
