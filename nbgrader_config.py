@@ -4,18 +4,18 @@ The course root is the directory nbgrader runs in (this repository, or the
 temporary course directories the `autograder` package creates).
 """
 from autograder.course.layout import COURSE_ID
-from autograder.grading.job import Limits  # the defaults the grade command uses too
+from autograder.limits import Limits  # the defaults the grade command uses too
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 c.CourseDirectory.course_id = COURSE_ID
 
-# Time limits (autograder/nbgrader_ext/guarded_execute.py): the data and training cells
-# may take up to 180 s; every other cell 15 s; once a cell has hung, later cells 6 s
-# (the hidden MNIST test excepted: its checks limit each call of student code to 5 s).
+# Time limits (autograder/limits.py, applied by autograder/nbgrader_ext/guarded_execute.py): the
+# data and training cells, every other cell, and later cells once one has hung (the hidden MNIST
+# test excepted: its checks limit each call of student code to 5 s).
 c.Execute.timeout = Limits.cell_timeout
-c.GuardedExecute.quick_timeout = 15
-c.GuardedExecute.after_hang_timeout = 6
+c.GuardedExecute.quick_timeout = Limits.quick_cell_timeout
+c.GuardedExecute.after_hang_timeout = Limits.after_hang_timeout
 c.Execute.kernel_name = "python3"
 # Nothing is saved when the kernel stops: kill it at once instead of waiting for a graceful exit.
 c.Execute.shutdown_kernel = "immediate"

@@ -11,7 +11,7 @@ nbformat_speedup.skip_iri_format_parser()  # before nbformat is imported
 
 from autograder.course import layout, release  # noqa: E402
 from autograder.grading import preflight
-from autograder.grading.job import Limits
+from autograder.limits import Limits
 
 # Exit codes of `grade` and `demo`
 REFUSED = 2      # bad arguments, unreadable SUBMISSIONS, or a machine that cannot grade: nothing graded
@@ -21,7 +21,7 @@ INCOMPLETE = 3   # some rows are grader errors, or the output folder filled up: 
 def grade_command(args):
     from autograder import late_work
     from autograder.course import roster
-    from autograder.grading import class_run, intake
+    from autograder.grading import class_output, class_run, intake
     from autograder.lms import exports, rosters
     from autograder.result import Status
 
@@ -41,7 +41,7 @@ def grade_command(args):
             rosters.RosterError, exports.ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return REFUSED
-    except class_run.OutputFull as exc:
+    except class_output.OutputFull as exc:
         print(f"error: {exc}", file=sys.stderr)
         return INCOMPLETE
     graded = [r for r in results if r.status == Status.GRADED]
@@ -85,8 +85,8 @@ def main(argv=None):
                        help="part of the title or the id of this assignment's column in a Canvas gradebook export")
     grade.add_argument("--pattern", help="regex with a (?P<student>...) group for LMS file names")
     grade.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout,
-                       help="seconds for each data or training cell; other cells get 15 s, and 6 s once one cell "
-                            "has hung (nbgrader_config.py) (default: %(default)s)")
+                       help=f"seconds for each data or training cell; other cells get {Limits.quick_cell_timeout} s, "
+                            f"and {Limits.after_hang_timeout} s once one cell has hung (default: %(default)s)")
     grade.add_argument("--wall-timeout", type=int, default=Limits.wall_seconds,
                        help="seconds per submission; the notebook stops a little before, so its points are "
                             "saved (default: %(default)s)")
@@ -113,6 +113,7 @@ def main(argv=None):
     if args.command == "grade":
         return grade_command(args)
     if args.command == "publish":
+        from autograder.grading import class_output
         from autograder.grading import publish as publish_step
         from autograder.lms import exports, rosters
         try:
@@ -121,6 +122,9 @@ def main(argv=None):
                 exports.ExportError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return REFUSED
+        except class_output.OutputFull as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return INCOMPLETE
     if args.command == "hub":
         from autograder.course import roster
         from autograder.hub import accounts, runtime, server

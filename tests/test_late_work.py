@@ -377,7 +377,7 @@ def test_the_gradebook_holds_the_due_date_times_extensions_and_penalties_in_poin
 
 
 def test_the_result_store_writes_the_notice_into_the_feedback_page(tmp_path):
-    from autograder.grading.class_run import ResultStore
+    from autograder.grading.class_output import ResultStore
 
     store = ResultStore(tmp_path)
     amy = graded("amy", 20.0, DUE_UTC + datetime.timedelta(hours=3))

@@ -15,7 +15,8 @@ import pytest
 from autograder.course import layout, synthetic_submissions
 from autograder.course.scratch_course import Course
 from autograder.grading import grade_one
-from autograder.grading.job import Limits
+from autograder.grading.job import JobSpec
+from autograder.limits import Limits
 from autograder.result import Result, Status
 from autograder.sandbox import users
 
@@ -67,7 +68,7 @@ def assert_nothing_left():
 @pytest.fixture(scope="module")
 def reference(template, tmp_path_factory):
     notebook = write_submission(template, tmp_path_factory.mktemp("reference"), synthetic_submissions.reference_answers())
-    return grade_one.grade_one(str(template), "reference", str(notebook), slot=SLOT)
+    return grade_one.grade_one(JobSpec(str(template)), "reference", str(notebook), slot=SLOT)
 
 
 def test_reference_solution_gets_every_automatic_point(reference):
@@ -155,8 +156,8 @@ def hostile(template, tmp_path_factory, host_service, zygote):
     code = HOSTILE.format(template=repr(str(template)), repo=repr(str(layout.REPO)),
                           repo_source=repr(str(layout.SOURCE_NOTEBOOK)), port=host_service)
     notebook = write_submission(template, tmp_path_factory.mktemp("hostile"), with_prefix("linear", code))
-    result = grade_one.grade_one(str(template), "mallory", str(notebook), slot=SLOT,
-                               data_dir=os.environ.get("MNIST_DIR"), zygote=zygote.socket_path)
+    job = JobSpec(str(template), data_dir=os.environ.get("MNIST_DIR"), zygote=zygote.socket_path)
+    result = grade_one.grade_one(job, "mallory", str(notebook), slot=SLOT)
     return result, cell_text(result, "linear")
 
 
@@ -192,9 +193,9 @@ def test_background_process_does_not_survive(hostile):
 def test_wall_timeout_stops_a_hanging_submission(template, tmp_path, zygote, through_zygote):
     notebook = write_submission(template, tmp_path, with_prefix("linear", "import time\ntime.sleep(10_000)"))
     limits = Limits(wall_seconds=36, cell_timeout=10_000)  # the notebook itself gets 6 s
-    result = grade_one.grade_one(str(template), "sleeper", str(notebook), limits, slot=SLOT,
-                               data_dir=os.environ.get("MNIST_DIR"),
-                               zygote=zygote.socket_path if through_zygote else None)
+    job = JobSpec(str(template), limits, data_dir=os.environ.get("MNIST_DIR"),
+                  zygote=zygote.socket_path if through_zygote else None)
+    result = grade_one.grade_one(job, "sleeper", str(notebook), slot=SLOT)
     assert result.status == "timeout"
     assert "the notebook ran out of time" in result.detail
     assert result.seconds < 36
@@ -207,7 +208,7 @@ def test_wall_timeout_stops_a_hanging_submission(template, tmp_path, zygote, thr
 # ---------------------------------------------------------------- no nbgrader run
 
 def test_bad_student_id_is_an_error_result(template):
-    result = grade_one.grade_one(str(template), "../etc", str(template / "nbgrader_config.py"), slot=SLOT)
+    result = grade_one.grade_one(JobSpec(str(template)), "../etc", str(template / "nbgrader_config.py"), slot=SLOT)
     assert result.status == "error" and "student id" in result.detail
 
 
@@ -215,7 +216,7 @@ def test_broken_template_raises(tmp_path):
     notebook = tmp_path / "n.ipynb"
     notebook.write_text("{}")
     with pytest.raises(FileNotFoundError):
-        grade_one.grade_one(str(tmp_path), "someone", str(notebook), slot=SLOT)
+        grade_one.grade_one(JobSpec(str(tmp_path)), "someone", str(notebook), slot=SLOT)
 
 
 # ---------------------------------------------------------------- a zygote kernel's stand-in
@@ -233,8 +234,7 @@ def test_zygote_launcher_forwards_interrupts_and_takes_its_kernel_down(template,
         workspace = grade_one.create_workspace(template, users.sandbox_user(slot))
         manager = client = None
         try:
-            grade_one.write_kernel_spec(workspace, template, Limits(), None, "zygote-test",
-                                      zygote=zygote.socket_path)
+            grade_one.write_kernel_spec(workspace, JobSpec(str(template), zygote=zygote.socket_path), "zygote-test")
             specs = KernelSpecManager(kernel_dirs=[str(workspace.base / "jupyter" / "kernels")])
             manager = KernelManager(kernel_name=grade_one.KERNEL_NAME, kernel_spec_manager=specs)
             manager.start_kernel(cwd=str(workspace.scratch), env=grade_one.nbgrader_env(workspace))

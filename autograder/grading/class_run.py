@@ -6,7 +6,7 @@ Stages, each in its own module:
   local_pool/dask_pool grading workers on this machine or on a Dask cluster (one interface)
   grade_one            grade one submission in its own temporary course, student code unprivileged
   gradebook            the coordinator alone writes results into the nbgrader gradebook
-  report               grades.csv and the class report
+  class_output         results/ and feedback/ as they arrive, then grades.csv, the report, LMS files
 
 Results are saved one file per student as they arrive (results/<student>.json), so an
 interrupted run loses nothing and a rerun grades only what is new or changed.
@@ -18,9 +18,7 @@ no total, not in the gradebook, regraded by the next run.
 """
 import contextlib
 import dataclasses
-import errno
 import importlib
-import json
 import logging
 import os
 import pathlib
@@ -32,11 +30,11 @@ import warnings
 
 from autograder import late_work
 from autograder.course import environment, layout, run_nbgrader
-from autograder.course.atomic_files import write_atomically
 from autograder.course.scratch_course import Course
-from autograder.grading import course_output, gradebook, intake, lms_output, preflight, schedule
+from autograder.grading import class_output, course_output, gradebook, intake, lms_output, preflight, schedule
 from autograder.lms import detect, exports, rosters
-from autograder.grading.job import JobSpec, Limits
+from autograder.grading.job import JobSpec
+from autograder.limits import Limits
 from autograder.grading.local_pool import LocalPool
 from autograder.report import class_report
 from autograder.result import Result, Status
@@ -58,86 +56,6 @@ class Options:
     source: str = "auto"               # the layout of SUBMISSIONS: auto, nbgrader, canvas, moodle, pattern
     lms_assignment: str | None = None  # which column of a Canvas gradebook export is this assignment
     verbose: bool = False              # library warnings and one line per graded submission
-
-
-def _write_json(path, data):
-    write_atomically(path, json.dumps(data, indent=1, sort_keys=True))
-
-
-class OutputFull(preflight.GraderFault):
-    """The output folder has no room left: stop, keep what was saved."""
-
-
-@contextlib.contextmanager
-def stop_when_full(folder, doing, rerun):
-    """Turn "no space left" while ``doing`` into OutputFull, with the fix and what a rerun does."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-            raise
-        raise OutputFull(f"the output folder {folder} is full ({exc.strerror}) while {doing}. Every result saved "
-                         f"before is intact. Fix: free space there (or use another --out) and rerun the same "
-                         f"command: {rerun}") from None
-
-
-class ResultStore:
-    """results/<student>.json, feedback/<student>/<assignment>/: written as results arrive.
-
-    Feedback and autograded notebooks are in nbgrader's layout (Formgrader and release_feedback read them).
-    """
-
-    def __init__(self, out):
-        self.out = out
-        self.results_dir = out / "results"
-        self.results_dir.mkdir(parents=True, exist_ok=True)
-
-    def autograded_path(self, student_id):
-        return layout.student_notebook(self.out, "autograded", student_id)
-
-    def feedback_path(self, student_id):
-        return course_output.feedback_page(self.out, student_id)
-
-    def write_feedback(self, result, page, submission_files=None):
-        """The feedback page with its late-work notice, and the submission's own files beside it."""
-        path = self.feedback_path(result.student_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, late_work.insert_notice(page, late_work.notice_html(result)))
-        course_output.write_submission_files(path.parent, submission_files or {})
-
-    def path(self, student_id):
-        return self.results_dir / f"{student_id}.json"
-
-    def load(self, student_id):
-        try:
-            return Result.from_json(json.loads(self.path(student_id).read_text()))
-        except (FileNotFoundError, json.JSONDecodeError, TypeError, ValueError):
-            return None
-
-    @staticmethod
-    def is_current(submission, previous):
-        """``previous`` (its saved Result) was graded from identical bytes: a changed submission is regraded."""
-        return previous is not None and previous.digest == submission.digest and previous.scored
-
-    def save(self, result, submission_files=None):
-        """Feedback page, then the result (the result last: it is what marks the student graded).
-
-        ``submission_files``: {name: text} of nbgrader's timestamp.txt and submission_secret.txt.
-        """
-        feedback, notebook = result.feedback_html, result.autograded_notebook
-        result.feedback_html = result.autograded_notebook = ""
-        with stop_when_full(self.results_dir.parent, f"saving {result.student_id}",
-                            "it grades only the students without a saved result."):
-            if feedback and result.status != Status.GRADER_ERROR:
-                self.write_feedback(result, feedback, submission_files)
-            if notebook and result.scored:
-                self.autograded_path(result.student_id).parent.mkdir(parents=True, exist_ok=True)
-                write_atomically(self.autograded_path(result.student_id), notebook)
-            _write_json(self.path(result.student_id), result.to_json())
-        return result
-
-    def all(self):
-        return [Result.from_json(json.loads(p.read_text())) for p in sorted(self.results_dir.glob("*.json"))]
 
 
 def _build_template(root):
@@ -249,12 +167,12 @@ def _run(options, log):
         cells_order = gradebook.cells_order(template)
         max_score = sum(points for _, points in cells_order)
         out.mkdir(parents=True, exist_ok=True)
-        store = ResultStore(out)
+        store = class_output.ResultStore(out)
         default_db = out / layout.GRADEBOOK
         if options.db_url is None and not default_db.exists():
             shutil.copy(template.root / layout.GRADEBOOK, default_db)  # already holds the assignment
         gradebook.ensure_assignment(db_url, template)
-        with stop_when_full(out, "writing the course files", "it regrades nothing already graded."):
+        with class_output.stop_when_full(out, "writing the course files", "it regrades nothing already graded."):
             course_output.write_config(out, options.db_url)
             course_output.ensure_source(out, template.root)
         gradebook.name_students(db_url, [s.student_id for s in staged if s.status in (Status.OK, Status.MISSING)],
@@ -298,11 +216,8 @@ def _run(options, log):
         except Exception as exc:  # noqa: BLE001 - grades.csv holds them either way
             log(f"warning: late penalties could not be written to the gradebook ({type(exc).__name__}: "
                 f"{preflight.first_line(exc, 200)}); grades.csv and the report hold them")
-        with stop_when_full(out, "writing grades.csv and the report",
-                            "it regrades nothing and writes the CSV and report."):
-            class_report.write_grades_csv(results, cells_order, out / "grades.csv")
-            class_report.write_class_report(results, cells_order, out)
-            lms_output.write(out, lms_settings, results, store.feedback_path, log, class_roster)
+        class_output.write_tables(out, results, cells_order, lms_settings, store, log, class_roster,
+                                  rerun="it regrades nothing and writes the CSV and report.")
         log(f"took {time.monotonic() - started:.1f} s: setup {setup_done - started:.1f} s, "
             f"grading {grading_done - setup_done:.1f} s, report {time.monotonic() - grading_done:.1f} s; "
             f"coordinator {coordinator:.2f} s recording and saving {len(todo)} results while workers graded")

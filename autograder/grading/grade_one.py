@@ -28,7 +28,7 @@ import time
 
 from autograder import diagnoses
 from autograder.course import environment, layout, run_nbgrader
-from autograder.grading.job import JobSpec, Limits
+from autograder.grading.job import JobSpec
 from autograder.report import fallback_feedback
 from autograder.result import Result, Status, valid_student_id
 from autograder.sandbox.users import TOKEN_VARIABLE, claimed_slot, kill_processes, sandbox_user
@@ -116,25 +116,25 @@ def stage_notebook(workspace, student_id, notebook):
     return dest
 
 
-def write_kernel_spec(workspace, template, limits, threads, token, hide=(), zygote=None):
+def write_kernel_spec(workspace, job, token):
     """jupyter/kernels/python3-sandbox/kernel.json: ipykernel started through the sandbox launcher.
 
     Returns the sandbox options (confinement.parse_args), which the preflight's probe takes too.
-
-    ``hide``: more folders the kernel must not see (the class's submissions and grading output).
-    ``zygote``: socket of a kernel zygote (sandbox/zygote.py) to fork the kernel from (sandbox users only).
+    The kernel sees neither the template, the workspace, nor ``job.hide`` (the class's submissions
+    and grading output); with ``job.zygote`` (sandbox users only) it is forked from the kernel zygote.
     """
+    limits = job.limits
     options = ["--scratch", str(workspace.scratch), "--memory", str(limits.memory_bytes),
                "--nproc", str(limits.max_processes), "--fsize", str(limits.max_file_bytes),
-               "--hide", str(pathlib.Path(template).resolve()), "--hide", str(workspace.base)]
-    for path in hide:
+               "--hide", str(pathlib.Path(job.template).resolve()), "--hide", str(workspace.base)]
+    for path in job.hide:
         options += ["--hide", str(pathlib.Path(path).resolve())]
     if workspace.user:
         options += ["--user", workspace.user.pw_name]
     argv = [sys.executable, "-m", "autograder.sandbox.launcher", *options]
-    if workspace.user and zygote:
-        argv += ["--zygote", str(zygote)]
-    env = {TOKEN_VARIABLE: token, **environment.blas_thread_env(threads)}
+    if workspace.user and job.zygote:
+        argv += ["--zygote", str(job.zygote)]
+    env = {TOKEN_VARIABLE: token, **environment.blas_thread_env(job.threads)}
     spec = {"argv": [*argv, "-f", "{connection_file}"], "display_name": "Python 3 (sandboxed)",
             "language": "python", "interrupt_mode": "signal", "env": env, "metadata": {"debugger": False}}
     spec_dir = workspace.base / "jupyter" / "kernels" / KERNEL_NAME
@@ -283,28 +283,21 @@ def student_files(workspace, student_id):
 
 # ---------------------------------------------------------------- the unit
 
-def grade_one(template: str, student_id: str, notebook: str, limits: Limits = Limits(), slot: int = 0,
-              threads: int | None = None, data_dir: str | None = None, hide: tuple = (),
-              zygote: str | None = None) -> Result:
-    """Autograde one staged notebook in a throw-away course; see the module docstring.
+def grade_one(job: JobSpec, student_id: str, notebook: str, slot: int = 0) -> Result:
+    """Autograde one staged notebook in a throw-away copy of ``job.template``; see the module docstring.
 
     ``slot`` is a preference: a slot busy with another grading is skipped.  Returns
     the Result (status "graded", "crashed", "tampered", "timeout" or "error"); raises only when the
-    template or the grading machine is broken.  ``zygote``: see ``sandbox.zygote`` (started with the same
-    ``threads`` and ``data_dir``).
+    template or the grading machine is broken.  ``job.zygote``: see ``sandbox.zygote`` (started with
+    the same ``threads`` and ``data_dir``).
     """
     with claimed_slot(slot) as free_slot:
-        return _grade_in_slot(template, student_id, notebook, limits, free_slot, threads, data_dir, hide, zygote)
+        return _grade_in_slot(job, student_id, notebook, free_slot)
 
 
-def grade_job(spec: JobSpec, student_id: str, notebook: str, slot: int = 0) -> Result:
-    """grade_one with the settings every submission of a class run shares."""
-    return grade_one(spec.template, student_id, notebook, spec.limits, slot=slot, threads=spec.threads,
-                     data_dir=spec.data_dir, hide=spec.hide, zygote=spec.zygote)
-
-
-def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_dir, hide, zygote=None):
+def _grade_in_slot(job, student_id, notebook, slot):
     started = time.monotonic()
+    limits = job.limits
     deadline = started + limits.wall_seconds
     user = sandbox_user(slot) if os.geteuid() == 0 else None
     result = Result(student_id, isolation=f"user:{user.pw_name}" if user else "rlimits-only")
@@ -315,11 +308,11 @@ def _grade_in_slot(template, student_id, notebook, limits, slot, threads, data_d
         result.detail = f"no notebook at {notebook}"
         return result
     token = secrets.token_hex(16)
-    workspace = create_workspace(template, user)
+    workspace = create_workspace(job.template, user)
     try:
         result.set_cells(assignment_cells(workspace))
-        env = nbgrader_env(workspace, data_dir)
-        sandbox_options = write_kernel_spec(workspace, template, limits, threads, token, hide, zygote)
+        env = nbgrader_env(workspace, job.data_dir)
+        sandbox_options = write_kernel_spec(workspace, job, token)
         preflight(workspace, sandbox_options, env)
         stage_notebook(workspace, student_id, notebook)
         stop_processes(workspace, token)  # leftovers of a crashed earlier run would count against the limits

@@ -16,9 +16,7 @@ from autograder import late_work
 from autograder.course import layout
 from autograder.course.notebook_code import grade_id
 from autograder.course.scratch_course import Course
-from autograder.grading import course_output, gradebook, lms_output
-from autograder.grading.class_run import ResultStore, stop_when_full
-from autograder.report import class_report
+from autograder.grading import class_output, course_output, gradebook, lms_output
 
 
 class NotAGradedClass(Exception):
@@ -31,7 +29,7 @@ def run(out, db_url=None, log=print):
         raise NotAGradedClass(f"{out} holds no class graded by `python -m autograder grade` (no results/ or "
                               "nbgrader_config.py): give the --out folder of that command")
     db_url = db_url or layout.sqlite_url(out)
-    store = ResultStore(out)
+    store = class_output.ResultStore(out)
     results = store.all()
     manual = gradebook.manual_grading(db_url, layout.ASSIGNMENT)
     gradebook.apply_manual_grades(results, manual)
@@ -40,17 +38,15 @@ def run(out, db_url=None, log=print):
     late_work.record(db_url, results, policy, layout.ASSIGNMENT)  # before nbgrader's feedback reads them
     people = sorted(s for s, (scores, comments) in manual.items()
                     if (scores or comments) and store.autograded_path(s).is_file())
-    with stop_when_full(out, "writing feedback, grades.csv and the report", "it changes nothing in the gradebook."):
+    rerun = "it changes nothing in the gradebook."
+    with class_output.stop_when_full(out, "writing feedback", rerun):
         for result in results:
             page = store.feedback_path(result.student_id)
             if result.student_id in people:
                 store.write_feedback(result, _feedback(out, result.student_id, db_url))
             elif page.is_file():  # the late-work notice as the policy says now (an extension given since)
                 store.write_feedback(result, page.read_text(encoding="utf-8"))
-        cells_order = _cells_order(db_url)
-        class_report.write_grades_csv(results, cells_order, out / "grades.csv")
-        class_report.write_class_report(results, cells_order, out)
-        lms_output.write(out, lms_output.recall(out), results, store.feedback_path, log)
+    class_output.write_tables(out, results, _cells_order(db_url), lms_output.recall(out), store, log, rerun=rerun)
     course_output.give_to_owner(out)
     pending = sorted(r.student_id for r in results if any(c.get("needs_manual") for c in r.cells.values()))
     log(f"{len(results)} students; manual grades or comments of {len(people)} carried into their feedback; "

@@ -8,7 +8,7 @@ starting with nbgrader already in memory.  A class's workers pay it once between
 
 Protocol (one JSON object per line): a worker prints ``{"ready": true, "pid": N}`` once, then
 answers each request ``{"student_id", "notebook", "slot", "spec"}`` (``spec``: a JobSpec as JSON)
-with the ``Result`` of ``grade_one.grade_job`` as JSON (``in_flight`` fields included), or ``{"worker_error": "..."}``.
+with the ``Result`` of ``grade_one.grade_one`` as JSON (``in_flight`` fields included), or ``{"worker_error": "..."}``.
 Its reply pipe carries only these lines; anything else it prints goes to stderr.  It exits at
 the end of its requests.
 
@@ -56,7 +56,7 @@ def serve(requests, replies):
             job = json.loads(line)
             spec = JobSpec.from_json(job["spec"])
             preflight.check_worker(spec.data_dir, digests=False)  # the data is still there
-            result = grade_one.grade_job(spec, job["student_id"], job["notebook"], job["slot"]).to_json(in_flight=True)
+            result = grade_one.grade_one(spec, job["student_id"], job["notebook"], job["slot"]).to_json(in_flight=True)
         except preflight.GraderFault as exc:
             result = {"worker_error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - the coordinator decides what a broken job means
@@ -187,7 +187,7 @@ class WorkerProcess:
         self.requests = self.replies = self.process = self.pid = None
 
     def grade(self, student_id, notebook, slot, spec):
-        """grade_one.grade_job in the worker; raises WorkerDied (the next call starts a new worker)."""
+        """grade_one.grade_one in the worker; raises WorkerDied (the next call starts a new worker)."""
         with self.lock:
             self.start()
             if self.pid is None:

@@ -28,6 +28,8 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 
+from autograder.limits import Limits
+
 RECORD = "__import__('autograder.integrity')"
 # error names that mean student code did not return: nbgrader's cell timeout, the checks' per-call limit
 HANG_ERRORS = ("CellTimeoutError", "StudentCodeTimeout")
@@ -76,11 +78,12 @@ class GuardedExecute(Execute):
     check_integrity = Bool(True, help="verify numpy, builtins and IPython before each graded test cell").tag(config=True)
     long_cells = List(Unicode(), ["setup", "load_data", "train_main", "test_mnist_accuracy"],
                       help="grade_ids of cells allowed the full `timeout` (data loading, training)").tag(config=True)
-    quick_timeout = Integer(15, help="seconds for every cell not in long_cells").tag(config=True)
+    quick_timeout = Integer(Limits.quick_cell_timeout, help="seconds for every cell not in long_cells").tag(config=True)
     self_timed_cells = List(Unicode(), ["test_mnist_accuracy"],
                             help="long cells whose checks time-limit each call of student code: they keep "
                                  "their limit after a hang").tag(config=True)
-    after_hang_timeout = Integer(6, help="seconds for later cells once a cell has hung").tag(config=True)
+    after_hang_timeout = Integer(Limits.after_hang_timeout,
+                                 help="seconds for later cells once a cell has hung").tag(config=True)
     notebook_timeout = Integer(0, help="seconds for the whole notebook; later cells are not run (0: no "
                                        "limit)").tag(config=True)
 
