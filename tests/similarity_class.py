@@ -22,6 +22,7 @@ pairs included.
 import ast
 import builtins
 import dataclasses
+import functools
 import io
 import itertools
 import keyword
@@ -434,11 +435,15 @@ DISGUISES = {
 
 
 def disguise(answers, steps, seed):
-    """``answers`` ({grade_id: source}) after each named disguise in turn; markdown answers are dropped."""
+    """``answers`` ({grade_id: source}) after each named disguise in turn (each must change the text);
+    markdown answers are dropped."""
     rng = random.Random(seed)
     code = {gid: source for gid, source in answers.items() if gid in SOLUTION_CODE_CELLS}
     for step in steps:
-        code = DISGUISES[step](code, rng)
+        disguised = DISGUISES[step](code, rng)
+        if disguised == code:
+            raise AssertionError(f"the disguise {step!r} changed nothing")
+        code = disguised
     return code
 
 
@@ -457,7 +462,12 @@ def _style_cells(path):
 
 
 def independent_authors():
-    """{author: answers} of the independent authors (answers: {grade_id: source})."""
+    """{author: answers} of the independent authors (answers: {grade_id: source}); a fresh copy."""
+    return {author: dict(answers) for author, answers in _authors().items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _authors():
     authors = {"reference": synthetic_submissions.reference_answers()}
     files = [*STYLES, SLOW_STYLE, *SIMILARITY_STYLES]
     for n, path in enumerate(files):

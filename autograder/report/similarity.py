@@ -2,44 +2,63 @@
 
 What is compared
     Only code the students wrote: the code cells whose grade_id is a solution code cell of the
-    RELEASE notebook (a student's own nbgrader metadata is not trusted, and cells with any other
-    grade_id, or none, are ignored). Every logical line of the release's own code (class and method
-    headers, given lines, ``raise NotImplementedError()``, the training loop's given code, any cell
-    of the release) is removed first, so the stubs contribute no fingerprint; comments and
-    docstrings never do.
+    RELEASE notebook. Cells are picked by grade_id alone (a student can edit nbgrader metadata),
+    and cells with any other grade_id, or none, are ignored. Every logical line of the release's
+    code (class and method headers, given lines such as ``self.cache = {}``,
+    ``raise NotImplementedError()``, the training loop's given code, the lines of any release
+    cell) is removed before fingerprinting, compared after the normalisation below, so a stub line
+    reformatted or with renamed parameters is still the release's; the stubs alone give no
+    fingerprint. Comments and docstrings never count.
 
-How (winnowing, as MOSS does; calibrated in tests/test_similarity.py and
-benchmarks/bench_similarity.py)
-    1. Python's ``tokenize`` turns each cell into tokens; comments, docstrings (any statement
-       that is only a string), line breaks and indentation are dropped, and so are parentheses,
-       trailing commas and semicolons, so reformatting changes nothing.
-    2. Names are normalised to ``V`` unless renaming them would break the notebook: keywords,
-       builtins, the names the release imports or defines (``np``, ``Linear``, ``forward``...),
-       attribute names the release's given cells use (``W``, ``dW``, ``layers``...) and numpy's
-       names (``.sum``, ``np.exp``...) are kept. Strings become ``S`` and numbers ``N``.
-    3. Every K consecutive tokens (a k-gram) are hashed; winnowing keeps the smallest hash of
-       every WINDOW consecutive k-grams, so any match of K + WINDOW - 1 tokens or more is seen.
-       Each fingerprint remembers where it came from (cell, character range) for highlighting.
+How (winnowing, as MOSS does; calibrated by tests/test_similarity.py and benchmarks/bench_similarity.py)
+    1. Python's ``tokenize`` turns each cell into tokens. Comments, docstrings (any statement that
+       is only a string), line breaks, indentation, parentheses, trailing commas and semicolons
+       are dropped, so layout and bracket style change nothing. Code that does not parse is
+       tokenized piece by piece (IPython magics and syntax errors do not stop it).
+    2. Names become ``V`` unless renaming them would break the notebook: keywords, builtins, the
+       names the release imports or defines (``np``, ``Linear``, ``forward``...), the attribute
+       names the release's given cells use (``W``, ``dW``, ``layers``...) and numpy's names
+       (``.sum``, ``np.exp``...) are kept. Keeping those separated copies from independent work
+       best in calibration (all names as ``V``, or numpy's only, did worse). Strings become ``S``
+       and numbers ``N`` (keeping numbers made no difference; ``N`` survives ``2.0`` -> ``2.``).
+    3. Every K consecutive tokens (a k-gram) get a stable 64-bit hash; winnowing keeps the
+       rightmost smallest hash of every WINDOW consecutive k-grams, so any common run of
+       K + WINDOW - 1 = 15 tokens or more is seen. Each fingerprint remembers where it came from
+       (cell, character range) for highlighting. K = 10 is about one statement; K from 6 to 20
+       and windows 4 to 8 all separated the calibration class, K = 10, WINDOW = 6 with a wide gap.
     4. A submission is the *set* of its fingerprints, so reordered methods, classes or cells
-       compare equal. Fingerprints of the release's code are removed, and so are fingerprints
-       found in more than max(COMMON_MIN_COUNT, COMMON_FRACTION x class size) submissions
-       (MOSS's -m): for this constrained assignment many correct students write the same short
-       lines, and those say nothing about copying.
-    5. Pair score = shared fingerprints / min(fingerprints of either): 1.0 when one submission's
-       distinctive code is wholly inside the other's. A pair is flagged when the score is at least
-       the threshold and it shares at least MIN_SHARED fingerprints (tiny submissions cannot be
-       flagged). Pairs come from an inverted index (fingerprint -> submissions), not from
-       comparing every pair of sets.
+       compare alike. Fingerprints of the release's code are dropped, and so are those found in
+       more than max(COMMON_MIN_COUNT, COMMON_FRACTION x submissions compared) submissions
+       (MOSS's -m): many correct students write the same short lines (the training loop's four),
+       and those say nothing about copying. 10% of a class, never fewer than 5 submissions, so a
+       ring of up to five copies stays visible in a small class.
+    5. Pair score = shared fingerprints / the smaller submission's fingerprints: 1.0 when one
+       submission's distinctive code lies wholly inside the other's. A pair is flagged when the
+       score is >= the threshold (0.5) and it shares >= MIN_SHARED (10) fingerprints, about 5-7
+       lines of one's own code, so tiny submissions cannot be flagged. In calibration planted
+       copies scored 0.83-1.0 and random sequences of disguises >= 0.67; two different authors
+       at most 0.31 (two corpus styles written from one template). Pairs come from an inverted
+       index (fingerprint -> submissions): the work is the sum over fingerprints of
+       holders * (holders - 1) / 2, not one set intersection per pair of students.
 
 What it can and cannot see
-    It sees copies disguised by renaming variables, reformatting, reordering methods or classes
-    (even across cells) and rewriting comments and docstrings, and partial copies whose copied
-    part is long enough. It cannot see work rewritten by hand (the same idea in other code),
-    code outside the solution cells (cells a student added, markdown answers), or a copy made of
-    short answers every correct student writes alike: those are cut as common code, so a copy
-    consisting only of them is not flagged. When a large share of the class copies from one
-    source, that source's lines become "common" and drop out too. A flag is a reason to look at
-    the two submissions side by side (write_pair_page), never evidence on its own.
+    It sees copies disguised by renaming variables and attributes, reformatting, reordering
+    methods or classes (even across cells), and rewriting comments and docstrings, in any
+    combination; and copies of part of a submission when that part is most of the smaller one.
+    It cannot see:
+    * work rewritten by hand: the same idea in other code, or many small edits (``a -= b`` for
+      ``a = a - b``, ``np.dot`` for ``@``, a loop for a comprehension) scattered every line or two;
+    * one copied class inside otherwise independent work: the score is over whole submissions,
+      and one class of seven copied scored 0.1-0.35 in calibration;
+    * short answers every correct student writes alike: they are cut as common code, so a copy
+      consisting only of them is not flagged; and when more than a tenth of a large class copies
+      from one source, that source's lines become "common" and drop out too;
+    * code outside the solution code cells (cells a student added, markdown answers), and lines
+      that normalise to a line of the release (``for i in range(n):`` reads like the given
+      ``for epoch in range(epochs):``).
+    A flag is a reason to look at the two submissions side by side (write_pair_page), never
+    evidence on its own: it says nothing about who copied from whom, or whether both used a
+    third source.
 """
 import ast
 import builtins
@@ -64,13 +83,13 @@ from autograder.report.similarity_pages import write_pair_page
 __all__ = ["find_similar", "write_pair_page", "write_csv", "SimilarityReport", "Pair", "Match", "Span",
            "THRESHOLD", "MIN_SHARED", "K", "WINDOW", "COMMON_FRACTION", "COMMON_MIN_COUNT"]
 
-# Calibrated on the corpus class (tests/similarity_class.py); the benchmark prints the sweep.
+# Calibrated on the class of tests/similarity_class.py (see the docstring; the benchmark prints the sweeps).
 K = 10  # tokens per k-gram: about one statement after normalisation
-WINDOW = 6  # winnowing window: matches of K + WINDOW - 1 = 15 tokens or more are always seen
-COMMON_FRACTION = 0.1  # fingerprints in more than this share of the class are common code ...
-COMMON_MIN_COUNT = 5  # ... but never cut below this many submissions (small classes, copy rings)
-THRESHOLD = 0.5  # flag pairs whose score (shared / smaller set) is at least this
-MIN_SHARED = 10  # and share at least this many fingerprints (one per ~4 tokens: 5-7 lines of own code)
+WINDOW = 6  # winnowing window: common runs of K + WINDOW - 1 = 15 tokens or more are always seen
+COMMON_FRACTION = 0.1  # fingerprints in more than this share of the submissions are common code ...
+COMMON_MIN_COUNT = 5  # ... but the cut never falls below this many submissions (small classes, copy rings)
+THRESHOLD = 0.5  # flag pairs whose score (shared / the smaller set) is at least this
+MIN_SHARED = 10  # and that share at least this many fingerprints (one per ~4 tokens: 5-7 lines of own code)
 
 STRING, NUMBER, VARIABLE = "S", "N", "V"
 DROPPED_OPS = {"(", ")", ";"}
@@ -115,6 +134,8 @@ class SimilarityReport:
     groups: sorted lists of >= 3 student ids connected by flagged pairs, largest first.
     compared: number of submissions compared; skipped: {student_id: reason} for the others.
     code: {student_id: {grade_id: cell source}} of the cells where a student wrote code.
+    own_lines: {student_id: {grade_id: [(start, end), ...]}}: where in code their own lines are
+    (the rest is the release's); pages highlight matches only there.
     fingerprints: {student_id: number of fingerprints left after the stub and common-code cuts}.
     cells: the release's solution code cells (grade_ids, notebook order).
     common_cut: fingerprints in more than this many submissions were dropped as common code.
@@ -125,6 +146,7 @@ class SimilarityReport:
     compared: int
     skipped: dict
     code: dict = dataclasses.field(default_factory=dict)
+    own_lines: dict = dataclasses.field(default_factory=dict)
     fingerprints: dict = dataclasses.field(default_factory=dict)
     cells: list = dataclasses.field(default_factory=list)
     common_cut: int = 0
@@ -172,10 +194,12 @@ def _raw_tokens(source):
         except tokenize.TokenError as error:
             if "statement" in str(error.args[0]):
                 return  # an unclosed bracket: every token up to the end was yielded already
-            first_line += error.args[1][0]  # an unclosed string: go on after the line it starts on
+            first_line += max(error.args[1][0], 1)  # an unclosed string: go on after the line it starts on
         except SyntaxError as error:  # IndentationError: go on at the offending line
             first_line += max((error.lineno or 1) - 1, 1)
         restarts += 1
+        restart = starts[min(first_line, len(starts) - 1)]
+        yield tokenize.NEWLINE, "", restart, restart  # what came before the error is a line of its own
 
 
 FSTRING_START = getattr(tokenize, "FSTRING_START", None)  # Python >= 3.12 splits f-strings up
@@ -325,6 +349,7 @@ def _winnow(hashes):
 class _Fingerprinted:
     student_id: str
     code: dict  # {grade_id: source} of the cells with code of the student's own
+    own_lines: dict  # {grade_id: [(start, end), ...]} character ranges of the student's own logical lines
     spans: dict  # {hash: [Span, ...]} every place each fingerprint occurs
     new_tokens: int
 
@@ -341,27 +366,29 @@ def _solution_code(notebook, release):
 
 
 def _own_tokens(source, release):
-    """(normalised text, _Token) of the cell's logical lines that are not a line of the release."""
-    tokens = []
+    """([(normalised text, _Token)], [(start, end)]) of the cell's logical lines that are not the release's."""
+    tokens, ranges = [], []
     for line in _logical_lines(source):
         normalised = list(_normalised(line, release))
-        if tuple(text for text, _ in normalised) not in release.given_lines:
+        if normalised and tuple(text for text, _ in normalised) not in release.given_lines:
             tokens.extend(normalised)
-    return tokens
+            ranges.append((line[0].start, line[-1].end))
+    return tokens, ranges
 
 
 def _fingerprint(student_id, notebook, release):
-    code, spans, new_tokens = {}, collections.defaultdict(list), 0
+    code, own_lines, spans, new_tokens = {}, {}, collections.defaultdict(list), 0
     for gid, source in _solution_code(notebook, release).items():
-        tokens = _own_tokens(source, release)
+        tokens, own_lines[gid] = _own_tokens(source, release)
         if not tokens:
+            del own_lines[gid]
             continue
         code[gid], new_tokens = source, new_tokens + len(tokens)
         hashes = _kgram_hashes([text for text, _ in tokens])
         for index in _winnow(hashes):
             if hashes[index] not in release.hashes:
                 spans[hashes[index]].append(Span(gid, tokens[index][1].start, tokens[index + K - 1][1].end))
-    return _Fingerprinted(student_id, code, dict(spans), new_tokens)
+    return _Fingerprinted(student_id, code, own_lines, dict(spans), new_tokens)
 
 
 def _skip_reason(fingerprinted):
@@ -441,7 +468,7 @@ def _groups(pairs):
 class ClassFingerprints:
     """fingerprint_class's result: the release, the fingerprinted submissions (by id), the skipped ones."""
     release: _Release
-    submissions: list  # of _Fingerprinted, sorted by student id (as text)
+    submissions: list  # of _Fingerprinted (the order does not matter)
     skipped: dict  # {student_id: reason}
 
 
@@ -473,13 +500,14 @@ def compare_class(fingerprints, threshold=THRESHOLD):
     for (i, j), shared in counts.items():
         score = shared / min(sizes[i], sizes[j])
         if shared >= MIN_SHARED and score >= threshold:
-            a, b = fingerprinted[i], fingerprinted[j]
+            a, b = sorted((fingerprinted[i], fingerprinted[j]), key=lambda f: str(f.student_id))
             shared_hashes = (a.spans.keys() & b.spans.keys()) - common
             pairs.append(Pair(a.student_id, b.student_id, score, shared, _matches(a, b, shared_hashes, release.cells)))
     pairs.sort(key=lambda p: (-p.score, -p.shared, str(p.a), str(p.b)))
     return SimilarityReport(
         pairs=pairs, groups=_groups(pairs), threshold=threshold, compared=len(fingerprinted),
         skipped=dict(fingerprints.skipped), code={f.student_id: f.code for f in fingerprinted},
+        own_lines={f.student_id: f.own_lines for f in fingerprinted},
         fingerprints={f.student_id: size for f, size in zip(fingerprinted, sizes)},
         cells=list(release.cells), common_cut=cut,
         settings={"K": K, "WINDOW": WINDOW, "COMMON_FRACTION": COMMON_FRACTION,

@@ -45,12 +45,16 @@ def _lines(source, offset):
     return source.count("\n", 0, offset) + 1
 
 
-def _highlighted(source, regions):
-    """Escaped ``source`` with each (start, end, match index) region in a <mark> of that match's colour."""
+def _highlighted(source, regions, own_lines):
+    """Escaped ``source``; the student's own code inside each (start, end, match index) region is in a
+    <mark> of that match's colour (a region can reach over a given line: that line stays unmarked)."""
+    own = [False] * len(source)
+    for start, end in own_lines:
+        own[max(start, 0):min(end, len(source))] = [True] * (min(end, len(source)) - max(start, 0))
     owner = [None] * len(source)
     for start, end, index in regions:
         for position in range(max(start, 0), min(end, len(source))):
-            if owner[position] is None:  # the first match claiming a character keeps it
+            if owner[position] is None and own[position]:  # the first match claiming a character keeps it
                 owner[position] = index
     parts, run_start = [], 0
     for position in range(1, len(source) + 1):
@@ -65,11 +69,12 @@ def _highlighted(source, regions):
     return "".join(parts)
 
 
-def _code_block(source, regions):
+def _code_block(source, regions, own_lines):
     if source is None:
         return '<p class="muted">no code of their own in this cell (left as released)</p>'
     numbers = "\n".join(str(n) for n in range(1, source.count("\n") + 2))
-    return f'<div class="code"><pre class="ln">{numbers}</pre><pre class="src">{_highlighted(source, regions)}</pre></div>'
+    return (f'<div class="code"><pre class="ln">{numbers}</pre>'
+            f'<pre class="src">{_highlighted(source, regions, own_lines)}</pre></div>')
 
 
 def _where(code, span):
@@ -92,6 +97,7 @@ def _matches_table(pair, report):
 
 def _cells_section(pair, report):
     code_a, code_b = report.code.get(pair.a, {}), report.code.get(pair.b, {})
+    own_a, own_b = report.own_lines.get(pair.a, {}), report.own_lines.get(pair.b, {})
     sections = []
     for cell in report.cells:
         if cell not in code_a and cell not in code_b:
@@ -100,8 +106,8 @@ def _cells_section(pair, report):
         regions_b = [(m.b.start, m.b.end, i) for i, m in enumerate(pair.matches) if m.b.cell == cell]
         sections.append(f"<h3>cell <code>{_e(cell)}</code></h3><table class=\"side\"><tr>"
                         f"<th>{_e(pair.a)}</th><th>{_e(pair.b)}</th></tr><tr>"
-                        f"<td>{_code_block(code_a.get(cell), regions_a)}</td>"
-                        f"<td>{_code_block(code_b.get(cell), regions_b)}</td></tr></table>")
+                        f"<td>{_code_block(code_a.get(cell), regions_a, own_a.get(cell, []))}</td>"
+                        f"<td>{_code_block(code_b.get(cell), regions_b, own_b.get(cell, []))}</td></tr></table>")
     return "".join(sections)
 
 
@@ -121,8 +127,8 @@ def _summary(pair, report):
             f"variables and dropping comments, docstrings and layout; winnowing keeps one of every "
             f"{_e(settings.get('WINDOW', '?'))}. The release's own code, and fingerprints found in more than "
             f"{report.common_cut} of the {report.compared} submissions compared (common code), are not counted. "
-            f"The same colour marks the same match on both sides; highlights show fingerprinted runs, "
-            f"so they can reach over a given line between two of a student's own.</p>")
+            f"The same colour marks the same match on both sides; only the students' own lines are "
+            f"highlighted, never the code the release gave them.</p>")
 
 
 def page_html(pair, report):
