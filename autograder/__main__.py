@@ -30,7 +30,7 @@ def grade_command(args):
         return REFUSED
     limits = Limits(cell_timeout=args.cell_timeout, wall_seconds=args.wall_timeout,
                     memory_bytes=int(args.memory_gb * 2**30))
-    options = class_run.Options(assignment=args.assignment, submissions=args.submissions, out=args.out,
+    options = class_run.Options(submissions=args.submissions, out=args.out,
                                   workers=args.workers, scheduler=args.scheduler, db_url=args.db,
                                   force=args.force, pattern=args.pattern or intake.DEFAULT_PATTERN,
                                   limits=limits, isolation=args.isolation, verbose=args.verbose,

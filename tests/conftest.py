@@ -24,17 +24,39 @@ def mnist_available():
     return True
 
 
-# Tiers: `kernel` tests run notebooks in Jupyter kernels (nbgrader, sandboxes, the class run);
-# `make test-fast` runs everything else.  The browser tier marks itself (tests/browser/conftest.py).
-KERNEL_FILES = {"test_adversarial.py", "test_class_grading.py", "test_companion_notebook.py", "test_faults.py",
-                "test_grading.py", "test_lms_round_trip.py", "test_mutation_analysis.py"}
-KERNEL_FIXTURES = {"template", "zygote"}  # test_sandbox.py: a course template, the kernel zygote
+# Tiers are markers on the tests themselves: `kernel` (a file's `pytestmark`) for what runs notebooks in
+# Jupyter kernels, `browser` and `hub` (their folders' conftest). `make test-fast` deselects them, and
+# in that run starting a kernel fails at once, naming the test, so a kernel test cannot land there unmarked.
+def pytest_configure(config):
+    if "not kernel" in (config.getoption("markexpr") or ""):
+        refuse_kernels()
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if item.path.name in KERNEL_FILES or KERNEL_FIXTURES & set(item.fixturenames):
-            item.add_marker(pytest.mark.kernel)
+def refuse_kernels():
+    """Make every way the project starts a kernel raise: in-process (nbclient), nbgrader, the grader."""
+    from jupyter_client.manager import KernelManager
+
+    from autograder.course import run_nbgrader
+    from autograder.grading import class_run, grade_one
+
+    def refuse(what):
+        raise RuntimeError(f"{what} in the fast tier: this test needs a Jupyter kernel, so mark it "
+                           "`kernel` (pytestmark = pytest.mark.kernel in its file) and it runs in make test")
+
+    async def no_kernel(self, *args, **kwargs):
+        refuse("a Jupyter kernel was started")
+
+    run_any = run_nbgrader.run
+
+    def nbgrader_without_kernels(args, *rest, **kwargs):
+        if args and args[0] in ("autograde", "validate"):
+            refuse(f"nbgrader {args[0]} (runs a kernel)")
+        return run_any(args, *rest, **kwargs)
+
+    KernelManager._async_pre_start_kernel = no_kernel
+    run_nbgrader.run = nbgrader_without_kernels
+    grade_one.grade_one = lambda *args, **kwargs: refuse("grade_one (runs a kernel)")
+    class_run.run = lambda *args, **kwargs: refuse("a class run (runs kernels)")
 
 
 # ---------------------------------------------------------------- plain nbgrader on the whole corpus

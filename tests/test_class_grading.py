@@ -17,6 +17,8 @@ from autograder.grading import gradebook
 from tests.corpus import load_mutants, mutant_answers
 from tests.postgres import PostgresServer, free_port
 
+pytestmark = pytest.mark.kernel  # starts Jupyter kernels: make test, not make test-fast
+
 GOOD = ["alice", "bob", "carol"]
 
 
@@ -100,7 +102,7 @@ def test_feedback_report_and_gradebook_are_written(local_run):
     assert sorted(p.parts[-3] for p in (out / "feedback").glob("*/*/*.html")) == GOOD
     assert (out / "report.html").exists()
     assert {p.name for p in (out / "report").glob("*.png")} >= {"scores.png", "pass_rate.png", "grading_time.png"}
-    stored = gradebook.scores(f"sqlite:///{out / 'gradebook.db'}", layout.ASSIGNMENT)
+    stored = gradebook.scores(f"sqlite:///{out / 'gradebook.db'}")
     assert sorted(stored) == GOOD
     assert stored["alice"]["test_mnist_accuracy"] == 4 and stored["alice"]["exercise_answer"] is None
 
@@ -198,7 +200,7 @@ def postgres_url():
 def test_postgresql_gradebook_holds_the_same_scores(local_run, class_dir, postgres_url, tmp_path):
     _, rows, _ = local_run
     grade(class_dir, "--out", tmp_path / "out", "--db", postgres_url)
-    stored = gradebook.scores(postgres_url, layout.ASSIGNMENT)
+    stored = gradebook.scores(postgres_url)
     assert sorted(stored) == GOOD
     for student in GOOD:
         for grade_id, score in stored[student].items():

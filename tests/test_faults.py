@@ -23,6 +23,8 @@ from autograder.course import environment, layout, synthetic_submissions
 from autograder.grading import gradebook, preflight
 from tests.postgres import PostgresServer
 
+pytestmark = pytest.mark.kernel  # starts Jupyter kernels: make test, not make test-fast
+
 STUDENTS = ["amy", "ben", "cat"]
 NEEDS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (mounts a small tmpfs)")
 
@@ -79,7 +81,7 @@ def assert_consistent(out, db_url=None):
     for path in (out / "results").glob("*.json"):
         json.loads(path.read_text())
     rows = read_rows(out)
-    stored = gradebook.scores(db_url or f"sqlite:///{out / 'gradebook.db'}", layout.ASSIGNMENT)
+    stored = gradebook.scores(db_url or f"sqlite:///{out / 'gradebook.db'}")
     scored = {s for s, row in rows.items() if row["status"] in result.SCORED}
     # a record whose commit lost its answer may be stored: its row says so and the rerun rewrites it
     unsure = {s for s, row in rows.items() if gradebook.OUTCOME_UNKNOWN in row["detail"]}

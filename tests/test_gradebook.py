@@ -38,18 +38,18 @@ def test_a_connection_lost_during_the_commit_leaves_the_outcome_unknown(monkeypa
                             connection_invalidated=True)
     monkeypatch.setattr("nbgrader.api.Gradebook", fake_gradebook(lost))
     with pytest.raises(gradebook.CommitOutcomeUnknown, match="server closed the connection"):
-        gradebook.record("postgresql://grader@db/gradebook", "task4_1", Result("amy", score=1.0))
+        gradebook.record("postgresql://grader@db/gradebook", Result("amy", score=1.0))
 
 
 def test_a_refused_commit_may_leave_the_submission_nbgrader_already_stored(monkeypatch):
     refused = IntegrityError("COMMIT", {}, Exception("duplicate key"))
     monkeypatch.setattr("nbgrader.api.Gradebook", fake_gradebook(refused))
     with pytest.raises(gradebook.CommitOutcomeUnknown, match="duplicate key"):
-        gradebook.record("postgresql://grader@db/gradebook", "task4_1", Result("amy", score=1.0))
+        gradebook.record("postgresql://grader@db/gradebook", Result("amy", score=1.0))
 
 
 def test_a_failure_before_the_submission_is_an_ordinary_failure(monkeypatch):
     refused = OperationalError("INSERT", {}, Exception("connection refused"))
     monkeypatch.setattr("nbgrader.api.Gradebook", fake_gradebook(None, student_error=refused))
     with pytest.raises(OperationalError):
-        gradebook.record("postgresql://grader@db/gradebook", "task4_1", Result("amy", score=1.0))
+        gradebook.record("postgresql://grader@db/gradebook", Result("amy", score=1.0))

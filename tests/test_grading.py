@@ -7,6 +7,8 @@ import pytest
 from autograder.course import layout
 from tests.corpus import STYLES, load_mutants
 
+pytestmark = pytest.mark.kernel  # starts Jupyter kernels: make test, not make test-fast
+
 MANUAL_CELLS = {"exercise_answer"}
 MUTANTS = {f"mutant-{m['name']}": m for m in load_mutants()}
 

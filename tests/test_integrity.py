@@ -40,9 +40,12 @@ def test_new_attributes_and_state_changes_are_not_tampering(monkeypatch):
         assert integrity.problems({"np": np}) == []
 
 
-def test_stamped_gradebook_carries_nbgrader_revision(tmp_path):
+def test_stamped_gradebook_carries_nbgrader_revision(tmp_path, monkeypatch):
     from nbgrader.api import Gradebook, get_alembic_version
 
+    from autograder.course import environment
+
+    monkeypatch.setenv("PATH", environment.child_env()["PATH"])  # get_alembic_version runs `alembic`
     path = tmp_path / "gradebook.db"
     gradebook.create_stamped_sqlite(path)
     assert gradebook.alembic_head() == get_alembic_version()  # what nbgrader would look up itself

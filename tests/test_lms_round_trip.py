@@ -11,6 +11,8 @@ from autograder.course import synthetic_submissions
 from tests import lms_fixtures as fx
 from tests.test_lms import canvas_import
 
+pytestmark = pytest.mark.kernel  # starts Jupyter kernels: make test, not make test-fast
+
 
 @pytest.fixture(scope="module")
 def notebooks(mnist_available):

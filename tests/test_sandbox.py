@@ -20,7 +20,7 @@ from autograder.limits import Limits
 from autograder.result import Result, Status
 from autograder.sandbox import users
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox user needs root")
+pytestmark = [pytest.mark.kernel, pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox user needs root")]
 
 SLOT = 0
 USER = f"{users.USER_PREFIX}{SLOT}"

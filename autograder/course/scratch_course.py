@@ -7,7 +7,7 @@ import pathlib
 import shutil
 import tempfile
 
-from autograder.course import environment, layout, run_nbgrader
+from autograder.course import environment, gradebook_reader, layout, run_nbgrader
 
 
 class NbgraderFailed(RuntimeError):
@@ -70,15 +70,9 @@ class Course:
 
     def grades(self):
         """{student: {"score", "max_score", "cells": {grade_id: (score, max, needs_manual)}}}."""
-        from nbgrader.api import Gradebook
-
-        results = {}
-        with Gradebook(self.db_url) as gradebook:
-            for submission in gradebook.assignment_submissions(layout.ASSIGNMENT):
-                cells = {}
-                for notebook in submission.notebooks:
-                    for grade in notebook.grades:
-                        cells[grade.name] = (grade.score, grade.max_score, grade.needs_manual_grade)
-                results[submission.student_id] = {
-                    "score": submission.score, "max_score": submission.max_score, "cells": cells}
-        return results
+        found = {}
+        for student, grades in gradebook_reader.stored_grades(self.db_url).items():
+            cells = {gid: (grade.score, grade.max_score, grade.needs_manual) for gid, grade in grades.items()}
+            found[student] = {"score": sum(grade.score for grade in grades.values()),
+                              "max_score": sum(grade.max_score for grade in grades.values()), "cells": cells}
+        return found

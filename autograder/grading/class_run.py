@@ -29,7 +29,7 @@ import time
 import warnings
 
 from autograder import late_work
-from autograder.course import environment, layout, run_nbgrader
+from autograder.course import environment, gradebook_reader, layout, run_nbgrader
 from autograder.course.scratch_course import Course
 from autograder.grading import class_output, course_output, gradebook, intake, lms_output, preflight, schedule
 from autograder.lms import detect, exports, rosters
@@ -42,7 +42,6 @@ from autograder.result import Result, Status
 
 @dataclasses.dataclass
 class Options:
-    assignment: str
     submissions: pathlib.Path
     out: pathlib.Path
     workers: int = os.cpu_count() or 1
@@ -152,7 +151,7 @@ def _run(options, log):
             exports.canvas_column(class_roster, options.lms_assignment)  # ambiguous: say so before grading
         data_dir = str(preflight.prepare_mnist(work / "mnist"))  # decompressed once for the class
         found = {}
-        staged = intake.discover(options.submissions, options.assignment, layout.NOTEBOOK, work / "staged",
+        staged = intake.discover(options.submissions, layout.ASSIGNMENT, layout.NOTEBOOK, work / "staged",
                                  pattern=options.pattern, source=options.source, roster=class_roster,
                                  on_layout=lambda name, reason: found.update(layout=name, reason=reason))
         log(f"submissions: {detect.TITLES[found['layout']]} ({found['reason']})")
@@ -164,7 +163,7 @@ def _run(options, log):
         pool = pool or _dask_pool(options.scheduler)
         pool.check_workers(data_dir)
         template = _build_template(work / "template")
-        cells_order = gradebook.cells_order(template)
+        cells_order = gradebook_reader.cells_order(template.db_url)
         max_score = sum(points for _, points in cells_order)
         out.mkdir(parents=True, exist_ok=True)
         store = class_output.ResultStore(out)
@@ -205,14 +204,14 @@ def _run(options, log):
         grading_done = time.monotonic()
         results = [r for r in store.all() if r.student_id in {s.student_id for s in staged}]
         try:  # scores a person gave in Formgrader
-            gradebook.apply_manual_grades(results, gradebook.manual_grading(db_url, options.assignment))
+            gradebook.apply_manual_grades(results, gradebook.manual_grading(db_url))
         except Exception as exc:  # noqa: BLE001 - an unreachable gradebook must not lose the CSV of what was graded
             log(f"warning: manual scores could not be read from the gradebook ({type(exc).__name__}: "
                 f"{preflight.first_line(exc, 200)}); grades.csv shows automatic scores only. Once the gradebook "
                 f"is back, `python -m autograder publish` adds them.")
-        late_work.apply(results, policy, options.assignment)
+        late_work.apply(results, policy, layout.ASSIGNMENT)
         try:  # Formgrader and `nbgrader export` show the penalties too
-            late_work.record(db_url, results, policy, options.assignment)
+            late_work.record(db_url, results, policy, layout.ASSIGNMENT)
         except Exception as exc:  # noqa: BLE001 - grades.csv holds them either way
             log(f"warning: late penalties could not be written to the gradebook ({type(exc).__name__}: "
                 f"{preflight.first_line(exc, 200)}); grades.csv and the report hold them")
@@ -255,7 +254,7 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
                 result.detail = "; ".join(filter(None, [submission.detail, result.detail]))
             if result.scored:
                 try:  # the gradebook first: a saved result means "graded", so it must be in the gradebook
-                    gradebook.record(db_url, options.assignment, result)
+                    gradebook.record(db_url, result)
                 except Exception as exc:  # noqa: BLE001 - any driver error: this row is not graded
                     what = (f"{gradebook.OUTCOME_UNKNOWN}; the rerun writes it again"
                             if isinstance(exc, gradebook.CommitOutcomeUnknown) else "the gradebook could not be written")
@@ -265,7 +264,7 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
             result.digest, result.origin = submission.digest, submission.origin
             result.submitted_at = late_work.iso(submission.submitted_at)
             result.reported_late, result.lms_name = submission.reported_late, submission.lms_name
-            late_work.apply([result], policy, options.assignment)  # for the notice on the feedback page
+            late_work.apply([result], policy, layout.ASSIGNMENT)  # for the notice on the feedback page
             store.save(result, intake.submission_files(submission))
             coordinator += time.monotonic() - received
             if options.verbose:

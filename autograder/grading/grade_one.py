@@ -27,7 +27,7 @@ import threading
 import time
 
 from autograder import diagnoses
-from autograder.course import environment, layout, run_nbgrader
+from autograder.course import environment, gradebook_reader, layout, run_nbgrader
 from autograder.grading.job import JobSpec
 from autograder.report import fallback_feedback
 from autograder.result import Result, Status, valid_student_id
@@ -237,33 +237,21 @@ def feedback_args(student_id):
 
 def assignment_cells(workspace):
     """{grade_id: {"score": 0.0, "max_score", "needs_manual"}} for every graded cell of the assignment."""
-    from nbgrader.api import Gradebook
-
-    cells = {}
-    with Gradebook(workspace.db_url) as gradebook:
-        for notebook in gradebook.find_assignment(layout.ASSIGNMENT).notebooks:
-            for cell in notebook.grade_cells:
-                cells[cell.name] = {"score": 0.0, "max_score": float(cell.max_score),
-                                    "needs_manual": cell.cell_type == "markdown"}
-    if not cells:
-        raise ValueError("the template's gradebook has no graded cells for " + layout.ASSIGNMENT)
-    return cells
+    return {cell.grade_id: {"score": 0.0, "max_score": cell.max_score, "needs_manual": cell.manual}
+            for cell in gradebook_reader.graded_cells(workspace.db_url)}
 
 
 def submission_cells(workspace, student_id):
     """Per-cell grades nbgrader saved for the student, or None if there are none."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        with Gradebook(workspace.db_url) as gradebook:
-            submission = gradebook.find_submission(layout.ASSIGNMENT, student_id)
-            cells = {grade.name: {"score": float(grade.score or 0), "max_score": float(grade.max_score or 0),
-                                  "needs_manual": bool(grade.needs_manual_grade)}
-                     for notebook in submission.notebooks for grade in notebook.grades}
+        grades = gradebook_reader.stored_grades(workspace.db_url, student_id)[student_id]
     except (MissingEntry, SQLAlchemyError):  # not graded, or a gradebook half-written by a killed nbgrader
         return None
-    return cells or None
+    return {gid: {"score": grade.score, "max_score": grade.max_score, "needs_manual": grade.needs_manual}
+            for gid, grade in grades.items()} or None
 
 
 def read_text(path):

@@ -4,24 +4,11 @@ Only the coordinator calls these; sandboxed graders work on throw-away copies.  
 imported where it is used: the grade command starts its workers while importing it would hold it up.
 """
 import functools
-import os
 import pathlib
 import sqlite3
 
-import nbformat
-
-from autograder.course import environment, layout
-
-# nbgrader's Gradebook runs the `alembic` command when it creates a database
-os.environ["PATH"] = environment.child_env()["PATH"]
-
-
-def cells_order(course):
-    """[(grade_id, points)] of the graded cells, in notebook order."""
-    notebook = nbformat.read(str(course.root / "source" / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb"),
-                             as_version=4)
-    meta = [cell.metadata.get("nbgrader", {}) for cell in notebook.cells]
-    return [(m["grade_id"], float(m["points"])) for m in meta if m.get("grade")]
+from autograder.course import gradebook_reader, layout
+from autograder.course.gradebook_reader import open_gradebook
 
 
 @functools.cache
@@ -50,9 +37,9 @@ def create_stamped_sqlite(path):
 
 def ensure_assignment(db_url, course):
     """Create the assignment (notebooks, grade cells) in the database unless it is there."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(db_url) as gradebook:
+    with open_gradebook(db_url) as gradebook:
         try:
             gradebook.find_assignment(layout.ASSIGNMENT)
             return
@@ -69,7 +56,7 @@ class CommitOutcomeUnknown(Exception):
     """The connection broke during the commit: the database may or may not have stored the record."""
 
 
-def record(db_url, assignment, result):
+def record(db_url, result):
     """Store one student's automatic scores; manual scores already given are left alone.
 
     Raises CommitOutcomeUnknown when the database fails once the submission may be stored: nbgrader's
@@ -77,13 +64,12 @@ def record(db_url, assignment, result):
     stopping during our commit may have committed it before it could answer. An error before that
     (the connection, the student's row) means no submission of this student was stored.
     """
-    from nbgrader.api import Gradebook
     from sqlalchemy.exc import DBAPIError
 
-    with Gradebook(db_url) as gradebook:
+    with open_gradebook(db_url) as gradebook:
         gradebook.update_or_create_student(result.student_id)
         try:
-            submission = gradebook.update_or_create_submission(assignment, result.student_id)
+            submission = gradebook.update_or_create_submission(layout.ASSIGNMENT, result.student_id)
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
                     cell = result.cells.get(grade.name)
@@ -97,38 +83,23 @@ def record(db_url, assignment, result):
             raise CommitOutcomeUnknown(f"{type(exc.orig).__name__}: {exc.orig}") from exc
 
 
-def scores(db_url, assignment):
+def scores(db_url):
     """{student: {grade_id: auto score or None}} as stored (for tests and checks)."""
-    from nbgrader.api import Gradebook
-
-    out = {}
-    with Gradebook(db_url) as gradebook:
-        for submission in gradebook.assignment_submissions(assignment):
-            out[submission.student_id] = {grade.name: grade.auto_score
-                                          for notebook in submission.notebooks for grade in notebook.grades}
-    return out
+    return {student: {gid: grade.auto_score for gid, grade in grades.items()}
+            for student, grades in gradebook_reader.stored_grades(db_url).items()}
 
 
-def manual_grading(db_url, assignment):
+def manual_grading(db_url):
     """{student: ({grade_id: manual score}, {grade_id: manual comment})}: what people entered in Formgrader."""
-    from nbgrader.api import Gradebook
-
-    out = {}
-    with Gradebook(db_url) as gradebook:
-        for submission in gradebook.assignment_submissions(assignment):
-            scores, comments = {}, {}
-            for notebook in submission.notebooks:
-                scores.update({g.name: g.manual_score for g in notebook.grades if g.manual_score is not None})
-                comments.update({c.name: c.manual_comment for c in notebook.comments if c.manual_comment})
-            out[submission.student_id] = (scores, comments)
-    return out
+    comments = gradebook_reader.stored_comments(db_url)
+    return {student: ({gid: grade.manual_score for gid, grade in grades.items() if grade.manual_score is not None},
+                      comments.get(student, {}))
+            for student, grades in gradebook_reader.stored_grades(db_url).items()}
 
 
 def set_due_date(db_url, assignment, due):
     """The assignment's due date (an aware datetime, or None for none), stored as nbgrader does: naive UTC."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url) as gradebook:
+    with open_gradebook(db_url) as gradebook:
         gradebook.update_or_create_assignment(assignment, duedate=due)  # it converts to naive UTC and commits
 
 
@@ -138,10 +109,9 @@ def record_lateness(db_url, assignment, lateness):
     nbgrader takes late_submission_penalty off the score it shows (Formgrader, its feedback, `nbgrader export`).
     The course has one notebook, so it carries the whole penalty.
     """
-    from nbgrader.api import Gradebook
     from nbgrader.utils import parse_utc
 
-    with Gradebook(db_url) as gradebook:
+    with open_gradebook(db_url) as gradebook:
         for submission in gradebook.assignment_submissions(assignment):
             if submission.student_id not in lateness:
                 continue
@@ -179,10 +149,8 @@ def name_students(db_url, student_ids, names):
     ``names``: [(student_id, first name, last name)]. Formgrader shows "last, first"; students nbgrader
     creates without one appear as "None, None".
     """
-    from nbgrader.api import Gradebook
-
     known = {student_id: (first, last) for student_id, first, last in names}
-    with Gradebook(db_url) as book:
+    with open_gradebook(db_url) as book:
         stored = {s.id: (s.first_name, s.last_name) for s in book.students}
         for student_id in student_ids:
             wanted = known.get(student_id) or ("", student_id)

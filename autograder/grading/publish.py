@@ -10,11 +10,8 @@ from the submission times and the scores now) and can be run any number of times
 import pathlib
 import tempfile
 
-import nbformat
-
 from autograder import late_work
-from autograder.course import layout
-from autograder.course.notebook_code import grade_id
+from autograder.course import gradebook_reader, layout
 from autograder.course.scratch_course import Course
 from autograder.grading import class_output, course_output, gradebook, lms_output
 
@@ -31,7 +28,7 @@ def run(out, db_url=None, log=print):
     db_url = db_url or layout.sqlite_url(out)
     store = class_output.ResultStore(out)
     results = store.all()
-    manual = gradebook.manual_grading(db_url, layout.ASSIGNMENT)
+    manual = gradebook.manual_grading(db_url)
     gradebook.apply_manual_grades(results, manual)
     policy = late_work.load_policy(course_output.policy_config(out))
     late_work.apply(results, policy, layout.ASSIGNMENT)
@@ -46,23 +43,12 @@ def run(out, db_url=None, log=print):
                 store.write_feedback(result, _feedback(out, result.student_id, db_url))
             elif page.is_file():  # the late-work notice as the policy says now (an extension given since)
                 store.write_feedback(result, page.read_text(encoding="utf-8"))
-    class_output.write_tables(out, results, _cells_order(db_url), lms_output.recall(out), store, log, rerun=rerun)
+    class_output.write_tables(out, results, gradebook_reader.cells_order(db_url), lms_output.recall(out), store, log, rerun=rerun)
     course_output.give_to_owner(out)
     pending = sorted(r.student_id for r in results if any(c.get("needs_manual") for c in r.cells.values()))
     log(f"{len(results)} students; manual grades or comments of {len(people)} carried into their feedback; "
         f"{len(pending)} still await manual grading; grades: {out / 'grades.csv'}")
     return results
-
-
-def _cells_order(db_url):
-    """[(grade_id, points)] of the graded cells as the gradebook holds them, in the notebook's order."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url) as book:
-        notebook = book.find_notebook(layout.NOTEBOOK, layout.ASSIGNMENT)
-        points = {cell.name: float(cell.max_score) for cell in notebook.grade_cells}
-    order = [grade_id(cell) for cell in nbformat.read(str(layout.SOURCE_NOTEBOOK), as_version=4).cells]
-    return [(gid, points[gid]) for gid in order if gid in points]
 
 
 def _feedback(out, student_id, db_url):

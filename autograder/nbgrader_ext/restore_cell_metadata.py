@@ -16,15 +16,16 @@ A deleted test cell stays deleted and scores 0.
 """
 import copy
 
-from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
+
+from autograder.course.gradebook_reader import open_gradebook
 
 SCHEMA_VERSION = 3
 
 
 def canonical_metadata(db_url, assignment, notebook):
     """{grade_id: nbgrader metadata} for every nbgrader cell of the notebook."""
-    with Gradebook(db_url) as gradebook:
+    with open_gradebook(db_url) as gradebook:
         stored = gradebook.find_notebook(notebook, assignment)
         graded = {cell.name: cell.max_score for cell in stored.grade_cells}
         solutions = {cell.name for cell in stored.solution_cells}

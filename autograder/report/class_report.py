@@ -17,7 +17,7 @@ import urllib.parse
 from autograder import late_work
 from autograder.course import layout
 from autograder.course.atomic_files import atomic_open
-from autograder.report import misconceptions
+from autograder.report import copied_work, misconceptions
 from autograder.result import Status
 
 PLOTS = ("scores.png", "pass_rate.png", "grading_time.png")
@@ -396,7 +396,8 @@ def _cells_section(results, cells_order):
 
 
 def write_class_report(results, cells_order, out_dir, title="Task 4.1 \u2014 class report"):
-    """Write ``out_dir/report.html``, its plots in ``out_dir/report/`` and misconceptions.csv; return the HTML path."""
+    """Write ``out_dir/report.html``, its plots in ``out_dir/report/``, misconceptions.csv and
+    similarity.csv with a page per flagged pair in ``out_dir/similarity/``; return the HTML path."""
     out_dir = pathlib.Path(out_dir)
     plots = out_dir / "report"
     plots.mkdir(parents=True, exist_ok=True)
@@ -406,6 +407,7 @@ def write_class_report(results, cells_order, out_dir, title="Task 4.1 \u2014 cla
 
     mistakes = misconceptions.class_misconceptions(results)
     misconceptions.write_csv(mistakes, out_dir / misconceptions.CSV_NAME)
+    similar = copied_work.compare(results, out_dir)
 
     stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     page = "\n".join([
@@ -416,6 +418,7 @@ def write_class_report(results, cells_order, out_dir, title="Task 4.1 \u2014 cla
         _counts_section(results), _scores_section(results, cells_order), _plots_section(),
         _problems_section(results), _cells_section(results, cells_order),
         misconceptions.section_html(mistakes, lambda student: _feedback_href(out_dir, student)),
+        copied_work.section_html(similar),
         _students_section(results, out_dir),
         "</body></html>", ""])
     path = out_dir / "report.html"
