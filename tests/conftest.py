@@ -97,6 +97,7 @@ def graded(tmp_path_factory, mnist_available):
         "reference-solution": synthetic_submissions.build(synthetic_submissions.reference_answers(), release_notebook),
         "blank": synthetic_submissions.build({}, release_notebook),
         **{name: synthetic_submissions.build(answers, release_notebook) for name, answers in all_submissions().items()},
+        **{name: synthetic_submissions.build(answers, release_notebook) for name, answers in planted_copies().items()},
     }
     placement = {student: index % 2 for index, student in enumerate(students)}
     for student, notebook in students.items():
@@ -107,6 +108,21 @@ def graded(tmp_path_factory, mnist_available):
     corpus = GradedCorpus(courses, placement)
     corpus.each_course(lambda course: course.autograde())
     return corpus, corpus.grades()
+
+
+# Disguised copies of two corpus styles (tests/similarity_class.py), graded with the corpus: the class
+# report must flag them and nothing else (test_grading.py).
+PLANTED_COPIES = {"copy-of-np_dot_where": ("style-np_dot_where", ("rename", "reformat", "reorder", "comments")),
+                  "copy-of-inplace_updates": ("style-inplace_updates", ("rename", "comments"))}
+
+
+def planted_copies():
+    from tests.corpus import all_submissions
+    from tests.similarity_class import disguise
+
+    corpus = all_submissions()
+    return {copy: {**corpus[original], **disguise(corpus[original], steps, seed=index)}
+            for index, (copy, (original, steps)) in enumerate(PLANTED_COPIES.items())}
 
 
 # ---------------------------------------------------------------- a real Chromium (browser and hub tiers)

@@ -107,6 +107,25 @@ def test_feedback_report_and_gradebook_are_written(local_run):
     assert stored["alice"]["test_mnist_accuracy"] == 4 and stored["alice"]["exercise_answer"] is None
 
 
+def test_report_names_bobs_mistake_and_the_copy_he_is(local_run):
+    # through the whole grade command: the diagnosis rides on the failure from the kernel to the table
+    from autograder.report import copied_work, misconceptions
+
+    out, _, _ = local_run
+    with open(out / misconceptions.CSV_NAME, newline="") as handle:
+        table = {row["misconception"]: row["student_ids"].split() for row in csv.DictReader(handle)}
+    dw_summed = next(m for m in load_mutants() if m["name"] == "dw_summed")
+    for found in dw_summed["diagnosed"].values():
+        assert "bob" in table[found], (found, table)
+    assert table["not-implemented"] == ["carol"]  # the blank release
+    assert not any("alice" in students for students in table.values())
+    # bob's notebook is alice's with one line changed: the one pair that looks copied
+    with open(out / copied_work.CSV_NAME, newline="") as handle:
+        assert [(row["a"], row["b"]) for row in csv.DictReader(handle)] == [("alice", "bob")]
+    page = (out / "report.html").read_text()
+    assert "What the class got wrong" in page and "Work that looks copied (1 pair)" in page
+
+
 # The same notebooks in the corpus graded by plain sequential nbgrader (the `graded` fixture, conftest.py).
 SAME_NOTEBOOK_IN_CORPUS = {"alice": "reference-solution", "bob": "mutant-dw_summed", "carol": "blank"}
 

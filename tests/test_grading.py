@@ -5,6 +5,7 @@ import nbformat
 import pytest
 
 from autograder.course import layout
+from tests.conftest import PLANTED_COPIES
 from tests.corpus import STYLES, load_mutants
 
 pytestmark = pytest.mark.kernel  # starts Jupyter kernels: make test, not make test-fast
@@ -54,7 +55,7 @@ def test_mnist_test_reports_accuracy_and_time(graded):
     assert "MNIST: test accuracy" in text and "s of training" in text, text
 
 
-@pytest.mark.parametrize("style", [f"style-{p.stem}" for p in STYLES])
+@pytest.mark.parametrize("style", [*(f"style-{p.stem}" for p in STYLES), *PLANTED_COPIES])
 def test_correct_styles_get_every_automatic_point(graded, style):
     _, grades = graded
     assert failed_cells(grades, style) == []
@@ -126,3 +127,48 @@ def test_regrading_gives_identical_scores(graded):
     regraded = corpus.grades()
     for student in again:
         assert regraded[student] == grades[student], student
+
+
+def test_class_report_names_the_corpus_mistakes_and_flags_only_the_planted_copies(graded, tmp_path):
+    """The class report over the graded corpus: the misconception table is what mutants.toml expects, and
+    the similarity section flags the two disguised copies and no pair of independent styles (the mutants
+    all share the reference's code, so it is common code here, as a widely shared solution would be)."""
+    import csv
+    import shutil
+
+    from autograder.grading.grade_one import add_diagnoses
+    from autograder.report import class_report, copied_work, misconceptions
+    from autograder.result import Result, Status
+    corpus, grades = graded
+    class_ids = [s for s in grades if s != "blank"]  # the blank notebook's failures are not the corpus's
+    results = []
+    for student in class_ids:
+        cells = {gid: {"score": score or 0, "max_score": max_score, "needs_manual": manual}
+                 for gid, (score, max_score, manual) in grades[student]["cells"].items()}
+        autograded = corpus.course(student).autograded_notebook(student)
+        add_diagnoses(cells, nbformat.read(str(autograded), as_version=4))
+        target = layout.student_notebook(tmp_path, "autograded", student)
+        target.parent.mkdir(parents=True)
+        shutil.copy(autograded, target)
+        results.append(Result(student, Status.GRADED, max_score=25.0, cells=cells))
+    cells_order = [(gid, points) for gid, (_, points, _) in grades["reference-solution"]["cells"].items()]
+    class_report.write_class_report(results, cells_order, tmp_path)
+
+    expected = misconceptions.class_misconceptions([
+        Result(student, Status.GRADED, max_score=25.0,
+               cells={gid: {"score": 0.0, "max_score": 1.0, "needs_manual": False,
+                            **({"diagnosis": MUTANTS[student]["diagnosed"][gid]}
+                               if gid in MUTANTS[student]["diagnosed"] else {})}
+                      for gid in MUTANTS[student]["must_fail"]})
+        for student in MUTANTS])
+    with open(tmp_path / misconceptions.CSV_NAME, newline="") as handle:
+        table = {row["misconception"]: (row["student_ids"].split(), row["tests"]) for row in csv.DictReader(handle)}
+    assert table == {row.key: (row.students, " ".join(f"{gid}:{n}" for gid, n in sorted(row.tests.items())))
+                     for row in expected}
+
+    with open(tmp_path / copied_work.CSV_NAME, newline="") as handle:
+        flagged = {frozenset((row["a"], row["b"])) for row in csv.DictReader(handle)}
+    assert flagged == {frozenset((copy, original)) for copy, (original, _) in PLANTED_COPIES.items()}
+    page = (tmp_path / "report.html").read_text()
+    assert "What the class got wrong" in page and "Work that looks copied (2 pairs)" in page
+    assert len(list((tmp_path / copied_work.PAGES).glob("*.html"))) == 2

@@ -47,7 +47,8 @@ def section_html(found):
     groups = "".join(f"<li>group {index}: {', '.join(html.escape(s) for s in group)}</li>"
                      for index, group in enumerate(found.groups, 1))
     head = "".join(f"<th>{h}</th>" for h in ("student", "student", "score", "shared", "group", "page"))
-    return (f"<h2>Work that looks copied ({len(found.pairs)} pairs)</h2>"
+    count = f"{len(found.pairs)} pair" + ("s" if len(found.pairs) != 1 else "")
+    return (f"<h2>Work that looks copied ({count})</h2>"
             f"<p class='muted'>The code students wrote (given code, comments and layout removed; renamed "
             f"variables and reordered methods still match), compared pair by pair among {found.compared} "
             f"submissions; flagged from a score of {found.threshold:g} (the share of the smaller submission's "
