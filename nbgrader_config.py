@@ -6,7 +6,7 @@ temporary course directories the `autograder` package creates).
 from autograder.course.layout import COURSE_ID
 from autograder.limits import Limits  # the defaults the grade command uses too
 
-c = get_config()  # noqa: F821 (provided by nbgrader)
+c = get_config()
 
 c.CourseDirectory.course_id = COURSE_ID
 

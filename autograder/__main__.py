@@ -9,9 +9,10 @@ from autograder.course import nbformat_speedup
 
 nbformat_speedup.skip_iri_format_parser()  # before nbformat is imported
 
-from autograder.course import layout, release  # noqa: E402
-from autograder.grading import preflight
-from autograder.limits import Limits
+# after the speed-up above: these import nbformat
+from autograder.course import layout, release  # noqa: E402 - after skip_iri_format_parser
+from autograder.grading import preflight  # noqa: E402 - after skip_iri_format_parser
+from autograder.limits import Limits  # noqa: E402 - after skip_iri_format_parser
 
 # Exit codes of `grade` and `demo`
 REFUSED = 2      # bad arguments, unreadable SUBMISSIONS, or a machine that cannot grade: nothing graded

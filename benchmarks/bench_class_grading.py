@@ -19,10 +19,10 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from autograder.__main__ import main as autograder_main  # noqa: E402
-from autograder.course import layout, synthetic_submissions  # noqa: E402
-from autograder.course.scratch_course import Course  # noqa: E402
-from tests.corpus import all_submissions  # noqa: E402
+from autograder.__main__ import main as autograder_main
+from autograder.course import layout, synthetic_submissions
+from autograder.course.scratch_course import Course
+from tests.corpus import all_submissions
 
 TARGET = 1.7
 
@@ -76,7 +76,8 @@ def main():
                   for gid, (score, _, manual) in result["cells"].items()
                   if rows[student][gid] != ("" if manual else f"{score:g}")]
     print(f"\n{args.students} submissions")
-    print(f"{'plain nbgrader autograde, sequential':<44} {sequential:7.1f} s  ({sequential / args.students:.1f} s each)")
+    each = sequential / args.students
+    print(f"{'plain nbgrader autograde, sequential':<44} {sequential:7.1f} s  ({each:.1f} s each)")
     print(f"{f'python -m autograder grade --workers {args.workers}':<44} {parallel:7.1f} s  "
           f"({parallel / args.students:.1f} s each, isolated)")
     with_feedback = sequential + feedback

@@ -21,7 +21,8 @@ One command, one run, every figure measured side by side:
    2-core machine cannot measure it).  It prints the class time for 1, 4, 8 and 16 workers on
    classes of 32 and 256 and what bounds each.
 
-    MNIST_DIR=... .venv/bin/python benchmarks/bench_grading_speed.py [--repeat 3] [--students 16] [--copies 6] [--pairs 2]
+    MNIST_DIR=... .venv/bin/python benchmarks/bench_grading_speed.py \
+        [--repeat 3] [--students 16] [--copies 6] [--pairs 2]
 
 Needs root (the grade command runs kernels as sandbox users) and a quiet machine.
 """
@@ -94,8 +95,8 @@ def time_plain_execution(notebook_path):
 def one_submission(tmp, repeat):
     course = Course.create(tmp / "course")
     release_notebook = course.generate_assignment() / f"{layout.NOTEBOOK}.ipynb"
-    synthetic_submissions.write(synthetic_submissions.build(synthetic_submissions.reference_answers(), release_notebook),
-                                course.submission_path("reference"))
+    reference = synthetic_submissions.build(synthetic_submissions.reference_answers(), release_notebook)
+    synthetic_submissions.write(reference, course.submission_path("reference"))
     autograde, plain = [], []
     for _ in range(repeat):  # interleaved so machine noise hits both alike
         autograde.append(plain_autograde(course, "reference"))
@@ -262,7 +263,8 @@ def main():
     print("4. model of a machine with at least as many cores as workers, fed by the figures above:")
     print(f"   per submission {statistics.mean(alone):.1f} s mean with 1 worker (longest {max(alone):.1f}), "
           f"{statistics.mean(together):.1f} s with 2 (longest {max(together):.1f}); coordinator "
-          f"{coordinator_each * 1000:.0f} ms and report {report_each * 1000:.0f} ms per submission; setup {setup:.1f} s; "
+          f"{coordinator_each * 1000:.0f} ms and report {report_each * 1000:.0f} ms per submission; "
+          f"setup {setup:.1f} s; "
           f"contention {CONTENTION:.1%} per worker beyond 2")
     print(f"   {'students':>8} {'workers':>8} {'class s':>9} {'speed-up':>9} {'efficiency':>11}  bound by")
     for students in MODEL_CLASSES:

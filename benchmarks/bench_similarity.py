@@ -30,11 +30,11 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-import nbformat  # noqa: E402
+import nbformat
 
-from autograder.course import layout, synthetic_submissions  # noqa: E402
-from autograder.report import similarity  # noqa: E402
-from tests import similarity_class as sc  # noqa: E402
+from autograder.course import layout, synthetic_submissions
+from autograder.report import similarity
+from tests import similarity_class as sc
 
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 SETTINGS = ((6, 4), (8, 4), (8, 6), (10, 4), (10, 6), (10, 8), (12, 6), (15, 6), (20, 6))
@@ -117,7 +117,8 @@ def report_calibration(rounds, settings_sweep):
     copies = [score for copy_scores, _ in outcomes for score in copy_scores]
     false = [pair for _, pairs in outcomes for pair in pairs]
     print(f"random disguise sequences ({len(rounds)} rounds, one copy of each of the "
-          f"{len(sc.independent_authors())} authors added per round): flagged {sum(s >= similarity.THRESHOLD for s in copies)}"
+          f"{len(sc.independent_authors())} authors added per round): "
+          f"flagged {sum(s >= similarity.THRESHOLD for s in copies)}"
           f"/{len(copies)}, lowest score {min(copies):.3f}; pairs of different authors flagged: {len(false)}\n")
     if settings_sweep:
         sweep_settings(calibration, notebooks, positives, negatives)
@@ -134,7 +135,8 @@ def sweep_settings(calibration, notebooks, positives, negatives):
             scores, [(copy_scores, _)] = measure(calibration, notebooks, [1])
             *_, precision, recall = rates(scores, similarity.THRESHOLD, positives, negatives)
             mark = " (chosen)" if (k, window) == chosen else ""
-            print(f"| {k}{mark} | {window} | {min(scores.get(p, 0.0) for p in positives):.3f} | {min(copy_scores):.3f} | "
+            lowest_planted = min(scores.get(p, 0.0) for p in positives)
+            print(f"| {k}{mark} | {window} | {lowest_planted:.3f} | {min(copy_scores):.3f} | "
                   f"{max(scores.get(p, 0.0) for p in negatives):.3f} | {precision:.3f} | {recall:.3f} |")
     finally:
         similarity.K, similarity.WINDOW = chosen
@@ -218,7 +220,8 @@ def report_cost(students, copies, seed):
           f"{time.perf_counter() - start:.1f} s\n")
     seconds = {}
     with tempfile.TemporaryDirectory() as tmp:
-        paths = {sid: synthetic_submissions.write(nb, pathlib.Path(tmp) / sid / "nb.ipynb") for sid, nb in notebooks.items()}
+        paths = {sid: synthetic_submissions.write(nb, pathlib.Path(tmp) / sid / "nb.ipynb")
+                 for sid, nb in notebooks.items()}
         nbformat.read(str(layout.RELEASE_NOTEBOOK), as_version=4)  # nbformat's one-off import and schema cost
         with timed("fingerprint, from .ipynb files", seconds):
             similarity.fingerprint_class(paths, layout.RELEASE_NOTEBOOK)
@@ -232,7 +235,8 @@ def report_cost(students, copies, seed):
     baseline = peak_rss(lambda: None)
     growth = {"fingerprint, notebooks in memory":
               peak_rss(lambda: similarity.fingerprint_class(notebooks, layout.RELEASE_NOTEBOOK)) - baseline,
-              "all pairs (inverted index), groups, matches": peak_rss(lambda: similarity.compare_class(fingerprints)) - baseline}
+              "all pairs (inverted index), groups, matches":
+              peak_rss(lambda: similarity.compare_class(fingerprints)) - baseline}
     print("| step | seconds | peak memory added (max RSS of a forked child over one that does nothing) |")
     print("|---|---|---|")
     for label, value in seconds.items():
@@ -246,7 +250,8 @@ def report_cost(students, copies, seed):
     print(f"the common-code cut removed {cut_share[len(cut_share) // 2]:.0%} of a submission's fingerprints (median): "
           f"with {len(sc.independent_authors())} authors, every method here is written identically by about a "
           f"tenth of the class, next to the {similarity.COMMON_FRACTION:.0%} cut")
-    print(f"flagged at {similarity.THRESHOLD}: {len(report.pairs)} pairs of {len(notebooks) * (len(notebooks) - 1) // 2}, "
+    all_pairs = len(notebooks) * (len(notebooks) - 1) // 2
+    print(f"flagged at {similarity.THRESHOLD}: {len(report.pairs)} pairs of {all_pairs}, "
           f"{len(found & flagged)}/{len(found)} planted copies among them; {len(report.groups)} groups of 3 or more. "
           f"The others are mixed students sharing two or three whole methods verbatim, half of what the cut left "
           f"them: an artefact of drawing 500 students from {len(sc.independent_authors())} authors' code.")

@@ -201,7 +201,8 @@ def _self_attributes(tree):
 def _rename_edits(source, tree, attribute_names, rng, taken):
     starts, edits = _char_offsets(source), []
     for function in _outer_functions(tree):
-        mapping = dict(zip(sorted(_renamable_locals(function, rename_self=rng.random() < 0.5)), _fresh_names(rng, taken)))
+        renamed = sorted(_renamable_locals(function, rename_self=rng.random() < 0.5))
+        mapping = dict(zip(renamed, _fresh_names(rng, taken)))
         for node in ast.walk(function):
             if isinstance(node, ast.Name) and node.id in mapping:
                 edits.append((_offset(source, starts, node.lineno, node.col_offset),
@@ -322,7 +323,8 @@ def _reordered_body(body, lines, rng, first_line):
     chunks, previous_end = [], first_line - 1
     for statement in body:
         start, end = previous_end + 1, statement.end_lineno
-        if isinstance(statement, ast.ClassDef) and len(statement.body) > 1 and _start(statement.body[0]) > statement.lineno:
+        if isinstance(statement, ast.ClassDef) and len(statement.body) > 1 \
+                and _start(statement.body[0]) > statement.lineno:
             inner_start = _start(statement.body[0])
             text = "".join(lines[start - 1:inner_start - 1]) + _reordered_body(statement.body, lines, rng, inner_start)
         else:
@@ -401,7 +403,8 @@ def rewrite_comments(source, rng):
         elif _start(node.body[0]) > node.lineno and rng.random() < 0.5:
             first_line = _start(node.body[0])
             at = starts[first_line]
-            edits.append((at, at, f'{_indent_of(source, starts, first_line)}"""{rng.choice(PHRASES).capitalize()}."""\n'))
+            indent = _indent_of(source, starts, first_line)
+            edits.append((at, at, f'{indent}"""{rng.choice(PHRASES).capitalize()}."""\n'))
     for node in ast.walk(tree):
         for statement in getattr(node, "body", [])[1:] if isinstance(node, (ast.Module, *DEFINITIONS)) else []:
             prefix = source[starts[statement.lineno]:_offset(source, starts, statement.lineno, statement.col_offset)]
@@ -452,7 +455,8 @@ def disguise(answers, steps, seed):
 def _with_loop(answers, variant):
     loop = synthetic_submissions.reference_answers()["training_loop"]
     if variant:
-        loop = synthetic_submissions.mutate({"training_loop": loop}, "training_loop", CANONICAL_LOOP, VARIANT_LOOP)["training_loop"]
+        loop = synthetic_submissions.mutate({"training_loop": loop}, "training_loop", CANONICAL_LOOP,
+                                            VARIANT_LOOP)["training_loop"]
     return {**answers, "training_loop": loop}
 
 

@@ -264,7 +264,8 @@ def test_publish_carries_manual_scores_and_comments_into_csv_report_and_feedback
     assert (after["alice"]["exercise_answer"], after["alice"]["total"]) == ("1.5", "24.5")
     assert without_seconds({s: r for s, r in after.items() if s != "alice"}) == \
         without_seconds({s: r for s, r in rows.items() if s != "alice"}), "only alice changed"
-    assert "say why the wide network is slower" in layout.student_notebook(published, "feedback", "alice", ".html").read_text()
+    page = layout.student_notebook(published, "feedback", "alice", ".html").read_text()
+    assert "say why the wide network is slower" in page
     assert "awaits a person: exercise_answer" not in \
         (published / "report.html").read_text().split("<h2>Students</h2>")[1].split("</tr>")[1]
     grade(class_dir, "--out", published)  # a rerun keeps the person's score

@@ -305,7 +305,8 @@ def test_notebook_out_of_time_keeps_earlier_points_and_gets_feedback(tmp_path, m
     for cell in ("relu", "softmax", "mlp", "sgd"):
         answers[cell] = "import time\ntime.sleep(5)\n" + answers[cell]
     class_dir = tmp_path / "submitted"
-    synthetic_submissions.write(synthetic_submissions.build(answers), class_dir / "slowpoke" / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb")
+    synthetic_submissions.write(synthetic_submissions.build(answers),
+                                class_dir / "slowpoke" / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb")
     out = tmp_path / "out"
     result = run(class_dir, out, "--wall-timeout", 42)  # 12 s for the notebook: out of time in the MLP's cell
     assert result.returncode == 0, result.stderr

@@ -384,5 +384,6 @@ def test_the_result_store_writes_the_notice_into_the_feedback_page(tmp_path):
     amy.feedback_html = PAGE
     late_work.apply([amy], policy(), ASSIGNMENT)
     store.save(amy)
-    assert layout.student_notebook(tmp_path, "feedback", "amy", ".html").read_text() == late_work.insert_notice(PAGE, late_work.notice_html(amy))
+    page = layout.student_notebook(tmp_path, "feedback", "amy", ".html").read_text()
+    assert page == late_work.insert_notice(PAGE, late_work.notice_html(amy))
     assert store.load("amy").penalty_percent == 10.0

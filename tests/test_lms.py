@@ -17,7 +17,6 @@ from autograder.lms import exports, names, rosters
 from autograder.result import Result, Status
 from tests import lms_fixtures as fx
 
-
 # ---------------------------------------------------------------- names
 
 @pytest.mark.parametrize("name, student, late, attachment, file_name", [

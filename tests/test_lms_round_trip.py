@@ -47,8 +47,9 @@ def test_a_canvas_download_round_trip(tmp_path, capsys, notebooks):
     students = fx.canvas_class(*notebooks)
     download = fx.canvas_zip(tmp_path / "submissions.zip", students)
     roster = fx.canvas_gradebook(tmp_path / "gradebook.csv", students)
-    out = course_folder(tmp_path / "out", 'c.LatePolicy.due_dates = {"task4_1": "2024-03-05 12:00 UTC"}\n'
-                                          'c.LatePolicy.extensions = {"task4_1": {"canvas-1004": "2024-03-09 12:00 UTC"}}')
+    out = course_folder(tmp_path / "out",
+                        'c.LatePolicy.due_dates = {"task4_1": "2024-03-05 12:00 UTC"}\n'
+                        'c.LatePolicy.extensions = {"task4_1": {"canvas-1004": "2024-03-09 12:00 UTC"}}')
     printed = grade(capsys, download, "--out", out, "--roster", roster, "--lms-assignment", "7001")
     assert "submissions: a Canvas download (7 of 7 names are" in printed
 

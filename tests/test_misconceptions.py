@@ -52,7 +52,8 @@ def test_a_mistake_is_not_blamed_for_a_test_that_does_not_run_its_class():
     # momentum's tests use layers of their own: a Linear mistake cannot explain them
     rows = misconceptions.student_mistakes({"test_linear_gradients": "summed-over-batch",
                                             "test_momentum_exact": None}, EXERCISED)
-    assert rows == {"summed-over-batch": ["test_linear_gradients"], "unnamed:test_momentum_exact": ["test_momentum_exact"]}
+    assert rows == {"summed-over-batch": ["test_linear_gradients"],
+                    "unnamed:test_momentum_exact": ["test_momentum_exact"]}
 
 
 def result_of(student, mutant, status=Status.GRADED):

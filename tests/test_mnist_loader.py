@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "source" / "task4_1"))
-import mnist_loader as ml  # noqa: E402
+import mnist_loader as ml
 
 REAL_MNIST_DIR = os.environ.get("MNIST_DIR")  # captured before the fixtures below remove it
 N_TRAIN, N_TEST = 5, 4

@@ -67,7 +67,8 @@ def assert_nothing_left():
 
 @pytest.fixture(scope="module")
 def reference(template, tmp_path_factory):
-    notebook = write_submission(template, tmp_path_factory.mktemp("reference"), synthetic_submissions.reference_answers())
+    notebook = write_submission(template, tmp_path_factory.mktemp("reference"),
+                                synthetic_submissions.reference_answers())
     return grade_one.grade_one(JobSpec(str(template)), "reference", str(notebook), slot=SLOT)
 
 
@@ -242,8 +243,8 @@ def test_zygote_launcher_forwards_interrupts_and_takes_its_kernel_down(template,
             client.start_channels()
             client.wait_for_ready(timeout=60)
 
-            reply = client.execute_interactive("assert 'autograder.sandbox.zygote' in open('/proc/self/cmdline').read()",
-                                               timeout=30)
+            reply = client.execute_interactive(
+                "assert 'autograder.sandbox.zygote' in open('/proc/self/cmdline').read()", timeout=30)
             assert reply["content"]["status"] == "ok", reply["content"]
             message_id = client.execute("import time; time.sleep(120)")
             time.sleep(1)

@@ -118,7 +118,8 @@ def test_the_stubs_alone_give_no_fingerprints(release):
              if gid in sc.SOLUTION_CODE_CELLS}
     disguised = sc.disguise(stubs, ["rename", "reorder", "comments", "reformat", "reformat_canonical"], seed=3)
     assert disguised != stubs
-    result = similarity.fingerprint_class({"blank": release, "disguised": synthetic_submissions.build(disguised)}, release)
+    submissions = {"blank": release, "disguised": synthetic_submissions.build(disguised)}
+    result = similarity.fingerprint_class(submissions, release)
     assert result.submissions == []
     assert set(result.skipped) == {"blank", "disguised"}
     assert all(reason.startswith("no code written") for reason in result.skipped.values())

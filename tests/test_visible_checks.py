@@ -13,7 +13,7 @@ from tests import inprocess
 from tests.corpus import SLOW_STYLE, STYLES, load_mutants, mutant_answers, style_answers
 
 sys.path.insert(0, str(layout.SOURCE_DIR))
-import gradcheck  # noqa: E402  (released to students beside mnist_loader.py)
+import gradcheck
 
 MUTANTS = load_mutants()
 
@@ -81,7 +81,8 @@ GRADIENT_MUTANTS = [m for m in MUTANTS if m["cell"] in ("linear", "relu", "cross
                     and "init" not in m["name"] and m["name"] not in NOT_GRADIENT_MISTAKES]
 
 
-@pytest.mark.parametrize("answers", [synthetic_submissions.reference_answers(), *(mutant_answers(m) for m in GRADIENT_MUTANTS),
+@pytest.mark.parametrize("answers", [synthetic_submissions.reference_answers(),
+                                     *(mutant_answers(m) for m in GRADIENT_MUTANTS),
                                      *(style_answers(s) for s in STYLES)],
                          ids=["reference", *(m["name"] for m in GRADIENT_MUTANTS), *(s.stem for s in STYLES)])
 def test_gradient_checker_agrees_with_the_hidden_gradient_checks(answers):

@@ -1,1 +1,2 @@
-"""The course: where things live, the environment of child processes, the one way to run nbgrader, notebook helpers, release and demo."""
+"""The course: where things live, the environment of child processes, the one way to run nbgrader,
+notebook helpers, release and demo."""

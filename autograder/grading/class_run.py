@@ -32,10 +32,10 @@ from autograder import late_work
 from autograder.course import environment, gradebook_reader, layout, run_nbgrader
 from autograder.course.scratch_course import Course
 from autograder.grading import class_output, course_output, gradebook, intake, lms_output, preflight, schedule
-from autograder.lms import detect, exports, rosters
 from autograder.grading.job import JobSpec
-from autograder.limits import Limits
 from autograder.grading.local_pool import LocalPool
+from autograder.limits import Limits
+from autograder.lms import detect, exports, rosters
 from autograder.report import class_report
 from autograder.result import Result, Status
 
@@ -256,8 +256,9 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
                 try:  # the gradebook first: a saved result means "graded", so it must be in the gradebook
                     gradebook.record(db_url, result)
                 except Exception as exc:  # noqa: BLE001 - any driver error: this row is not graded
-                    what = (f"{gradebook.OUTCOME_UNKNOWN}; the rerun writes it again"
-                            if isinstance(exc, gradebook.CommitOutcomeUnknown) else "the gradebook could not be written")
+                    unknown = isinstance(exc, gradebook.CommitOutcomeUnknown)
+                    what = (f"{gradebook.OUTCOME_UNKNOWN}; the rerun writes it again" if unknown
+                            else "the gradebook could not be written")
                     result = Result.grader_error(submission.student_id, max_score,
                                                  f"{what}: {type(exc).__name__}: {preflight.first_line(exc, 300)}",
                                                  result.seconds)

@@ -21,13 +21,13 @@ class GradingWorker(WorkerPlugin):
 
     idempotent = True  # a second class run on the same cluster keeps the running processes
 
-    def setup(self, worker):  # noqa: D102 - WorkerPlugin's hook
+    def setup(self, worker):
         name = str(worker.name)
         self.slot = int(name) if name.isdigit() else zlib.crc32(worker.address.encode()) % 1000
         self.process = None
         self.lock = threading.Lock()
 
-    def teardown(self, worker):  # noqa: D102 - WorkerPlugin's hook
+    def teardown(self, worker):
         if self.process is not None:
             self.process.close()
 

@@ -318,7 +318,8 @@ def _grade_in_slot(job, student_id, notebook, slot):
 
 def _grade(workspace, result, student_id, limits, env, deadline):
     """Autograde, then generate feedback, within the wall budget; fill in status, detail and cells."""
-    code = nbgrader_in_workspace(workspace, autograde_args(workspace, student_id, limits), env, deadline - time.monotonic())
+    code = nbgrader_in_workspace(workspace, autograde_args(workspace, student_id, limits), env,
+                                 deadline - time.monotonic())
     graded_notebook = None
     if code is None:
         result.status = Status.TIMEOUT
@@ -360,7 +361,8 @@ def _grade(workspace, result, student_id, limits, env, deadline):
 # Error names GuardedExecute and nbgrader write into graded cells, and what they mean for the row.
 INCIDENTS = {
     "IntegrityError": (Status.TAMPERED, "tests from {cell} on scored 0: {evalue}"),
-    "DeadKernelError": (Status.CRASHED, "the kernel died in {cell}; graded cells after it scored 0, earlier points kept"),
+    "DeadKernelError": (Status.CRASHED,
+                        "the kernel died in {cell}; graded cells after it scored 0, earlier points kept"),
     "CellTimeoutError": (None, "{cell} timed out: {evalue}"),
     "StudentCodeTimeout": (None, "{cell}: {evalue}"),
     "NotebookTimeLimit": (Status.TIMEOUT, "the notebook ran out of time ({evalue}); earlier points kept"),

@@ -138,9 +138,10 @@ def discover(submissions: str | os.PathLike, assignment: str, notebook_name: str
     """One Submission per student (sorted by student_id).
 
     ``source``: auto, nbgrader, canvas, moodle or pattern (autograder/lms/detect.py says how auto
-    decides; ``on_layout(layout, reason)`` hears which and why). ``roster`` (autograder.lms.rosters.Roster): its students without a
-    submission get a ``missing`` row, a submission of nobody on it a ``not-on-roster`` row, and a
-    Moodle worksheet gives the submission times.
+    decides; ``on_layout(layout, reason)`` hears which and why). ``roster``
+    (autograder.lms.rosters.Roster): its students without a submission get a ``missing`` row, a
+    submission of nobody on it a ``not-on-roster`` row, and a Moodle worksheet gives the submission
+    times.
 
     Raises IntakeError when SUBMISSIONS is missing, neither a folder nor a zip, a corrupt
     zip, when pattern is not a regex with a named group ``student``, or when the source or the
@@ -652,8 +653,9 @@ def _parse_notebook(data):
         try:
             changes, notebook = validator.normalize(notebook, strip_invalid_metadata=True)
             validator.validate(notebook)
-        except Exception as exc:  # ValidationError, or the validator choking on odd content
-            raise _Rejected(Status.CORRUPT, f"not a valid notebook: {preflight.first_line(exc) or type(exc).__name__}") from None
+        except Exception as exc:  # noqa: BLE001 - ValidationError, or the validator choking on odd content
+            raise _Rejected(Status.CORRUPT,
+                            f"not a valid notebook: {preflight.first_line(exc) or type(exc).__name__}") from None
     if changes:
         fixes.append("repaired minor notebook format issues")
     if not fixes:
@@ -672,13 +674,15 @@ def _read_json_notebook(text):
     except nbformat.reader.NotJSONError as exc:
         cause = exc.__cause__
         raise _Rejected(Status.CORRUPT, f"not valid JSON ({cause})" if cause else "not valid JSON") from None
-    except Exception as exc:  # nbformat raises many types for JSON that is not a notebook
-        raise _Rejected(Status.CORRUPT, f"not a Jupyter notebook ({preflight.first_line(exc) or type(exc).__name__})") from None
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many types for JSON that is not a notebook
+        raise _Rejected(Status.CORRUPT,
+                        f"not a Jupyter notebook ({preflight.first_line(exc) or type(exc).__name__})") from None
     version = raw.get("nbformat")
     try:
         return nbformat.convert(raw, 4), version
-    except Exception as exc:
-        raise _Rejected(Status.CORRUPT, f"notebook format {version} could not be converted ({preflight.first_line(exc)})") from None
+    except Exception as exc:  # noqa: BLE001 - any failure to convert is a corrupt notebook, said in its row
+        raise _Rejected(Status.CORRUPT,
+                        f"notebook format {version} could not be converted ({preflight.first_line(exc)})") from None
 
 
 def _stage(ctx, student_id, data):

@@ -43,7 +43,8 @@ def run(out, db_url=None, log=print):
                 store.write_feedback(result, _feedback(out, result.student_id, db_url))
             elif page.is_file():  # the late-work notice as the policy says now (an extension given since)
                 store.write_feedback(result, page.read_text(encoding="utf-8"))
-    class_output.write_tables(out, results, gradebook_reader.cells_order(db_url), lms_output.recall(out), store, log, rerun=rerun)
+    class_output.write_tables(out, results, gradebook_reader.cells_order(db_url), lms_output.recall(out), store, log,
+                              rerun=rerun)
     course_output.give_to_owner(out)
     pending = sorted(r.student_id for r in results if any(c.get("needs_manual") for c in r.cells.values()))
     log(f"{len(results)} students; manual grades or comments of {len(people)} carried into their feedback; "

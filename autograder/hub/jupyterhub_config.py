@@ -11,7 +11,7 @@ with open(os.environ["TASK41_HUB_SETTINGS"]) as handle:
     settings = json.load(handle)
 state = settings["state"]
 
-c = get_config()  # noqa: F821 (provided by JupyterHub)
+c = get_config()
 
 c.JupyterHub.ip = "127.0.0.1"
 c.JupyterHub.port = settings["port"]

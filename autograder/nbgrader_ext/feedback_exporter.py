@@ -53,6 +53,6 @@ class FeedbackHTMLExporter(HTMLExporter):
                              self.filters.get("highlight_code",
                                               RememberingHighlight2HTML(pygments_lexer=lexer, parent=self)))
         resources = self._init_resources(resources)
-        self.register_filter("filter_data_type",
-                             WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        data_types = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
+        self.register_filter("filter_data_type", data_types)
         return TemplateExporter.from_notebook_node(self, nb, resources, **kw)

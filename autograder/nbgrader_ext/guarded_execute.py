@@ -75,7 +75,8 @@ def explain_timeout(outputs, seconds):
 
 class GuardedExecute(Execute):
 
-    check_integrity = Bool(True, help="verify numpy, builtins and IPython before each graded test cell").tag(config=True)
+    check_integrity = Bool(True, help="verify numpy, builtins and IPython before each graded test cell"
+                           ).tag(config=True)
     long_cells = List(Unicode(), ["setup", "load_data", "train_main", "test_mnist_accuracy"],
                       help="grade_ids of cells allowed the full `timeout` (data loading, training)").tag(config=True)
     quick_timeout = Integer(Limits.quick_cell_timeout, help="seconds for every cell not in long_cells").tag(config=True)

@@ -56,7 +56,8 @@ class RestoreCellMetadata(NbGraderPreprocessor):
                 continue
             meta = cell.metadata["nbgrader"]
             grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
-            if grade_id in canonical and claimed[grade_id] == index and canonical[grade_id]["cell_type"] == cell.cell_type:
+            same_type = grade_id in canonical and canonical[grade_id]["cell_type"] == cell.cell_type
+            if same_type and claimed[grade_id] == index:
                 restored = copy.deepcopy(canonical[grade_id])
                 if restored != meta:
                     self.log.warning("cell %s: nbgrader metadata restored from the gradebook", grade_id)

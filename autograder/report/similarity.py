@@ -428,7 +428,8 @@ def _overlaps(span, region):
 
 
 def _matches(a, b, shared, cells):
-    """Matching passages: a's occurrences of shared fingerprints in code order, joined while they overlap on both sides."""
+    """Matching passages: a's occurrences of shared fingerprints in code order, joined while they overlap
+    on both sides."""
     order = {gid: n for n, gid in enumerate(cells)}
     occurrences = sorted(((span, h) for h in shared for span in a.spans[h]),
                          key=lambda item: (order.get(item[0].cell, 0), item[0].start))

@@ -2,8 +2,8 @@
 
 Each kernel used to spend ~1.5 s of CPU before the first cell: a fresh interpreter,
 ipykernel's and numpy's imports, the MNIST files parsed into float arrays. A zygote
-pays that once (``grading.class_run`` starts one per class run) and forks a kernel per submission. jupyter_client still starts
-``autograder.sandbox.launcher`` (the kernel spec only gains ``--zygote SOCKET``); that
+pays that once (``grading.class_run`` starts one per class run) and forks a kernel per submission.
+jupyter_client still starts ``autograder.sandbox.launcher`` (the kernel spec only gains ``--zygote SOCKET``); that
 launcher, instead of exec'ing ipykernel, asks the zygote for a kernel and stands in
 for it::
 

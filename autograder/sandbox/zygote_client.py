@@ -21,7 +21,8 @@ class Zygote:
         env.update(environment.blas_thread_env(threads))
         if data_dir:
             env["MNIST_DIR"] = str(data_dir)
-        self.process = subprocess.Popen([sys.executable, "-m", "autograder.sandbox.zygote", "--socket", self.socket_path],
+        command = [sys.executable, "-m", "autograder.sandbox.zygote", "--socket", self.socket_path]
+        self.process = subprocess.Popen(command,
                                         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         cwd=str(layout.REPO), text=True)
         self._ready = None

@@ -144,7 +144,7 @@ SHAPE_HINT = ("a shape mismatch: print the shapes of the arrays on that line (X,
 def _call(what, fn, *args):
     try:
         return fn(*args)
-    except Exception as exc:  # noqa: BLE001 - any error in the checked code is a finding
+    except Exception as exc:
         hint = f" ({SHAPE_HINT})" if isinstance(exc, ValueError) and any(
             word in str(exc) for word in ("broadcast", "matmul", "shapes", "aligned")) else ""
         raise _Raised(f"{what} raised {type(exc).__name__}: {exc}{hint}") from exc

@@ -24,7 +24,8 @@ import tomllib
 import nbformat
 
 from autograder.course import layout, synthetic_submissions
-from tests.corpus import HERE as CORPUS, load_mutants, mutant_answers, style_answers
+from tests.corpus import HERE as CORPUS
+from tests.corpus import load_mutants, mutant_answers, style_answers
 
 ATTACKS = pathlib.Path(__file__).with_name("attacks.toml")
 NOTEBOOK_FILE = f"{layout.NOTEBOOK}.ipynb"
@@ -145,7 +146,8 @@ def _set_source(notebook, edit, groups):
 
 def _insert_decoy(notebook, edit, groups):
     """A new cell with a copy of ``like``'s metadata under ``grade_id``, right after cell ``after``."""
-    decoy = nbformat.v4.new_code_cell(edit["source"], metadata=copy.deepcopy(cell_with_id(notebook, edit["like"]).metadata))
+    like = cell_with_id(notebook, edit["like"])
+    decoy = nbformat.v4.new_code_cell(edit["source"], metadata=copy.deepcopy(like.metadata))
     decoy.metadata["nbgrader"]["grade_id"] = edit["grade_id"]
     notebook.cells.insert(notebook.cells.index(cell_with_id(notebook, edit["after"])) + 1, decoy)
 

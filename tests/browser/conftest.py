@@ -66,7 +66,8 @@ class JupyterServer:
             except OSError:
                 time.sleep(0.3)
         self.stop()
-        raise RuntimeError(f"jupyter lab did not answer within {seconds} s:\n{pathlib.Path(log_path).read_text()[-3000:]}")
+        log = pathlib.Path(log_path).read_text()[-3000:]
+        raise RuntimeError(f"jupyter lab did not answer within {seconds} s:\n{log}")
 
     def login(self, page):
         """What a person does with the address `jupyter lab` prints: open it, type the token on its login page."""
@@ -127,7 +128,8 @@ def write_class(root):
 
     answers = {**synthetic_submissions.reference_answers(), "exercise_answer": ANSWER}
     bob = synthetic_submissions.mutate(answers, "sgd", "layer.b -= self.lr * layer.db", "pass")
-    for student, notebook in [("alice", synthetic_submissions.build(answers)), ("bob", synthetic_submissions.build(bob))]:
+    for student, notebook in [("alice", synthetic_submissions.build(answers)),
+                              ("bob", synthetic_submissions.build(bob))]:
         synthetic_submissions.write(notebook, root / student / layout.ASSIGNMENT / f"{layout.NOTEBOOK}.ipynb")
     (root / "carol" / layout.ASSIGNMENT).mkdir(parents=True)
     shutil.copy(layout.RELEASE_NOTEBOOK, root / "carol" / layout.ASSIGNMENT)

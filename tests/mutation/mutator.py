@@ -104,7 +104,8 @@ class _Sites(ast.NodeTransformer):
         alternatives = []
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in REDUCTIONS:
-            alternatives += [(f".{func.attr} -> .{other}", _call_with(node, ast.Attribute(func.value, other, ast.Load())))
+            alternatives += [(f".{func.attr} -> .{other}",
+                              _call_with(node, ast.Attribute(func.value, other, ast.Load())))
                              for other in REDUCTIONS if other != func.attr]
         if isinstance(func, ast.Attribute) and func.attr in SWAP_FUNC:
             other = SWAP_FUNC[func.attr]
