@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo hub test test-fast test-browser test-hub readme-screenshots release check-release bench clean
+.PHONY: help setup demo hub test test-fast test-browser test-hub readme-screenshots release check-release diagrams bench clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed  ## create .venv from requirements.txt (the targets that run Python do it first)
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ test-hub: setup      ## the course hub for real (root): accounts, exchange permi
 HUB_SHOTS := 2-instructor-released 3-t41-alice-fetched 4-t41-bob-validate 5-t41-alice-submitted \
 	6-instructor-written-answer-scored 7-instructor-feedback-released 8-t41-bob-feedback
 
-readme-screenshots: test-browser test-hub  ## refresh the screenshots the README and docs/hub.md show
+readme-screenshots: test-browser test-hub  ## refresh the screenshots the README and docs/ show
 	cp build/screenshots/student-3-validate-success.png build/screenshots/report.png \
 	   build/screenshots/instructor-2-formgrader-manual-score.png docs/screenshots/
 	mkdir -p docs/screenshots/hub
@@ -43,12 +43,18 @@ readme-screenshots: test-browser test-hub  ## refresh the screenshots the README
 release: setup       ## regenerate release/ from source/ (commit the result)
 	$(PY) -m autograder release
 
-check-release: setup
+check-release: setup ## fail if release/ differs from what `make release` writes
 	$(PY) -m autograder check-release
+
+diagrams: setup      ## redraw docs/diagrams/*.svg from their .dot sources (needs Graphviz; commit both)
+	$(PY) docs/diagrams/render.py
 
 bench: setup         ## speed benchmarks (see benchmarks/README.md); grading speed needs root
 	$(PY) benchmarks/bench_training.py
 	$(PY) benchmarks/bench_grading_speed.py
 
-clean:
+clean:               ## remove build/ (the demo, screenshots) and pytest's cache
 	rm -rf build .pytest_cache
+
+help:                ## this list
+	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  make %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)

@@ -52,6 +52,6 @@ def run(out_dir=DEFAULT_DIR, log=print):
     grades = course.grades()
     log("")
     log(format_table(grades, seconds))
-    log("\n'manual' points await a person: nbgrader formgrader (see README, instructor workflow).")
+    log("\n'manual' points await a person: nbgrader formgrader (see docs/instructor.md).")
     log(f"autograded notebooks: {course.root / 'autograded'}")
     return grades, seconds

@@ -9,7 +9,7 @@ IPython was told to swallow exceptions, the test cell fails with a message namin
 what was replaced.
 
 This runs in the student's own process, so a student who studies the grader can
-still defeat it; it stops the tricks that work without knowing it (see README,
+still defeat it; it stops the tricks that work without knowing it (see docs/grading.md,
 threat model).
 """
 import builtins

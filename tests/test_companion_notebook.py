@@ -1,6 +1,7 @@
-"""The ungraded companion notebook notebooks/02-activation-function-study.ipynb: committed clean,
-independent of the solutions and the grader, runs end to end without errors or warnings, and the
-assignment's pointer to it resolves."""
+"""The ungraded companion notebook, the assignment task4_1_companion (source/task4_1_companion/, released
+to release/task4_1_companion/ like task4_1): committed clean, independent of the solutions and the
+grader, runs end to end without errors or warnings as students receive it, and the assignment's
+pointer to it resolves."""
 import pathlib
 import re
 import time
@@ -11,9 +12,11 @@ from nbclient import NotebookClient
 
 from autograder.course import environment, layout
 
-NAME = "02-activation-function-study.ipynb"
-NOTEBOOKS_DIR = layout.REPO / "notebooks"
-COMPANION = NOTEBOOKS_DIR / NAME
+pytestmark = pytest.mark.kernel  # starts Jupyter kernels: make test, not make test-fast
+
+NAME = f"{layout.COMPANION_NOTEBOOK}.ipynb"
+COMPANION = layout.COMPANION_SOURCE_DIR / NAME
+RELEASED = layout.COMPANION_RELEASE_DIR / NAME  # what students run: the helper files beside it are copies
 CELL_TIMEOUT = 120   # seconds per cell
 TOTAL_BUDGET = 180   # seconds for the whole notebook; it takes well under a minute on 2 cores
 
@@ -32,8 +35,9 @@ def code_cells(notebook):
     return [cell for cell in notebook.cells if cell.cell_type == "code"]
 
 
-def test_committed_without_outputs():
-    notebook = load(COMPANION)
+@pytest.mark.parametrize("path", [COMPANION, RELEASED], ids=["source", "release"])
+def test_committed_without_outputs(path):
+    notebook = load(path)
     dirty = [i for i, cell in enumerate(notebook.cells)
              if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)]
     assert not dirty, f"cells {dirty} have outputs or execution counts; commit the notebook cleared"
@@ -49,11 +53,11 @@ def test_imports_nothing_from_solutions_or_grader():
 
 
 def test_runs_end_to_end_without_errors_or_warnings(mnist_available):
-    notebook = load(COMPANION)
+    notebook = load(RELEASED)
     client = NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOKS_DIR)}})
+                            resources={"metadata": {"path": str(RELEASED.parent)}})
     # MNIST_DIR as for the other tests. One BLAS thread: with the default two, the notebook slows down
-    # several-fold while other tests (or graders) share the cores (see README, "Parallel").
+    # several-fold while other tests (or graders) share the cores (see docs/grading.md, "Parallel").
     env = {**environment.child_env(), **environment.blas_thread_env(1)}
     start = time.monotonic()
     client.execute(env=env)   # raises CellExecutionError on the first failing cell

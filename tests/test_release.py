@@ -1,5 +1,6 @@
 """Generated files are in sync (release/ with source/, the mutation outcomes with the code); metadata is sane."""
 import ast
+import os
 import re
 
 import nbformat
@@ -8,6 +9,7 @@ import pytest
 from autograder.course import layout, release
 from autograder.course.notebook_code import grade_id
 
+STUDENT_GUIDE = "README.md"  # source/task4_1/README.md, released beside the notebook
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)
 
 
@@ -83,6 +85,22 @@ def test_source_notebook_is_committed_without_outputs():
     for cell in load(layout.SOURCE_NOTEBOOK).cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, f"{grade_id(cell) or cell.id} has outputs"
+
+@pytest.mark.parametrize("name", ["gradcheck.py", "mnist_loader.py"])
+def test_the_companion_gets_the_assignments_helpers_as_files(name):
+    # source/ keeps one copy (a relative symlink); nbgrader releases a real file beside the companion
+    linked = layout.COMPANION_SOURCE_DIR / name
+    assert linked.is_symlink() and os.readlink(linked) == f"../{layout.ASSIGNMENT}/{name}"
+    released = layout.COMPANION_RELEASE_DIR / name
+    assert not released.is_symlink() and released.read_bytes() == (layout.RELEASE_DIR / name).read_bytes()
+
+
+def test_the_student_guide_is_released_and_is_no_news_in_a_submission():
+    from autograder.grading import intake
+
+    assert (layout.RELEASE_DIR / STUDENT_GUIDE).is_file()
+    assert STUDENT_GUIDE in intake._released_files()  # a folder returned with it gets no "ignored" note
+
 
 def test_the_committed_mutation_outcomes_belong_to_this_code():
     from tests.mutation import analysis

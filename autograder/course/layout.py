@@ -11,6 +11,13 @@ SOURCE_DIR = REPO / "source" / ASSIGNMENT
 RELEASE_DIR = REPO / "release" / ASSIGNMENT
 SOURCE_NOTEBOOK = SOURCE_DIR / f"{NOTEBOOK}.ipynb"
 RELEASE_NOTEBOOK = RELEASE_DIR / f"{NOTEBOOK}.ipynb"
+# The ungraded companion notebook: an nbgrader assignment of its own (no graded cells), released,
+# listed by Formgrader and fetched like the assignment. Its helper files are symlinks to the assignment's.
+COMPANION = "task4_1_companion"
+COMPANION_SOURCE_DIR = REPO / "source" / COMPANION
+COMPANION_RELEASE_DIR = REPO / "release" / COMPANION
+COMPANION_NOTEBOOK = "02-activation-function-study"
+RELEASED = (ASSIGNMENT, COMPANION)  # the folders of source/ that `python -m autograder release` generates
 CONFIG_FILE = REPO / "nbgrader_config.py"
 GRADEBOOK = "gradebook.db"  # nbgrader's SQLite gradebook in a course root
 

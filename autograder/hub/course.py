@@ -108,9 +108,10 @@ def setup_instructor(instructor, log=print):
         _write(config, COURSE_CONFIG.format(grader=str(copy / "nbgrader_config.py"), root=str(root),
                                             exchange="\n".join(exchange_lines())))
         log(f"  course folder {root} created with its nbgrader_config.py (due dates and late work go there)")
-    if not (root / "source" / layout.ASSIGNMENT).exists():
-        shutil.copytree(layout.SOURCE_DIR, root / "source" / layout.ASSIGNMENT,
-                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    for name in layout.RELEASED:  # the assignment and its ungraded companion: Formgrader lists both
+        if not (root / "source" / name).exists():  # symlinks (the companion's helper files) become copies
+            shutil.copytree(layout.REPO / "source" / name, root / "source" / name,
+                            ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     accounts.chown_tree(home / ".task41", instructor)
     accounts.chown_tree(root, instructor)
     for folder in (home / ".task41", copy):

@@ -1,6 +1,6 @@
 # Correct but slow: Linear and ReLU loop over the samples of each batch in Python (one
 # vector-matrix product, one outer product per sample); the other classes are the reference's.
-# About 15x the reference's time per training step; it must still get full marks (README, time limits).
+# About 15x the reference's time per training step; it must still get full marks (docs/grading.md, time limits).
 class Linear:
     def __init__(self, in_features, out_features, init="he", dtype=np.float64):
         self.in_features, self.out_features = in_features, out_features

@@ -1,0 +1,1 @@
+../task4_1/gradcheck.py
