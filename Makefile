@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup demo hub test test-fast test-browser test-hub readme-screenshots release check-release diagrams bench clean
+.PHONY: help setup demo hub lint test test-fast test-browser test-hub readme-screenshots release check-release diagrams bench clean
 
 setup: $(VENV)/.installed  ## create .venv from requirements.txt (the targets that run Python do it first)
 
@@ -19,10 +19,13 @@ demo: setup          ## the main job: release, grade the solution and a blank no
 hub: setup           ## the course hub on http://127.0.0.1:8000 (root; the example roster; Ctrl-C stops it): docs/hub.md
 	$(PY) -m autograder hub
 
-test: setup          ## every test but the browser and hub tiers, real nbgrader runs included
+lint: setup          ## ruff, configured in pyproject.toml: zero findings
+	$(PY) -m ruff check .
+
+test: lint           ## the linter, then every test but the browser and hub tiers, real nbgrader runs included
 	$(PY) -m pytest tests -m "not browser and not hub"
 
-test-fast: setup     ## everything that needs no kernel: checks, corpus verdicts in-process, intake, report (about a minute)
+test-fast: lint      ## the linter, then everything that needs no kernel: checks, corpus in-process, intake, report (about a minute)
 	$(PY) -m pytest tests -m "not kernel and not browser and not hub"
 
 test-browser: setup  ## students and instructors in a real Chromium (Debian's chromium package); screenshots in build/screenshots/

@@ -46,10 +46,10 @@ from nbclient import NotebookClient
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from bench_class_grading import make_class  # noqa: E402
+from bench_class_grading import make_class  # noqa: E402 - after sys.path has benchmarks/
 
-from autograder.course import environment, layout, synthetic_submissions  # noqa: E402
-from autograder.course.scratch_course import Course  # noqa: E402
+from autograder.course import environment, layout, synthetic_submissions  # noqa: E402 - after sys.path
+from autograder.course.scratch_course import Course  # noqa: E402 - after sys.path has the repository
 
 TARGET_SECONDS = 8.0
 TARGET_CPU_SECONDS = 4.0

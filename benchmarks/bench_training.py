@@ -31,8 +31,8 @@ except ImportError:
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "source" / "task4_1")]
 
-from autograder.course import environment  # noqa: E402
-from autograder.course.notebook_code import load_classes  # noqa: E402
+from autograder.course import environment  # noqa: E402 - after sys.path has the repository
+from autograder.course.notebook_code import load_classes  # noqa: E402 - after sys.path has the repository
 
 LAYER_SIZES = [784, 256, 128, 10]
 BATCH_SIZE = 64

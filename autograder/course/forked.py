@@ -25,6 +25,6 @@ def run_then_exit(body, run_atexit=False):
         for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
             try:
                 stream.flush()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - a closed or broken stream must not stop the exit
                 pass
         os._exit(code)

@@ -51,7 +51,7 @@ def write_config(out, db_url=None):
              "(nbgrader-grades.csv), `python -m autograder publish` to carry manual scores into grades.csv",
              "and feedback. Due dates and late work: add c.LatePolicy settings below (see the repository's",
              'nbgrader_config.py) and rerun `grade` or `publish`."""',
-             "c = get_config()  # noqa: F821",
+             "c = get_config()  # noqa: F821 - provided by nbgrader",
              f"load_subconfig({str(layout.CONFIG_FILE)!r})  # noqa: F821 (the course's stages and limits)",
              "c.ExportPlugin.to = 'nbgrader-grades.csv'  # not over grades.csv",
              "# no exchange here: Formgrader lists nothing to release and says so when asked to",

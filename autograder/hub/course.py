@@ -81,7 +81,8 @@ def setup_student_config():
     folder = STUDENT_CONFIG_DIR
     _mkdir(folder.parent, 0o755)
     _mkdir(folder, 0o755)
-    _write(folder / "nbgrader_config.py", "\n".join(["c = get_config()  # noqa: F821", *exchange_lines()]) + "\n")
+    lines = ["c = get_config()  # noqa: F821 - provided by nbgrader", *exchange_lines()]
+    _write(folder / "nbgrader_config.py", "\n".join(lines) + "\n")
     _write(folder / "jupyter_server_config.json", json.dumps(
         {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_OFF_SERVER_EXTENSIONS}}}, indent=1))
     _write(folder / "labconfig" / "page_config.json", json.dumps(
@@ -103,7 +104,8 @@ def setup_instructor(instructor, log=print):
     root = course_root(instructor)
     config = root / "nbgrader_config.py"
     _write(instructor_config_dir(instructor) / "nbgrader_config.py",
-           f'c = get_config()  # noqa: F821\nload_subconfig({str(config)!r})  # noqa: F821 (the course folder\'s)\n')
+           f'c = get_config()  # noqa: F821 - provided by nbgrader\n'
+           f'load_subconfig({str(config)!r})  # noqa: F821 - provided by nbgrader (the course folder\'s config)\n')
     if not config.exists():
         _write(config, COURSE_CONFIG.format(grader=str(copy / "nbgrader_config.py"), root=str(root),
                                             exchange="\n".join(exchange_lines())))
@@ -118,11 +120,13 @@ def setup_instructor(instructor, log=print):
         folder.chmod(0o700)
 
 
-COURSE_CONFIG = '''"""nbgrader configuration of this course folder (written once by `python -m autograder hub`; yours to edit).
+COURSE_CONFIG = '''"""nbgrader configuration of this course folder.
+
+Written once by `python -m autograder hub`; yours to edit.
 
 Formgrader and nbgrader commands use it; so does `python -m autograder grade ... --out` this folder.
 """
-c = get_config()  # noqa: F821
+c = get_config()  # noqa: F821 - provided by nbgrader
 load_subconfig({grader!r})  # noqa: F821 (the course's grading stages and limits)
 c.CourseDirectory.root = {root!r}
 c.ExportPlugin.to = "nbgrader-grades.csv"  # `grade` writes grades.csv here

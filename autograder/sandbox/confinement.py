@@ -107,7 +107,9 @@ def _check(result, what):
 
 def mount(source, target, fstype, flags, data=None):
     """mount(2); None arguments are passed as NULL."""
-    enc = lambda s: None if s is None else os.fsencode(str(s))  # noqa: E731
+    def enc(s):
+        return None if s is None else os.fsencode(str(s))
+
     libc = _libc()
     libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
     _check(libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
@@ -159,7 +161,9 @@ def plan_mounts(hidden, fresh, needed, cwd, writable, user):
         blocker = blocking_ancestor(path, user)
         if blocker is not None:
             hidden.add(blocker)
-    covered = lambda p, group: any(q != p and is_within(p, q) for q in group)  # noqa: E731
+    def covered(p, group):
+        return any(q != p and is_within(p, q) for q in group)
+
     hidden = {h for h in hidden if not covered(h, hidden | fresh)}
     fresh = {f for f in fresh if not covered(f, hidden | fresh)}
     back = {(p, False) for p in [*needed, cwd]} | {(p, True) for p in writable}
