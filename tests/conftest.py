@@ -87,7 +87,8 @@ class GradedCorpus:
 
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory, mnist_available):
-    """The corpus graded by plain `nbgrader autograde` (test_grading.py; the oracle of test_class_grading.py)."""
+    """The corpus graded by plain `nbgrader autograde` (test_nbgrader_on_corpus.py; the oracle of
+    test_grade_command.py)."""
     from tests.corpus import all_submissions
 
     root = tmp_path_factory.mktemp("grading")
@@ -111,7 +112,7 @@ def graded(tmp_path_factory, mnist_available):
 
 
 # Disguised copies of two corpus styles (tests/similarity_class.py), graded with the corpus: the class
-# report must flag them and nothing else (test_grading.py).
+# report must flag them and nothing else (test_nbgrader_on_corpus.py).
 PLANTED_COPIES = {"copy-of-np_dot_where": ("style-np_dot_where", ("rename", "reformat", "reorder", "comments")),
                   "copy-of-inplace_updates": ("style-inplace_updates", ("rename", "comments"))}
 

@@ -1,7 +1,7 @@
 """Run a submission's class cells and the source notebook's test cells in this process.
 
 A fast stand-in for nbgrader (no kernel, no MNIST unless asked) used to iterate
-on the checks; the nbgrader runs in test_grading.py remain the authority.
+on the checks; the nbgrader runs in test_nbgrader_on_corpus.py remain the authority.
 """
 import contextlib
 import io

@@ -1,7 +1,7 @@
 """The attack corpus (attacks.toml), read into cases with the outcome the class grader must produce.
 
 ``attacks.toml`` says how each submission is made and what grading must give; this module
-builds the submissions (``Case.write``) and expands the cell lists.  tests/test_adversarial.py
+builds the submissions (``Case.write``) and expands the cell lists.  tests/test_attacks.py
 grades them all in one class and checks each CSV row:
 
 * ``status``: the CSV status;

@@ -48,7 +48,7 @@ def test_mutant_fails_exactly_its_expected_cells(mutant):
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m["name"])
 def test_mutant_carries_exactly_its_expected_diagnoses(mutant):
-    # the identifiers the class report counts (autograder/diagnoses.py); MNIST's is checked by test_grading.py
+    # the identifiers the class report counts (autograder/diagnoses.py); test_nbgrader_on_corpus.py checks MNIST's
     expected = {gid: found for gid, found in mutant["diagnosed"].items() if gid not in inprocess.SLOW_TESTS}
     got = {gid: diagnoses.of_exception(exc) for gid, exc in outcomes(mutant["name"]).items() if exc is not None}
     assert {gid: found for gid, found in got.items() if found} == expected
@@ -73,7 +73,7 @@ def test_feedback_names_the_mistake_for_most_mutants(capsys):
 
 def test_checks_give_identical_verdicts_when_run_again():
     # every check draws from fixed seeds: a mutant that fails several cells, run again, fails them the same way
-    # (nbgrader regrading a whole notebook is checked in test_grading.py)
+    # (nbgrader regrading a whole notebook is checked in test_nbgrader_on_corpus.py)
     name = max(MUTANTS, key=lambda m: len(m["must_fail"]))["name"]
     again = inprocess.run(mutant_answers(next(m for m in MUTANTS if m["name"] == name)))
     assert again == verdicts(name)
