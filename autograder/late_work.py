@@ -202,25 +202,6 @@ def apply(results, policy, assignment):
     return results
 
 
-def record(db_url, results, policy, assignment):
-    """The due date, submission times, extensions and penalties (in points) into nbgrader's gradebook.
-
-    Formgrader, nbgrader's feedback and `nbgrader export` then show the same final scores as grades.csv.
-    """
-    from autograder.grading import gradebook
-
-    due = policy.due_date(assignment)
-    rows = {}
-    for result in results:
-        if result.scored:
-            student_due, extended = policy.student_due_date(assignment, result.student_id)
-            extension = student_due - due if extended and due else None
-            points = round(result.score - result.final_score, 6)
-            rows[result.student_id] = (from_iso(result.submitted_at), extension, points)
-    gradebook.set_due_date(db_url, assignment, due)
-    gradebook.record_lateness(db_url, assignment, rows)
-
-
 # ---------------------------------------------------------------- words for people
 
 UNITS = (("day", DAY), ("h", 3600), ("min", 60), ("s", 1))

@@ -362,7 +362,7 @@ def test_the_gradebook_holds_the_due_date_times_extensions_and_penalties_in_poin
     results = [graded(s, 20.0, DUE_UTC + datetime.timedelta(hours=3)) for s in ("amy", "bob")]
     late_work.apply(results, late, ASSIGNMENT)
     for _ in range(2):   # written again, not added up
-        late_work.record(db_url, results, late, ASSIGNMENT)
+        gradebook.record_late_work(db_url, results, late)
     with Gradebook(db_url) as book:
         assert book.find_assignment(ASSIGNMENT).duedate == DUE_UTC.replace(tzinfo=None)   # naive UTC, as nbgrader
         amy, bob = book.find_submission(ASSIGNMENT, "amy"), book.find_submission(ASSIGNMENT, "bob")
@@ -371,7 +371,7 @@ def test_the_gradebook_holds_the_due_date_times_extensions_and_penalties_in_poin
         assert (amy.late_submission_penalty, amy.score - amy.late_submission_penalty) == (2.0, results[0].final_score)
         assert (bob.extension, bob.total_seconds_late) == (datetime.timedelta(days=1), 0)
         assert bob.late_submission_penalty == 0.0
-    late_work.record(db_url, results, policy(due_dates={}), ASSIGNMENT)   # the due date taken out again
+    gradebook.record_late_work(db_url, results, policy(due_dates={}))   # the due date taken out again
     with Gradebook(db_url) as book:
         assert book.find_assignment(ASSIGNMENT).duedate is None
 

@@ -211,7 +211,7 @@ def _run(options, log):
                 f"is back, `python -m autograder publish` adds them.")
         late_work.apply(results, policy, layout.ASSIGNMENT)
         try:  # Formgrader and `nbgrader export` show the penalties too
-            late_work.record(db_url, results, policy, layout.ASSIGNMENT)
+            gradebook.record_late_work(db_url, results, policy)
         except Exception as exc:  # noqa: BLE001 - grades.csv holds them either way
             log(f"warning: late penalties could not be written to the gradebook ({type(exc).__name__}: "
                 f"{preflight.first_line(exc, 200)}); grades.csv and the report hold them")

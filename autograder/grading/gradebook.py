@@ -7,6 +7,7 @@ import functools
 import pathlib
 import sqlite3
 
+from autograder import late_work
 from autograder.course import gradebook_reader, layout
 from autograder.course.gradebook_reader import open_gradebook
 
@@ -97,13 +98,31 @@ def manual_grading(db_url):
             for student, grades in gradebook_reader.stored_grades(db_url).items()}
 
 
-def set_due_date(db_url, assignment, due):
+def record_late_work(db_url, results, policy):
+    """The due date, submission times, extensions and penalties (in points) into nbgrader's gradebook.
+
+    Formgrader, nbgrader's feedback and `nbgrader export` then show the same final scores as grades.csv.
+    The penalties are the ones late_work.apply set on ``results``.
+    """
+    due = policy.due_date(layout.ASSIGNMENT)
+    rows = {}
+    for result in results:
+        if result.scored:
+            student_due, extended = policy.student_due_date(layout.ASSIGNMENT, result.student_id)
+            extension = student_due - due if extended and due else None
+            points = round(result.score - result.final_score, 6)
+            rows[result.student_id] = (late_work.from_iso(result.submitted_at), extension, points)
+    set_due_date(db_url, due)
+    record_lateness(db_url, rows)
+
+
+def set_due_date(db_url, due):
     """The assignment's due date (an aware datetime, or None for none), stored as nbgrader does: naive UTC."""
     with open_gradebook(db_url) as gradebook:
-        gradebook.update_or_create_assignment(assignment, duedate=due)  # it converts to naive UTC and commits
+        gradebook.update_or_create_assignment(layout.ASSIGNMENT, duedate=due)  # converts to naive UTC, commits
 
 
-def record_lateness(db_url, assignment, lateness):
+def record_lateness(db_url, lateness):
     """``{student: (submitted_at, extension, penalty in points)}`` into the submissions the gradebook holds.
 
     nbgrader takes late_submission_penalty off the score it shows (Formgrader, its feedback, `nbgrader export`).
@@ -112,7 +131,7 @@ def record_lateness(db_url, assignment, lateness):
     from nbgrader.utils import parse_utc
 
     with open_gradebook(db_url) as gradebook:
-        for submission in gradebook.assignment_submissions(assignment):
+        for submission in gradebook.assignment_submissions(layout.ASSIGNMENT):
             if submission.student_id not in lateness:
                 continue
             submitted_at, extension, points = lateness[submission.student_id]

@@ -32,7 +32,7 @@ def run(out, db_url=None, log=print):
     gradebook.apply_manual_grades(results, manual)
     policy = late_work.load_policy(course_output.policy_config(out))
     late_work.apply(results, policy, layout.ASSIGNMENT)
-    late_work.record(db_url, results, policy, layout.ASSIGNMENT)  # before nbgrader's feedback reads them
+    gradebook.record_late_work(db_url, results, policy)  # before nbgrader's feedback reads them
     people = sorted(s for s, (scores, comments) in manual.items()
                     if (scores or comments) and store.autograded_path(s).is_file())
     rerun = "it changes nothing in the gradebook."
