@@ -5,6 +5,8 @@ Nothing here types an address: menus, the file browser, Formgrader's own links a
 import re
 import time
 
+from autograder.course import layout
+
 FORMGRADER_SLOW = 300_000  # ms: a Formgrader action may run nbgrader on the whole class
 
 
@@ -47,7 +49,9 @@ def open_formgrader(page):
 def formgrader_action(frame, column, what):
     """Click the task4_1 row's action in Manage Assignments; (its success dialog, the dialog's text)."""
     frame.get_by_role("link", name="Manage Assignments").click()
-    row = frame.locator("#main-table tr", has=frame.locator("td.name", has_text="task4_1"))
+    exactly = re.compile(rf"^\s*{re.escape(layout.ASSIGNMENT)}\s*$")  # not task4_1_companion
+    name = frame.locator("td.name", has_text=exactly)
+    row = frame.locator("#main-table tr", has=name)
     row.locator(f"td.{column} a").click()
     dialog = frame.locator("#success-modal, #error-modal").first
     dialog.wait_for(timeout=FORMGRADER_SLOW)
@@ -61,7 +65,7 @@ def formgrader_action(frame, column, what):
 def open_submission(frame, assignment, notebook, shown_name):
     """Manual Grading → assignment → notebook → the submission of the student shown as ``shown_name``."""
     frame.get_by_role("link", name="Manual Grading").click()
-    frame.get_by_role("link", name=assignment).click()
+    frame.get_by_role("link", name=assignment, exact=True).click()
     frame.get_by_role("link", name=notebook).click()
     frame.locator("#main-table a.name-hidden").first.wait_for()  # the submissions have loaded
     frame.locator("#toggle_names").click()
