@@ -1,7 +1,7 @@
 """The resource limits of grading one submission.
 
 Each default lives here once: the grade command's options, nbgrader_config.py and the
-GuardedExecute stage read them. Nothing here imports: nbgrader's stages load it too.
+GuardedExecute stage read them. It imports nothing of the grader: nbgrader's stages load it too.
 """
 import dataclasses
 

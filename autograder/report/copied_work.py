@@ -39,11 +39,11 @@ def section_html(found):
         return ""
     rows = []
     for number, pair in enumerate(found.pairs, 1):
-        group = found.group_of(pair.a) if found.group_of(pair.a) == found.group_of(pair.b) else None
         href = urllib.parse.quote(f"{PAGES}/{page_name(number)}")
         rows.append(f"<tr><td>{html.escape(pair.a)}</td><td>{html.escape(pair.b)}</td>"
                     f"<td class='num'>{pair.score:.2f}</td><td class='num'>{pair.shared}</td>"
-                    f"<td class='num'>{group or ''}</td><td><a href=\"{href}\">side by side</a></td></tr>")
+                    f"<td class='num'>{found.group_of(pair.a) or ''}</td>"
+                    f"<td><a href=\"{href}\">side by side</a></td></tr>")
     groups = "".join(f"<li>group {index}: {', '.join(html.escape(s) for s in group)}</li>"
                      for index, group in enumerate(found.groups, 1))
     head = "".join(f"<th>{h}</th>" for h in ("student", "student", "score", "shared", "group", "page"))

@@ -153,7 +153,10 @@ class SimilarityReport:
     settings: dict = dataclasses.field(default_factory=dict)
 
     def group_of(self, student_id):
-        """1-based index of the group holding ``student_id`` in self.groups, else None."""
+        """1-based index of the group holding ``student_id`` in self.groups, else None.
+
+        Groups are connected components of the flagged pairs, so both students of a pair share theirs.
+        """
         for index, group in enumerate(self.groups, 1):
             if student_id in group:
                 return index
@@ -535,7 +538,6 @@ def write_csv(report, path):
         writer = csv.writer(handle)
         writer.writerow(["a", "b", "score", "shared_fingerprints", "group"])
         for pair in report.pairs:
-            group = report.group_of(pair.a)
-            writer.writerow([pair.a, pair.b, f"{pair.score:.3f}", pair.shared,
-                             group if group and pair.b in report.groups[group - 1] else ""])
+            group = report.group_of(pair.a) or ""
+            writer.writerow([pair.a, pair.b, f"{pair.score:.3f}", pair.shared, group])
     return path

@@ -116,7 +116,7 @@ def _summary(pair, report):
     settings = report.settings
     group = report.group_of(pair.a)
     group_line = ""
-    if group and pair.b in report.groups[group - 1]:
+    if group:
         members = ", ".join(_e(s) for s in report.groups[group - 1])
         group_line = f"<p>Both are in group {group} of students linked by flagged pairs: {members}.</p>"
     return (f'<p class="score">Score <b>{pair.score:.2f}</b> (pairs are flagged from {report.threshold:.2f}): '
