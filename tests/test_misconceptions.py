@@ -65,6 +65,13 @@ def result_of(student, mutant, status=Status.GRADED):
     return Result(student, status, max_score=20.0, cells=cells)
 
 
+def test_a_written_answer_a_person_scored_low_is_not_a_misconception():
+    answer = {"exercise_answer": {"score": 0.5, "max_score": 2.0, "needs_manual": False, "manual": True},
+              "test_sgd_exact": {"score": 0.0, "max_score": 1.0, "needs_manual": False, "diagnosis": "sgd.uphill"}}
+    rows = misconceptions.class_misconceptions([Result("ann", Status.GRADED, max_score=3.0, cells=answer)], EXERCISED)
+    assert [(row.key, dict(row.tests)) for row in rows] == [("sgd.uphill", {"test_sgd_exact": 1})]
+
+
 @pytest.fixture
 def class_results():
     return [result_of("ann", MUTANTS["dw_summed"]), result_of("ben", MUTANTS["db_summed"]),

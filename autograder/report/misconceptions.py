@@ -60,10 +60,13 @@ def classes_exercised(notebook_path=layout.SOURCE_NOTEBOOK):
             if cell.metadata["nbgrader"].get("grade") and not cell.metadata["nbgrader"].get("solution")}
 
 
-def failed_tests(result):
-    """{test grade_id: its diagnosis or None} of the automatic cells that lost points."""
+def failed_tests(result, exercised):
+    """{test grade_id: its diagnosis or None} of the test cells that lost points.
+
+    Only test cells (the keys of ``exercised``): a written answer a person scored is not a misconception.
+    """
     return {gid: cell.get("diagnosis") for gid, cell in result.cells.items()
-            if not cell.get("needs_manual") and cell["score"] < cell["max_score"]}
+            if gid in exercised and not cell.get("needs_manual") and cell["score"] < cell["max_score"]}
 
 
 def student_mistakes(failed, exercised):
@@ -94,7 +97,7 @@ def class_misconceptions(results, exercised=None):
     for result in results:
         if result.status != Status.GRADED:
             continue  # a crash or tampering is not a misconception
-        for key, cost in student_mistakes(failed_tests(result), exercised).items():
+        for key, cost in student_mistakes(failed_tests(result, exercised), exercised).items():
             students[key].add(result.student_id)
             tests[key].update(cost)
     rows = [Misconception(key, title(key), sorted(ids), tests[key]) for key, ids in students.items()]
