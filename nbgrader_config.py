@@ -21,9 +21,10 @@ c.Execute.kernel_name = "python3"
 c.Execute.shutdown_kernel = "immediate"
 
 # Autograding runs untrusted notebooks: nbgrader's own stages, with RestoreCellMetadata
-# first (metadata from the gradebook: edited metadata cannot abort grading) and Execute
+# first (metadata from the gradebook: edited metadata cannot abort grading), Execute
 # replaced by GuardedExecute (tamper check before each test cell; a dead kernel keeps
-# earlier points).
+# earlier points), and SanitizeStudentContent once scores are saved (what the student wrote
+# or displayed, reduced to an HTML allow-list before Formgrader or a feedback page renders it).
 c.Autograde.sanitize_preprocessors = [
     "autograder.nbgrader_ext.RestoreCellMetadata",
     "nbgrader.preprocessors.ClearOutput",
@@ -39,6 +40,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
+    "autograder.nbgrader_ext.SanitizeStudentContent",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
@@ -56,7 +58,8 @@ c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"(?m)^.*:\d+: \w*Warning: "
 
 # Feedback for students: verdicts and diagnoses of hidden tests, never their code; links to
-# course files (which do not sit beside a feedback page) become text.
+# course files (which do not sit beside a feedback page) become text; graders' comments and the
+# notebook pass the allow-list again; every page carries a Content-Security-Policy (the exporter).
 # Hidden regions are cleared in test cells only: marker text a student typed elsewhere
 # (a comment, a string) must not abort the student's feedback.
 c.GenerateFeedback.preprocessors = [
@@ -64,6 +67,7 @@ c.GenerateFeedback.preprocessors = [
     "autograder.nbgrader_ext.HideHiddenTestTraces",
     "autograder.nbgrader_ext.ClearTestCellsHiddenTests",
     "autograder.nbgrader_ext.UnlinkCourseFiles",
+    "autograder.nbgrader_ext.SanitizeStudentContent",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 # nbconvert's HTMLExporter without its BeautifulSoup pass when the page has nothing for it (~0.6 s each).

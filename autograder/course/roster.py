@@ -7,6 +7,7 @@ import dataclasses
 import pathlib
 import re
 
+from autograder.course.safe_html import plain_name
 from autograder.result import valid_student_id
 
 ROLES = ("instructor", "student")
@@ -25,6 +26,10 @@ class Person:
     first_name: str
     last_name: str
     role: str
+
+    def __post_init__(self):  # Formgrader prints names unescaped: no markup gets into one
+        for field in ("first_name", "last_name"):
+            object.__setattr__(self, field, plain_name(getattr(self, field)))
 
 
 def read(path):

@@ -10,6 +10,7 @@ import sqlite3
 from autograder import late_work
 from autograder.course import gradebook_reader, layout
 from autograder.course.gradebook_reader import open_gradebook
+from autograder.course.safe_html import plain_name
 
 
 @functools.cache
@@ -168,7 +169,7 @@ def name_students(db_url, student_ids, names):
     ``names``: [(student_id, first name, last name)]. Formgrader shows "last, first"; students nbgrader
     creates without one appear as "None, None".
     """
-    known = {student_id: (first, last) for student_id, first, last in names}
+    known = {student_id: (plain_name(first), plain_name(last)) for student_id, first, last in names}
     with open_gradebook(db_url) as book:
         stored = {s.id: (s.first_name, s.last_name) for s in book.students}
         for student_id in student_ids:

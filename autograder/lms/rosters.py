@@ -18,6 +18,7 @@ import pathlib
 import re
 
 from autograder.course import roster as course_roster
+from autograder.course.safe_html import plain_name
 
 CANVAS_INFO = ("Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Root Account", "Section")
 CANVAS_TOTALS = re.compile(r"Current Score|Current Points|Current Grade|Final Score|Final Points|Final Grade|"
@@ -40,6 +41,10 @@ class Student:
     section: str = ""
     lms_id: str = ""                              # Canvas user id / Moodle participant id
     submitted_at: datetime.datetime | None = None  # Moodle's "Last modified (submission)", aware
+
+    def __post_init__(self):  # names come from an LMS export, which students can edit: no markup
+        for field in ("full_name", "first_name", "last_name", "section"):
+            object.__setattr__(self, field, plain_name(getattr(self, field)))
 
 
 @dataclasses.dataclass

@@ -6,7 +6,8 @@ from .clear_test_cells_hidden_tests import ClearTestCellsHiddenTests
 from .guarded_execute import GuardedExecute
 from .hide_hidden_test_traces import HideHiddenTestTraces
 from .restore_cell_metadata import RestoreCellMetadata
+from .sanitize_student_content import SanitizeStudentContent
 from .unlink_course_files import UnlinkCourseFiles
 
 __all__ = ["ClearTestCellsHiddenTests", "GuardedExecute", "HideHiddenTestTraces", "RestoreCellMetadata",
-           "UnlinkCourseFiles"]
+           "SanitizeStudentContent", "UnlinkCourseFiles"]

@@ -12,11 +12,16 @@ of a submission are the assignment's own (setup, visible tests, demos); a gradin
 renders the release notebook once before it forks (``worker.prepare``), so every
 feedback page forked from it highlights only what the student wrote.
 
+Every page carries ``course.safe_html``'s Content-Security-Policy (no script, frames or forms):
+defence in depth behind the SanitizeStudentContent stage.
+
 Plugged in with nbgrader's own trait: ``c.GenerateFeedback.exporter_class``.
 """
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+from autograder.course.safe_html import with_csp
 
 NEEDS_SOUP = ("<img", "jp-Notebook")
 MAX_REMEMBERED = 2000  # highlighted cells; a long-lived process (Formgrader) stops adding at this
@@ -42,8 +47,8 @@ class FeedbackHTMLExporter(HTMLExporter):
     def from_notebook_node(self, nb, resources=None, **kw):
         html, resources = self._render(nb, resources, **kw)
         if any(marker in html for marker in NEEDS_SOUP):
-            return super().from_notebook_node(nb, resources, **kw)
-        return html, resources
+            html, resources = super().from_notebook_node(nb, resources, **kw)
+        return with_csp(html), resources
 
     def _render(self, nb, resources, **kw):
         """HTMLExporter.from_notebook_node up to, not including, its BeautifulSoup pass."""

@@ -17,6 +17,7 @@ import urllib.parse
 from autograder import late_work
 from autograder.course import layout
 from autograder.course.atomic_files import atomic_open
+from autograder.course.safe_html import with_csp
 from autograder.report import copied_work, misconceptions
 from autograder.result import Status
 
@@ -423,5 +424,5 @@ def write_class_report(results, cells_order, out_dir, title="Task 4.1 \u2014 cla
         "</body></html>", ""])
     path = out_dir / "report.html"
     with atomic_open(path, "w", encoding="utf-8") as handle:
-        handle.write(page)
+        handle.write(with_csp(page))
     return path

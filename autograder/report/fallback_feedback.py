@@ -6,6 +6,8 @@ and where grading stopped.
 """
 import html
 
+from autograder.course.safe_html import with_csp
+
 
 def page(student_id, status, detail, cells):
     """HTML: the reason, then one row per graded cell with its points."""
@@ -18,7 +20,7 @@ def page(student_id, status, detail, cells):
     total = sum(c.get("score") or 0 for c in scored)
     possible = sum(c["max_score"] for c in scored)
     reason = html.escape(detail.splitlines()[0] if detail else status)
-    return f"""<!DOCTYPE html>
+    return with_csp(f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Feedback: {html.escape(student_id)}</title></head>
 <body>
 <h1>Feedback for {html.escape(student_id)}</h1>
@@ -26,4 +28,4 @@ def page(student_id, status, detail, cells):
 <p>Automatically graded points: {total:g} / {possible:g}.</p>
 <table><thead><tr><th>test</th><th>points</th></tr></thead><tbody>{rows}</tbody></table>
 </body></html>
-"""
+""")

@@ -6,6 +6,7 @@ included, is HTML-escaped, because student code is hostile. Written atomically.
 import html
 
 from autograder.course.atomic_files import write_atomically
+from autograder.course.safe_html import with_csp
 
 PALETTE = ("#ffe08a", "#a8e6a1", "#9fd3ff", "#ffb3c7", "#d4b8ff", "#ffc98f",
            "#b5f0e6", "#e6e6a1", "#c7d0ff", "#f2b8a0", "#c2f0a8", "#e0c2e8")
@@ -147,5 +148,5 @@ def page_html(pair, report):
 
 def write_pair_page(pair, report, path):
     """Write ``pair``'s page (a SimilarityReport's Pair) to ``path``, atomically; return the path."""
-    write_atomically(path, page_html(pair, report))
+    write_atomically(path, with_csp(page_html(pair, report)))
     return path
