@@ -129,11 +129,12 @@ class SanitizeStudentContent(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type == "markdown":
+            attachments = cell.pop("attachments", {})
+            cell.source = safe_markdown(cell.source, attachments)  # an unsafe attachment is rendered, then cleaned
             images = {name: {mime: data for mime, data in safe_bundle(bundle)[0].items() if mime in KEPT_IMAGES}
-                      for name, bundle in cell.pop("attachments", {}).items()}
+                      for name, bundle in attachments.items()}
             if any(images.values()):
                 cell.attachments = {name: bundle for name, bundle in images.items() if bundle}
-            cell.source = safe_markdown(cell.source, cell.get("attachments"))
         elif cell.cell_type == "raw":
             cell.source = clean_html(cell.source)
         elif cell.cell_type == "code":
