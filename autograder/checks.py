@@ -45,17 +45,61 @@ MNIST_IMAGES = 50_000
 MNIST_SCHEDULE = (0.2, 0.2, 0.2, 0.2, 0.1, 0.05, 0.02)
 MNIST_BATCH = 32
 MNIST_PASS = 0.95
-MNIST_TIME_LIMIT = 150.0            # seconds; the reference needs about 1
+MNIST_TIME_LIMIT = 150.0            # CPU seconds of the kernel; the reference needs about 1
 MNIST_EARLY_CHECK = 200             # steps after which a learning network is far above chance
 MNIST_EARLY_PASS = 0.3              # the reference is at ~0.9 by then; chance is 0.1
-# Seconds one call of student code may take.  The largest call is a training step on a batch of
-# 32 MNIST images (the reference: ~1 ms, a loop over the batch's samples: ~0.05 s); a call that
-# takes longer almost surely never returns, and the test fails with a message naming it.
+# CPU seconds one call of student code may use (the kernel's, all threads).  The largest call is a
+# training step on a batch of 32 MNIST images (the reference: ~1 ms, a loop over the batch's samples:
+# ~0.05 s); a call that uses more almost surely never returns, and the test fails naming it.
+# Budgets count CPU time, so a machine busy with other work cannot make a call run out of one.
 CALL_SECONDS = 5
+# A call that sleeps or blocks uses no CPU: wall-clock time stops it, at this many times its CPU
+# budget (at least HANG_MIN_SECONDS). When that happens while the kernel spent at least
+# STARVED_SHARE of the time waiting for a CPU, the machine was too busy: GradingMachineBusy, not a score.
+HANG_FACTOR = 6
+HANG_MIN_SECONDS = 30
+STARVED_SHARE = 0.5
 
 
 class StudentCodeTimeout(AssertionError):
-    """A call of student code did not return within CALL_SECONDS."""
+    """A call of student code used its CPU budget, or blocked past the wall-clock limit, without returning."""
+
+
+class GradingMachineBusy(BaseException):
+    """The wall-clock limit ran out while the kernel was waiting for a CPU: a fault of the machine.
+
+    The grade command turns it into a ``grader-error`` row (graded again by the next run). A
+    BaseException, so that no ``except Exception`` in the checks turns it into a failed test.
+    """
+
+
+def run_queue_seconds():
+    """Seconds this process's threads have spent runnable but waiting for a CPU (Linux schedstat)."""
+    import os
+
+    waited = 0
+    try:
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/schedstat") as handle:
+                waited += int(handle.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0  # no schedstat: starvation cannot be told, the limit counts as the code's
+    return waited / 1e9
+
+
+def starved_share():
+    """Share of this kernel's life spent waiting for a CPU (GuardedExecute asks it after a cell timeout)."""
+    import os
+
+    try:
+        with open("/proc/self/stat") as handle:
+            started_ticks = int(handle.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as handle:
+            uptime = float(handle.read().split()[0])
+        alive = uptime - started_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return run_queue_seconds() / alive if alive > 0 else 0.0
 
 
 # ---------------------------------------------------------------- utilities
@@ -89,11 +133,11 @@ def _describe_inputs(args):
 
 
 class _Alarm(BaseException):
-    """Raised into student code by SIGALRM (a BaseException: ``except Exception`` cannot swallow it)."""
+    """Raised into student code by SIGPROF or SIGALRM (a BaseException: ``except Exception`` cannot swallow it)."""
 
 
 class Watch:
-    """What student code is running now, for the message when it does not return."""
+    """What student code is running now, and since when (CPU, wall clock, run queue), for the limits' messages."""
 
     def __init__(self, what, args=()):
         self.restart(what, *args)
@@ -103,47 +147,80 @@ class Watch:
 
     def restart(self, what, *args):
         """A new step of a loop under one time_limit: it gets the whole limit again."""
-        self.started = time.perf_counter()
+        self.started = time.process_time()
+        self.wall_started = time.monotonic()
+        self.queued_before = run_queue_seconds()
         self.now(what, *args)
+
+    def cpu(self):
+        return time.process_time() - self.started
+
+    def wall(self):
+        return time.monotonic() - self.wall_started
 
 
 @contextlib.contextmanager
 def time_limit(what, args=(), seconds=None):
-    """Fail with StudentCodeTimeout if the block runs longer than ``seconds`` (CALL_SECONDS).
+    """Fail with StudentCodeTimeout if the block uses more than ``seconds`` (CALL_SECONDS) of CPU time.
 
     Yields a Watch: a block of several calls names the one running with ``watch.now(...)``; a
     loop gives each step the whole limit with ``watch.restart(...)`` (one timer for the loop:
-    arming one per step cost the MNIST test 5-9% of its time).  Uses SIGALRM, so it works in
-    the kernel's main thread; nested limits keep the outer one.
+    arming one per step cost the MNIST test 5-9% of its time).  The budget is the kernel's CPU
+    time (ITIMER_PROF, every thread), so other work on the machine cannot use it up. A block
+    that sleeps or blocks is stopped by wall-clock time (SIGALRM) after HANG_FACTOR times the
+    budget; if the kernel mostly waited for a CPU meanwhile, that is GradingMachineBusy. Works
+    in the kernel's main thread; nested limits keep the outer one.
     """
     seconds = CALL_SECONDS if seconds is None else seconds
+    wall = max(seconds * HANG_FACTOR, HANG_MIN_SECONDS)
     watch = Watch(what, args)
-    if signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+    if signal.getitimer(signal.ITIMER_PROF)[0] > 0 or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
         yield watch  # an outer limit is already running
         return
 
-    def alarm(signum, frame):
-        left = seconds - (time.perf_counter() - watch.started)
+    def stop(kind, timer, left, frame):
         if left > 0.01:  # the running step started after the timer did: give it the rest of its limit
-            signal.setitimer(signal.ITIMER_REAL, left)
+            signal.setitimer(timer, left)
             return
         watch.stuck_in = frame.f_code.co_qualname if frame.f_code.co_filename != __file__ else None
-        raise _Alarm()
+        raise _Alarm(kind)
 
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = (signal.signal(signal.SIGPROF, lambda n, f: stop("cpu", signal.ITIMER_PROF, seconds - watch.cpu(), f)),
+                signal.signal(signal.SIGALRM, lambda n, f: stop("wall", signal.ITIMER_REAL, wall - watch.wall(), f)))
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_REAL, wall)
     try:
         yield watch
-    except _Alarm:
-        inner = watch.stuck_in if watch.stuck_in and watch.stuck_in not in watch.what else None
-        raise tag(StudentCodeTimeout(f"`{watch.what}` did not return within {seconds:g} s"
-                                 f"{_describe_inputs(watch.args)}" + (f" (it was running `{inner}`)" if inner else "")
-                                 + ": look for a loop that never ends (a "
-                                 "`while` whose condition never changes) or work that grows far beyond "
-                                 "the inputs."), "too-slow") from None
-    finally:
+    except _Alarm as alarm:
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        raise _limit_error(watch, alarm.args[0], seconds, wall) from None
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGPROF, previous[0])
+        signal.signal(signal.SIGALRM, previous[1])
+
+
+def _limit_error(watch, kind, seconds, wall):
+    """The exception for a block stopped by its CPU budget ("cpu") or its wall-clock limit ("wall")."""
+    inner = watch.stuck_in if watch.stuck_in and watch.stuck_in not in watch.what else None
+    where = f"{_describe_inputs(watch.args)}" + (f" (it was running `{inner}`)" if inner else "")
+    elapsed, cpu = watch.wall(), watch.cpu()
+    if kind == "cpu":
+        return tag(StudentCodeTimeout(
+            f"`{watch.what}` used its {seconds:g} s of CPU time without returning{where}: look for a loop "
+            "that never ends (a `while` whose condition never changes) or work that grows far beyond the "
+            "inputs."), "too-slow")
+    queued = run_queue_seconds() - watch.queued_before
+    if queued >= STARVED_SHARE * elapsed:
+        return GradingMachineBusy(
+            f"`{watch.what}` had not returned after {elapsed:.0f} s, but the grading machine was too busy to run "
+            f"it: it waited {queued:.0f} s for a CPU and computed {cpu:.1f} s. Not a fault of the submission: "
+            "grading it again on a less busy machine decides.")
+    return tag(StudentCodeTimeout(
+        f"`{watch.what}` did not return within {wall:g} s{where} and computed for only {cpu:.1f} s of that: "
+        "it was waiting (a sleep, input(), a lock or a file), not computing."), "too-slow")
 
 
 def call(what, fn, *args, shape_hint=""):
@@ -668,7 +745,7 @@ def train_and_score_mnist(MLP, CrossEntropyLoss, SGD, data, seed=0):
     model = call("MLP(...)", MLP, list(MNIST_LAYERS))
     loss_fn = call("CrossEntropyLoss()", CrossEntropyLoss)
     rng = np.random.default_rng(seed)
-    start, step = time.perf_counter(), 0
+    start, step = time.process_time(), 0
     order = rng.permutation(len(X_train))[:MNIST_IMAGES]
     batch_starts = range(0, len(order), MNIST_BATCH)
     shares = np.array_split(np.arange(len(batch_starts)), len(MNIST_SCHEDULE))
@@ -700,12 +777,40 @@ def train_and_score_mnist(MLP, CrossEntropyLoss, SGD, data, seed=0):
                     fail(f"after {step} steps the network is at chance level on test digits: it "
                          "is not learning. Re-check the gradient tests and the SGD update.",
                          diagnosis="mnist.not-learning")
-                if time.perf_counter() - start > MNIST_TIME_LIMIT:
-                    fail(f"training stopped after {MNIST_TIME_LIMIT:.0f} s at sample {step * MNIST_BATCH} "
-                         f"of {len(order)}: the reference needs about a second. Replace "
-                         "Python loops over samples with matrix operations.", diagnosis="too-slow")
-    seconds = time.perf_counter() - start
+                if time.process_time() - start > MNIST_TIME_LIMIT:
+                    fail(training_too_slow(time.process_time() - start, step, len(order)), diagnosis="too-slow")
+    seconds = time.process_time() - start
     return accuracy_from_weights(model.layers, X_test, y_test), seconds
+
+
+def matrix_step_seconds(repeats=5):
+    """CPU seconds of one training step done with matrix operations only, measured here and now."""
+    rng = np.random.default_rng(0)
+    weights = [rng.standard_normal((a, b)) * 0.05 for a, b in zip(MNIST_LAYERS, MNIST_LAYERS[1:])]
+    X = rng.standard_normal((MNIST_BATCH, MNIST_LAYERS[0]))
+    start = time.process_time()
+    for _ in range(repeats):
+        hs = [X]
+        for W in weights:
+            hs.append(np.maximum(hs[-1] @ W, 0))
+        grad = hs[-1]
+        for W, h in zip(reversed(weights), reversed(hs[:-1])):
+            W -= 0.001 * (h.T @ grad)
+            grad = (grad @ W.T) * (h > 0)
+    return (time.process_time() - start) / repeats
+
+
+def training_too_slow(cpu, steps, samples):
+    """What was measured when training used its CPU budget; a cause only when the measurement shows it."""
+    said = (f"training used its {MNIST_TIME_LIMIT:.0f} s of CPU time and stopped at sample {steps * MNIST_BATCH:,} "
+            f"of {samples:,} ({cpu / max(steps, 1) * 1000:.1f} ms of CPU per batch of {MNIST_BATCH}).")
+    reference = matrix_step_seconds()
+    per_step = cpu / max(steps, 1)
+    if per_step > 20 * reference:
+        said += (f" A step done with matrix operations takes {reference * 1000:.1f} ms on this machine, "
+                 f"{per_step / reference:.0f} times less: look for Python loops over the samples of a batch "
+                 "and replace them with matrix operations.")
+    return said
 
 
 def check_mnist_accuracy(MLP, CrossEntropyLoss, SGD, data):
@@ -717,7 +822,7 @@ def check_mnist_accuracy(MLP, CrossEntropyLoss, SGD, data):
         raise tag(AssertionError(f"training crashed with {type(exc).__name__}: {exc}"),
                   crash_diagnosis(exc)) from exc
     print(f"MNIST: test accuracy {accuracy:.2%} after one pass over {min(MNIST_IMAGES, len(data[0])):,} images "
-          f"({seconds:.1f} s of training); pass mark {MNIST_PASS:.0%}.")
+          f"({seconds:.1f} s of CPU time training); pass mark {MNIST_PASS:.0%}.")
     if not accuracy >= MNIST_PASS:
         fail(f"test accuracy {accuracy:.2%} is below {MNIST_PASS:.0%}. With correct layers this "
              "budget reaches about 97%: re-check the gradient tests above, and that SGD subtracts "

@@ -25,7 +25,7 @@ class Payload:
 
     @property
     def student(self):
-        return "x-" + self.name  # a safe student id (letters, digits, -)
+        return ("x-" + self.name)[:32].rstrip("-")  # a safe account name (lowercase, digits, -; at most 32)
 
     def text(self, key):
         return self.spec[key].replace("__NAME__", self.name) if key in self.spec else None
