@@ -54,6 +54,7 @@ diagrams: setup      ## redraw docs/diagrams/*.svg from their .dot sources (need
 
 bench: setup         ## speed benchmarks (see benchmarks/README.md); grading speed needs root
 	$(PY) benchmarks/bench_training.py
+	$(PY) benchmarks/bench_budgets.py
 	$(PY) benchmarks/bench_grading_speed.py
 
 clean:               ## remove build/ (the demo, screenshots) and pytest's cache

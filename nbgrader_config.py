@@ -3,10 +3,20 @@
 The course root is the directory nbgrader runs in (this repository, or the
 temporary course directories the `autograder` package creates).
 """
+import os
+
+from autograder.course.environment import blas_thread_env
 from autograder.course.layout import COURSE_ID
 from autograder.limits import Limits  # the defaults the grade command uses too
 
 c = get_config()
+
+# Every kernel this configuration starts (nbgrader autograde and validate, Formgrader's buttons, the
+# notebooks of a Jupyter server that loaded it) gets one BLAS thread, as the grade command's do: on a
+# busy machine more threads per kernel fight for the same cores. Set KERNEL_BLAS_THREADS to change it
+# (0: the library's default, one thread per core).
+KERNEL_BLAS_THREADS = Limits.kernel_blas_threads
+os.environ.update(blas_thread_env(KERNEL_BLAS_THREADS))
 
 c.CourseDirectory.course_id = COURSE_ID
 

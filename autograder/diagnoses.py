@@ -18,7 +18,7 @@ TITLES = {
     "not-implemented": "left unimplemented (NotImplementedError)",
     "code-raises": "the code raises an exception on valid input",
     "shape-error": "a shape mismatch inside backward or forward",
-    "too-slow": "a call did not return within the time limit (loops over samples?)",
+    "too-slow": "a call used up its CPU budget, or waited past the wall-clock limit, without returning",
     "hard-coded-example": "passes the visible example only (values written for it)",
     "gradient-not-stored": "backward() does not store dW / db",
     "transposed": "a gradient or output with transposed shape",

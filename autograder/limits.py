@@ -18,6 +18,11 @@ class Limits:
     max_processes: int = 256           # RLIMIT_NPROC of the sandbox user
     max_file_bytes: int = 256 * 2**20  # RLIMIT_FSIZE of the kernel
     max_output_lines: int = 1000       # nbgrader --LimitOutput.max_lines
+    # BLAS threads of every kernel that runs student code: the grade command's, plain nbgrader's (through
+    # nbgrader_config.py: autograde, validate, Formgrader's buttons), the hub's users'. On a machine that
+    # other kernels keep busy, more threads per kernel fight each other for the same cores (one course
+    # server measured 17x slower with the library's default); one thread each is never slower there.
+    kernel_blas_threads: int = 1
 
     @property
     def notebook_seconds(self):

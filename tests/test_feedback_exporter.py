@@ -9,6 +9,7 @@ from nbconvert.exporters import HTMLExporter
 from traitlets.config import Config
 
 from autograder.course import layout
+from autograder.course.safe_html import with_csp
 from autograder.nbgrader_ext.feedback_exporter import FeedbackHTMLExporter, RememberingHighlight2HTML
 
 # A 1x1 PNG.
@@ -50,12 +51,17 @@ def render(exporter_class, notebook):
     return html
 
 
+def soup(page):
+    """The page as BeautifulSoup serialises it: equal for the same document, however it was written."""
+    return str(BeautifulSoup(page, features="html.parser"))
+
+
 def test_page_without_images_is_the_same_document():
     notebook = graded_notebook(with_image=False)
-    ours, nbconverts = render(FeedbackHTMLExporter, notebook), render(HTMLExporter, notebook)
+    ours, nbconverts = render(FeedbackHTMLExporter, notebook), with_csp(render(HTMLExporter, notebook))
     assert "<img" not in nbconverts
     assert ours != nbconverts, "expected the pass to be skipped (only whitespace/serialisation differs)"
-    assert str(BeautifulSoup(ours, features="html.parser")) == nbconverts
+    assert soup(ours) == soup(nbconverts)
 
 
 def test_remembered_highlighting_is_reused_and_never_stale():
@@ -66,7 +72,7 @@ def test_remembered_highlighting_is_reused_and_never_stale():
     code.source += "\nstudent_wrote_this = 41 + 1"
     ours = render(FeedbackHTMLExporter, notebook)
     assert "student_wrote_this" in ours
-    assert str(BeautifulSoup(ours, features="html.parser")) == render(HTMLExporter, notebook)
+    assert soup(ours) == soup(with_csp(render(HTMLExporter, notebook)))
 
 
 @pytest.mark.filterwarnings("ignore")
@@ -74,7 +80,14 @@ def test_page_with_an_image_gets_the_full_pass():
     notebook = graded_notebook(with_image=True)
     html = render(FeedbackHTMLExporter, notebook)
     assert 'alt="No description has been provided for this image"' in html
-    assert html == render(HTMLExporter, notebook)
+    assert html == with_csp(render(HTMLExporter, notebook))
+
+
+def test_every_feedback_page_forbids_script_first_thing_in_its_head():
+    for with_image in (False, True):
+        page = render(FeedbackHTMLExporter, graded_notebook(with_image=with_image))
+        head = page[page.index("<head>"):]
+        assert head[len("<head>"):].lstrip().startswith('<meta http-equiv="Content-Security-Policy"'), head[:200]
 
 
 def test_links_to_course_files_become_text_in_feedback_web_links_and_anchors_stay():

@@ -8,6 +8,7 @@ unsanitised notebook and must fail there: the payload is live without the stage.
 import copy
 import functools
 import re
+
 import nbformat
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
@@ -122,8 +123,8 @@ def test_no_payload_survives_the_stage_in_formgrader_or_feedback(payload, templa
         f"{payload.name} in {template}: {content.live_content(page)}"
 
 
-@pytest.mark.parametrize("payload", [p for p in NOTEBOOK_PAYLOADS if "defeated" not in p.spec and "print" not in p.name],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("payload", [p for p in NOTEBOOK_PAYLOADS if "defeated" not in p.spec
+                                     and "print" not in p.name], ids=lambda p: p.name)
 def test_the_check_sees_each_payload_without_the_stage(payload, baseline):
     """The marker check fails on the unsanitised notebook: each payload reaches nbgrader's page as HTML."""
     notebook = as_graded(with_outputs(payload))
@@ -153,7 +154,8 @@ def test_a_roster_name_enters_the_gradebook_without_markup(payload, tmp_path):
     from autograder.lms import rosters
 
     path = tmp_path / "roster.csv"
-    path.write_text(f'username,first_name,last_name\nstudent1,Ann,"{payload.last_name.replace(chr(34), 2 * chr(34))}"\n')
+    quoted = payload.last_name.replace('"', '""')
+    path.write_text(f'username,first_name,last_name\nstudent1,Ann,"{quoted}"\n')
     person, = course_roster.read(path)
     student = rosters.read(path).students["student1"]
     for name in (person.last_name, student.last_name, student.full_name):

@@ -1,5 +1,16 @@
-"""Code that never returns costs seconds: the checks' per-call limit and GuardedExecute's reading of
-an interrupted cell.  No kernel needed."""
+"""Code that never returns costs seconds, and a busy machine costs none: the checks' per-call limits
+(CPU time, with a wall-clock limit for code that sleeps) and GuardedExecute's reading of an
+interrupted cell.  No kernel needed.
+
+Every test here decides by CPU time or by what the code does, never by how fast this machine is:
+a loop that never ends uses up any CPU budget however busy the machine, and a sleeping loop uses
+none of it however idle.
+"""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import time
 
 import numpy as np
@@ -8,87 +19,184 @@ from nbformat.notebooknode import NotebookNode
 
 from autograder import checks
 from autograder.nbgrader_ext import ClearTestCellsHiddenTests
-from autograder.nbgrader_ext.guarded_execute import explain_timeout, interrupted_in
+from autograder.nbgrader_ext.guarded_execute import busy_machine_output, explain_timeout, interrupted_in
 
 
-class HangingReLU:
+def burn(cpu_seconds):
+    """Compute for ``cpu_seconds`` of this process's CPU time."""
+    end = time.process_time() + cpu_seconds
+    while time.process_time() < end:
+        pass
+
+
+class SpinningReLU:
     def forward(self, Z):
+        count = 0
         while True:
             try:
-                time.sleep(0.01)
+                count += 1
             except Exception:  # noqa: BLE001 - a student's catch-all cannot swallow the limit
                 pass
 
 
-def test_a_call_that_never_returns_fails_naming_the_method_and_input(monkeypatch):
-    monkeypatch.setattr(checks, "CALL_SECONDS", 0.3)
-    start = time.monotonic()
-    with pytest.raises(checks.StudentCodeTimeout, match=r"`ReLU.forward` did not return within 0.3 s on a \(4, 3\)"):
-        checks.call("ReLU.forward", HangingReLU().forward, np.zeros((4, 3)))
-    assert time.monotonic() - start < 2
+class SleepingReLU:
+    def forward(self, Z):
+        while True:
+            time.sleep(0.01)
 
 
-def test_a_hang_inside_another_call_names_where_it_was_stuck(monkeypatch):
+@pytest.fixture
+def short_limits(monkeypatch):
+    """0.3 CPU-s per call; a call that waits is stopped after 0.6 s of wall-clock time."""
     monkeypatch.setattr(checks, "CALL_SECONDS", 0.3)
-    relu = HangingReLU()
-    with pytest.raises(checks.StudentCodeTimeout, match=r"`MLP.forward` .* \(it was running `HangingReLU.forward`\)"):
+    monkeypatch.setattr(checks, "HANG_FACTOR", 2)
+    monkeypatch.setattr(checks, "HANG_MIN_SECONDS", 0)
+
+
+def test_a_call_that_computes_forever_fails_naming_its_cpu_budget_method_and_input(short_limits):
+    with pytest.raises(checks.StudentCodeTimeout,
+                       match=r"`ReLU.forward` used its 0.3 s of CPU time without returning on a \(4, 3\)"):
+        checks.call("ReLU.forward", SpinningReLU().forward, np.zeros((4, 3)))
+
+
+def test_a_call_that_sleeps_forever_is_stopped_by_the_wall_clock_and_says_it_was_waiting(short_limits):
+    with pytest.raises(checks.StudentCodeTimeout, match=r"did not return within 0.6 s .*it was waiting"):
+        checks.call("ReLU.forward", SleepingReLU().forward, np.zeros((4, 3)))
+
+
+def test_a_wall_limit_that_runs_out_while_the_kernel_waited_for_a_cpu_is_the_machines_fault(short_limits, monkeypatch):
+    waited = iter([0.0, 100.0])  # the run queue's total at the start of the call, then when the wall limit ran out
+    monkeypatch.setattr(checks, "run_queue_seconds", lambda: next(waited))
+    with pytest.raises(checks.GradingMachineBusy, match=r"too busy to run it: it waited 100 s for a CPU"):
+        checks.call("ReLU.forward", SleepingReLU().forward, np.zeros((4, 3)))
+
+
+def test_a_hang_inside_another_call_names_where_it_was_stuck(short_limits):
+    relu = SpinningReLU()
+    with pytest.raises(checks.StudentCodeTimeout, match=r"`MLP.forward` .* \(it was running `SpinningReLU.forward`\)"):
         checks.call("MLP.forward", lambda X: relu.forward(X), np.zeros((2, 5)))
 
 
-def test_each_restarted_step_of_a_loop_gets_the_whole_limit(monkeypatch):
-    monkeypatch.setattr(checks, "CALL_SECONDS", 0.3)
+def test_each_restarted_step_of_a_loop_gets_the_whole_budget(short_limits):
     steps = []
-    with pytest.raises(checks.StudentCodeTimeout, match=r"`ReLU.forward` did not return within 0.3 s on a \(4, 3\)"):
+    with pytest.raises(checks.StudentCodeTimeout, match=r"`ReLU.forward` used its 0.3 s of CPU time"):
         with checks.time_limit("step") as watch:
-            for _ in range(4):  # 0.8 s in all, 0.2 s a step
+            for _ in range(4):  # 0.8 CPU-s in all, 0.2 a step
                 watch.restart("step")
-                time.sleep(0.2)
+                burn(0.2)
                 steps.append(1)
             watch.restart("ReLU.forward", np.zeros((4, 3)))
-            HangingReLU().forward(None)
+            SpinningReLU().forward(None)
     assert len(steps) == 4
 
 
-def test_mnist_training_names_the_step_that_never_returns(monkeypatch):
-    from autograder.course import synthetic_submissions
-    from autograder.course.layout import GRADED_CLASSES
-
-    monkeypatch.setattr(checks, "CALL_SECONDS", 0.3)
-    classes = {"np": np}
-    answers = synthetic_submissions.reference_answers()
-    for grade_id in GRADED_CLASSES.values():
-        exec(compile(answers[grade_id], grade_id, "exec"), classes)
+def test_mnist_training_names_the_step_that_never_returns(short_limits):
+    classes = reference_classes()
     calls = []
 
     class SlowOnThirdStep(classes["MLP"]):
         def forward(self, X):
             calls.append(1)
             if len(calls) == 3:
-                HangingReLU().forward(X)
+                SpinningReLU().forward(X)
             return super().forward(X)
 
         def backward(self, upstream):
-            time.sleep(0.2)  # two steps outlast one limit: each step gets its own
+            burn(0.2)  # two steps outlast one budget: each step gets its own
             return super().backward(upstream)
 
+    with pytest.raises(checks.StudentCodeTimeout, match=r"`MLP.forward` used its 0.3 s of CPU time without returning "
+                                                        r"on a \(32, 784\)"):
+        checks.train_and_score_mnist(SlowOnThirdStep, classes["CrossEntropyLoss"], classes["SGD"], tiny_mnist())
+
+
+def reference_classes():
+    from autograder.course import synthetic_submissions
+    from autograder.course.layout import GRADED_CLASSES
+
+    classes = {"np": np}
+    answers = synthetic_submissions.reference_answers()
+    for grade_id in GRADED_CLASSES.values():
+        exec(compile(answers[grade_id], grade_id, "exec"), classes)
+    return classes
+
+
+def tiny_mnist():
     rng = np.random.default_rng(0)
-    data = (rng.random((200, 784), dtype=np.float32), rng.integers(0, 10, 200), np.zeros((10, 784), np.float32),
+    return (rng.random((2000, 784), dtype=np.float32), rng.integers(0, 10, 2000), np.zeros((10, 784), np.float32),
             np.zeros(10, np.int64))
-    with pytest.raises(checks.StudentCodeTimeout, match=r"`MLP.forward` did not return within 0.3 s on a \(32, 784\)"):
-        checks.train_and_score_mnist(SlowOnThirdStep, classes["CrossEntropyLoss"], classes["SGD"], data)
 
 
-def test_the_limit_is_removed_after_the_call(monkeypatch):
-    import signal
-    monkeypatch.setattr(checks, "CALL_SECONDS", 0.2)
+def test_running_out_of_the_training_budget_suggests_loops_only_when_a_step_is_measured_that_slow(monkeypatch):
+    classes = reference_classes()
+
+    class LoopOverSamples(classes["MLP"]):
+        def forward(self, X):
+            burn(0.05)  # ~50 ms a batch: what a Python loop over 32 samples costs, far above a matrix step
+            return super().forward(X)
+
+    monkeypatch.setattr(checks, "MNIST_TIME_LIMIT", 0.3)
+    monkeypatch.setattr(checks, "MNIST_EARLY_CHECK", 10**9)
+    with pytest.raises(AssertionError) as slow:
+        checks.train_and_score_mnist(LoopOverSamples, classes["CrossEntropyLoss"], classes["SGD"], tiny_mnist())
+    assert "used its 0.3 s of CPU time and stopped at sample" in str(slow.value)
+    assert "look for Python loops" in str(slow.value), str(slow.value)
+
+    monkeypatch.setattr(checks, "MNIST_TIME_LIMIT", 0.05)  # the reference itself, with too small a budget
+    with pytest.raises(AssertionError) as tight:
+        checks.train_and_score_mnist(classes["MLP"], classes["CrossEntropyLoss"], classes["SGD"], tiny_mnist())
+    assert "of CPU time and stopped at sample" in str(tight.value)
+    assert "loops" not in str(tight.value), f"a hint the measurement does not support: {tight.value}"
+
+
+def test_the_limits_are_removed_after_the_call(short_limits):
     assert checks.call("fast", lambda: 7) == 7
-    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
-    time.sleep(0.3)  # no alarm left behind
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0 and signal.getitimer(signal.ITIMER_PROF)[0] == 0
+    burn(0.4)
+    time.sleep(0.7)  # no alarm left behind
 
 
 def test_a_slow_but_finite_call_passes(monkeypatch):
     monkeypatch.setattr(checks, "CALL_SECONDS", 1)
-    assert checks.call("slow", lambda: time.sleep(0.3) or "done") == "done"
+    assert checks.call("slow", lambda: burn(0.3) or "done") == "done"
+
+
+STARVED_CALL = textwrap.dedent("""
+    import os, time
+    from autograder import checks
+    checks.HANG_FACTOR, checks.HANG_MIN_SECONDS = 1, 0
+    os.sched_setaffinity(0, {0})
+    def spin():
+        while True:
+            pass
+    try:
+        checks.call("MLP.forward", spin)
+    except checks.GradingMachineBusy as exc:
+        print("busy:", exc)
+    except AssertionError as exc:
+        print("timeout:", exc)
+""")
+
+
+def test_a_call_starved_of_cpu_by_other_processes_is_the_machines_fault_not_a_timeout():
+    """Real starvation: the call shares one core with four processes that compute; within its wall-clock
+    limit it gets about a fifth of the core, so it spends most of the limit waiting in the run queue."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "import os\nos.sched_setaffinity(0, {0})\nwhile True: pass"])
+            for _ in range(4)]
+    try:
+        run = subprocess.run([sys.executable, "-c", STARVED_CALL],
+                             capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    finally:
+        for hog in hogs:
+            hog.kill()
+    assert run.stdout.startswith("busy:"), run.stdout + run.stderr
+
+
+def test_a_cell_that_ran_out_of_time_on_a_starved_kernel_becomes_a_busy_machine_error():
+    output = busy_machine_output(15, 0.8)
+    assert output.ename == "GradingMachineBusy" and "80%" in output.evalue and "not a fault of the submission" \
+        in output.evalue
 
 
 def ipython_interrupt(frames):

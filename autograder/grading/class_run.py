@@ -156,8 +156,8 @@ def _run(options, log):
                                  on_layout=lambda name, reason: found.update(layout=name, reason=reason))
         log(f"submissions: {detect.TITLES[found['layout']]} ({found['reason']})")
         preflight.run(out, options.db_url, len(staged), options.isolation)
-        # several kernels share the cores: one BLAS thread each avoids oversubscription
-        threads = 1 if options.scheduler or options.workers > 1 else None
+        # kernels share the machine with each other and with other work: one BLAS thread each (limits.py)
+        threads = options.limits.kernel_blas_threads
         # the kernel zygote (or the Dask cluster) next: its imports overlap the template build
         zygote = _start_zygote(options, work, threads, data_dir)
         pool = pool or _dask_pool(options.scheduler)

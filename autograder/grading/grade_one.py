@@ -341,6 +341,9 @@ def _grade(workspace, result, student_id, limits, env, deadline):
         graded_notebook = read_autograded(result, workspace, student_id)
         if graded_notebook is not None:
             note_incidents(result, graded_notebook, limits)
+        if result.status == Status.GRADER_ERROR:
+            result.score = None
+            return
     cells = submission_cells(workspace, student_id)
     if cells:
         # a deleted or demoted test cell: nbgrader leaves it to a person; it is a 0 with a note
@@ -366,6 +369,9 @@ INCIDENTS = {
     "CellTimeoutError": (None, "{cell} timed out: {evalue}"),
     "StudentCodeTimeout": (None, "{cell}: {evalue}"),
     "NotebookTimeLimit": (Status.TIMEOUT, "the notebook ran out of time ({evalue}); earlier points kept"),
+    # a time limit ran out while the kernel waited for a CPU: the machine's fault, never a score
+    "GradingMachineBusy": (Status.GRADER_ERROR, "not graded: in {cell}, {evalue}. The next run of grade "
+                                                "grades it again"),
 }
 
 
@@ -408,7 +414,7 @@ def note_incidents(result, notebook, limits):
             name = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
             evalue = str(output.get("evalue", ""))[:400]
             result.add_detail(text.format(cell=name, evalue=evalue, timeout=limits.cell_timeout))
-            if status and result.status == Status.GRADED:
+            if status == Status.GRADER_ERROR or (status and result.status == Status.GRADED):
                 result.status = status
 
 

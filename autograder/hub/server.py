@@ -7,8 +7,9 @@ import subprocess
 import time
 import urllib.request
 
-from autograder.course import ownership, roster
+from autograder.course import environment, ownership, roster
 from autograder.hub import accounts, course, runtime
+from autograder.limits import Limits
 
 CONFIG = pathlib.Path(__file__).with_name("jupyterhub_config.py")
 
@@ -25,6 +26,7 @@ def user_environment(person, venv, mnist):
            "JUPYTERLAB_WORKSPACES_DIR": str(home / ".jupyter" / "lab" / "workspaces")}
     if mnist is not None:
         env["MNIST_DIR"] = str(mnist)
+    env.update(environment.blas_thread_env(Limits.kernel_blas_threads))  # thirty kernels share the cores
     if person.role == "instructor":
         env["JUPYTER_CONFIG_DIR"] = str(course.instructor_config_dir(person.username))
         env["PYTHONPATH"] = str(course.grader_copy(person.username))  # the course's nbgrader stages

@@ -16,7 +16,11 @@ Added to plain Execute (configured in nbgrader_config.py in its place):
   ``self_timed_cells`` (whose checks bound each call of student code themselves) gets
   ``after_hang_timeout``.  A cell stopped by its limit says where it was interrupted.
   When the notebook has used ``notebook_timeout`` seconds, the remaining cells are not
-  run (graded ones fail), so the points earned so far are still saved.
+  run (graded ones fail), so the points earned so far are still saved;
+* a busy machine is never the student's fault: these limits are wall-clock time, far above
+  what the reference needs, to stop code that hangs. When one runs out while the kernel spent
+  most of its life waiting for a CPU (``starved_share``), the cell gets a ``GradingMachineBusy``
+  error instead of a timeout, which the grade command turns into a ``grader-error`` row.
 """
 import re
 import time
@@ -37,6 +41,15 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # an IPython traceback frame of notebook code: "Cell In[12], line 5, in ReLU.forward(self, Z)"
 NOTEBOOK_FRAME = re.compile(r"^Cell In\[\d+\], line \d+, in ([\w.<>]+)", re.MULTILINE)
 VERIFY = "__import__('sys').modules['autograder.integrity'].verify(globals())"
+# The kernel's share of its life spent runnable but waiting for a CPU (checks.starved_share).
+STARVED_SHARE = "__import__('autograder.checks', fromlist=['checks']).starved_share()"
+STARVED = 0.5  # checks.STARVED_SHARE: at or above it, a time limit that ran out is the machine's fault
+
+
+def busy_machine_output(limit, share):
+    return error_output("GradingMachineBusy", f"the cell's {limit} s ran out while the grading machine was too busy "
+                        f"to run it (the kernel waited for a CPU {share:.0%} of its life): not a fault of the "
+                        "submission; grading it again on a less busy machine decides")
 
 
 def integrity_message(ename, evalue):
@@ -126,7 +139,10 @@ class GuardedExecute(Execute):
             self._out_of_time = where
         self._cell_limit = self._limit_for(cell, seconds_left)
         if self._out_of_time is not None:
-            if utils.is_grade(cell):
+            share = self._starved_share(cell) if self._dead_after is None else 0.0
+            if utils.is_grade(cell) and share >= STARVED:
+                cell.outputs = [busy_machine_output(self.notebook_timeout, share)]
+            elif utils.is_grade(cell):
                 cell.outputs = [error_output("NotebookTimeLimit", f"not run: the notebook used up its "
                                              f"{self.notebook_timeout} s in {self._out_of_time}")]
             return cell, resources
@@ -145,6 +161,10 @@ class GuardedExecute(Execute):
             cell, resources = super().preprocess_cell(cell, resources, index)
             errors = {o.get("ename") for o in cell.outputs if o.get("output_type") == "error"}
             if "CellTimeoutError" in errors:
+                share = self._starved_share(cell)
+                if share >= STARVED:
+                    cell.outputs = [busy_machine_output(self._cell_limit, share)]
+                    return cell, resources
                 explain_timeout(cell.outputs, self._cell_limit)
             self._hung = self._hung or bool(errors & set(HANG_ERRORS))
             return cell, resources
@@ -158,6 +178,16 @@ class GuardedExecute(Execute):
                                              "(os._exit, exit(), a crash, broken builtins, or a memory or "
                                              "process limit); the cells after it were not run"))
             return cell, resources
+
+    def _starved_share(self, cell):
+        """The kernel's share of its life spent waiting for a CPU, as the kernel measures it (0 if unknown)."""
+        msg_id = self.kc.execute("", silent=True, store_history=False, allow_stdin=False,
+                                 user_expressions={"share": STARVED_SHARE})
+        try:
+            reply = run_sync(self.async_wait_for_reply)(msg_id, cell)
+            return float((reply or {})["content"]["user_expressions"]["share"]["data"]["text/plain"])
+        except (KeyError, TypeError, ValueError, TimeoutError):
+            return 0.0
 
     def _silently(self, code, cell):
         """Run ``code`` without output or history; (ename, evalue) if it raised, else None."""

@@ -60,7 +60,8 @@ def submission(payload):
                                               metadata={"raw_mimetype": raw["mime"]}))
     if "attachment" in payload.spec:
         spec = payload.spec["attachment"]
-        added.append(nbformat.v4.new_markdown_cell(spec["source"], attachments={spec["name"]: {spec["mime"]: spec["data"]}}))
+        attachments = {spec["name"]: {spec["mime"]: spec["data"]}}
+        added.append(nbformat.v4.new_markdown_cell(spec["source"], attachments=attachments))
     at = next(i for i, c in enumerate(notebook.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == AFTER)
     notebook.cells[at + 1:at + 1] = added
     return notebook

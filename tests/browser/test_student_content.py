@@ -34,7 +34,7 @@ AUDIT = r"""(regions) => {
         else if (/^(javascript|vbscript|data:text)/.test(value)) found.push(attr.name + '=' + value.slice(0, 20));
       }
       const position = getComputedStyle(el).position;
-      if (position === 'fixed' || position === 'absolute' || position === 'sticky') found.push('positioned ' + el.tagName);
+      if (['fixed', 'absolute', 'sticky'].includes(position)) found.push('positioned ' + el.tagName);
     }
   }
   if (getComputedStyle(document.body).visibility !== 'visible' || getComputedStyle(document.body).display === 'none')
@@ -48,7 +48,8 @@ ON_TOP = """(selector) => {
   el.scrollIntoView({block: 'center'});
   const box = el.getBoundingClientRect();
   const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
-  return hit && (el.contains(hit) || hit.contains(el)) ? '' : 'covered: ' + (hit ? hit.outerHTML.slice(0, 80) : 'nothing');
+  if (hit && (el.contains(hit) || hit.contains(el))) return '';
+  return 'covered: ' + (hit ? hit.outerHTML.slice(0, 80) : 'nothing');
 }"""
 
 
@@ -118,8 +119,9 @@ def test_formgrader_runs_no_student_script_on_any_submission(hostile_class, jupy
     frame.locator("#main-table a.name-hidden").first.click()
     problems = {}
     for index in range(total):
-        frame.locator(".panel-title", has_text=f"Submission {index + 1} / {total}").wait_for()
-        frame.locator("input.score#exercise_answer").wait_for()
+        # attached, not visible: a payload that hid the page must be reported by the audit, not time out
+        frame.locator(".panel-title", has_text=f"Submission {index + 1} / {total}").wait_for(state="attached")
+        frame.locator("input.score#exercise_answer").wait_for(state="attached")
         frame.locator("body").evaluate("() => new Promise(r => setTimeout(r, 300))")  # onload handlers, refreshes
         student = frame.locator("a.name-shown").first.text_content().strip()
         found = in_frame(frame, AUDIT, STUDENT_REGIONS)

@@ -1,0 +1,76 @@
+"""A grading machine kept busy by other work never costs a correct student a point.
+
+While more processes than cores compute training-sized matrix products with the BLAS library's
+default threads (as other students' kernels on a course server do), the reference and every correct
+style of tests/corpus/ are graded through the grade command and through plain `nbgrader autograde`
+(what Formgrader's buttons run): every one keeps all 23 automatic points. Budgets count the kernel's
+CPU time and every kernel gets one BLAS thread, so the load only makes grading slower.
+"""
+import contextlib
+import os
+import subprocess
+import sys
+
+import pytest
+
+from autograder.__main__ import main
+from autograder.course import layout, synthetic_submissions
+from autograder.course.scratch_course import Course
+from tests.corpus import SLOW_STYLE, STYLES, style_answers
+
+pytestmark = pytest.mark.kernel
+
+# A training-sized product, again and again, with the library's default BLAS threads (one per core).
+HOG = "import numpy as np\na, b = np.random.rand(512, 784), np.random.rand(784, 512)\nwhile True:\n    a @ b\n"
+FULL_MARKS = 23
+
+
+@contextlib.contextmanager
+def saturated(processes=2 * (os.cpu_count() or 2)):
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    hogs = [subprocess.Popen([sys.executable, "-c", HOG], env=env) for _ in range(processes)]
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+
+
+def correct_submissions():
+    styles = STYLES + [SLOW_STYLE]  # styles_similarity/ is the copy detector's corpus, not graded for points
+    return {"reference": synthetic_submissions.reference_answers(),
+            **{f"style-{path.stem.replace('_', '-')}": style_answers(path, partial=True) for path in styles}}
+
+
+def write_submitted(root, release_notebook=layout.RELEASE_NOTEBOOK):
+    for student, answers in correct_submissions().items():
+        synthetic_submissions.write(synthetic_submissions.build(answers, release_notebook),
+                                    layout.student_notebook(root, "submitted", student))
+
+
+def test_every_correct_submission_keeps_every_point_through_the_grade_command_on_a_busy_machine(tmp_path, capsys,
+                                                                                                 mnist_available):
+    import csv
+
+    write_submitted(tmp_path / "class")
+    with saturated():
+        assert main(["grade", layout.ASSIGNMENT, str(tmp_path / "class" / "submitted"), "--out",
+                     str(tmp_path / "out"), "--workers", "2"]) == 0
+    with open(tmp_path / "out" / "grades.csv", newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    lost = {s: (r["status"], r["total"], r["detail"][:200]) for s, r in rows.items()
+            if (r["status"], r["total"]) != ("graded", str(FULL_MARKS))}
+    assert set(rows) == set(correct_submissions()) and not lost, f"points lost on a busy machine: {lost}"
+
+
+def test_every_correct_submission_keeps_every_point_through_plain_nbgrader_on_a_busy_machine(tmp_path,
+                                                                                             mnist_available):
+    course = Course.create(tmp_path / "course")
+    release = course.generate_assignment() / f"{layout.NOTEBOOK}.ipynb"
+    write_submitted(course.root, release)
+    with saturated():
+        course.autograde()
+    grades = course.grades()
+    lost = {s: g["score"] for s, g in grades.items() if g["score"] != FULL_MARKS}
+    assert set(grades) == set(correct_submissions()) and not lost, f"points lost on a busy machine: {lost}"
