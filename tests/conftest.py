@@ -8,9 +8,8 @@ import pytest
 from autograder.course import environment, layout, synthetic_submissions
 from autograder.course.scratch_course import Course
 
-# The loader in source/ must find MNIST without network access.
-if "MNIST_DIR" not in os.environ and environment.shared_mnist_dir():
-    os.environ["MNIST_DIR"] = str(environment.shared_mnist_dir())
+# The loader in source/ must find MNIST without network access: the copy that ships with the course.
+os.environ.setdefault("MNIST_DIR", str(environment.mnist_dir()))
 
 
 @pytest.fixture(scope="session")

@@ -249,6 +249,23 @@ def test_find_data_dir_walks_up_to_the_course_data_folder(tmp_path):
     assert ml.find_data_dir() == project / "data"
 
 
+def test_find_data_dir_finds_the_copy_a_course_ships_in_data_mnist(tmp_path):
+    course = tmp_path / "course"
+    write(course / "data" / "mnist", ml.TRAIN_IMAGES, b"x", gz=True)
+    notebook_folder = course / "release" / "task4_1"
+    notebook_folder.mkdir(parents=True)
+    assert ml.find_data_dir(notebook_folder) == course / "data" / "mnist"
+
+
+def test_the_course_copy_is_found_from_the_released_notebook_and_verified(monkeypatch):
+    """A fresh clone: no MNIST_DIR, the student's notebook folder; the shipped files pass their digests."""
+    from autograder.course import layout
+
+    monkeypatch.delenv("MNIST_DIR", raising=False)
+    assert ml.find_data_dir(layout.RELEASE_DIR) == layout.MNIST_DIR
+    assert ml.verify(layout.MNIST_DIR) == layout.MNIST_DIR
+
+
 def test_find_data_dir_fallbacks(tmp_path):
     course = tmp_path / "course"
     deep = course / "source" / "task4_1"

@@ -22,21 +22,19 @@ def blas_thread_env(threads):
         if threads else {}
 
 
-def shared_mnist_dir():
-    """MNIST folder of the workplace (../shared/data/mnist), if present."""
-    candidate = layout.REPO.parent / "shared" / "data" / "mnist"
-    return candidate if candidate.is_dir() else None
+def mnist_dir():
+    """The MNIST folder the tools use: MNIST_DIR if set, else the copy that ships in data/mnist/."""
+    return pathlib.Path(os.environ.get("MNIST_DIR") or layout.MNIST_DIR)
 
 
 def child_env():
     """Environment for nbgrader child processes.
 
     The interpreter's bin/ goes first on PATH because nbgrader shells out to
-    `alembic` and Jupyter looks up kernels there; MNIST_DIR is set when a
-    known copy of the data exists.
+    `alembic` and Jupyter looks up kernels there; MNIST_DIR names the data
+    (the course's own copy unless it is set).
     """
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(pathlib.Path(sys.executable).parent), env.get("PATH", "")])
-    if "MNIST_DIR" not in env and shared_mnist_dir():
-        env["MNIST_DIR"] = str(shared_mnist_dir())
+    env["MNIST_DIR"] = str(mnist_dir())
     return env

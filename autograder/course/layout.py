@@ -19,6 +19,7 @@ COMPANION_RELEASE_DIR = REPO / "release" / COMPANION
 COMPANION_NOTEBOOK = "02-activation-function-study"
 RELEASED = (ASSIGNMENT, COMPANION)  # the folders of source/ that `python -m autograder release` generates
 CONFIG_FILE = REPO / "nbgrader_config.py"
+MNIST_DIR = REPO / "data" / "mnist"  # MNIST ships with the course (data/README.md); MNIST_DIR overrides it
 GRADEBOOK = "gradebook.db"  # nbgrader's SQLite gradebook in a course root
 
 # The graded classes, each defined by one solution cell of this grade_id.

@@ -203,8 +203,10 @@ def _run(options, log):
         pool.close()
         grading_done = time.monotonic()
         results = [r for r in store.all() if r.student_id in {s.student_id for s in staged}]
+        manual = {}
         try:  # scores a person gave in Formgrader
-            gradebook.apply_manual_grades(results, gradebook.manual_grading(db_url))
+            manual = gradebook.manual_grading(db_url)
+            gradebook.apply_manual_grades(results, manual)
         except Exception as exc:  # noqa: BLE001 - an unreachable gradebook must not lose the CSV of what was graded
             log(f"warning: manual scores could not be read from the gradebook ({type(exc).__name__}: "
                 f"{preflight.first_line(exc, 200)}); grades.csv shows automatic scores only. Once the gradebook "
@@ -215,6 +217,9 @@ def _run(options, log):
         except Exception as exc:  # noqa: BLE001 - grades.csv holds them either way
             log(f"warning: late penalties could not be written to the gradebook ({type(exc).__name__}: "
                 f"{preflight.first_line(exc, 200)}); grades.csv and the report hold them")
+        # a regraded student's fresh page came from a gradebook without the person's score: carry it back in
+        class_output.feedback_with_manual_grades(out, db_url, results, manual, store,
+                                                 "it regrades nothing and writes the feedback again.")
         class_output.write_tables(out, results, cells_order, lms_settings, store, log, class_roster,
                                   rerun="it regrades nothing and writes the CSV and report.")
         log(f"took {time.monotonic() - started:.1f} s: setup {setup_done - started:.1f} s, "

@@ -68,8 +68,8 @@ def check_nbgrader():
 
 
 def mnist_source_dir():
-    """The MNIST folder grading reads: MNIST_DIR, else the repository's data/ (as child_env finds it)."""
-    return pathlib.Path(environment.child_env().get("MNIST_DIR") or layout.REPO / "data")
+    """The MNIST folder grading reads: MNIST_DIR, else the copy that ships in data/mnist/."""
+    return environment.mnist_dir()
 
 
 def _mnist(action):
@@ -77,10 +77,23 @@ def _mnist(action):
     try:
         return action(loader)
     except loader.MNISTError as exc:
-        raise PreflightFailed([("MNIST", f"{exc}\nThe MNIST test would fail for every student, so nothing is "
-                                         "graded until the data is in place. On the grading machine: set MNIST_DIR "
-                                         f"to a folder holding the four verified files, or put them in "
-                                         f"{layout.REPO / 'data'}.")]) from None
+        raise PreflightFailed([("MNIST", instructor_mnist_message(str(exc)))]) from None
+
+
+def instructor_mnist_message(loader_message):
+    """The loader's finding (which files, where, what is wrong) with the fix for whoever runs the grader.
+
+    The loader's own advice is a student's (restart Jupyter, call load_mnist with a folder); an
+    instructor restores the course's copy or names another.
+    """
+    how = "named by MNIST_DIR" if os.environ.get("MNIST_DIR") else "the copy that ships with the course"
+    finding = [line.replace("Directory searched:", "Folder checked:").replace("(data_dir argument)", f"({how})")
+               for line in loader_message.split("To fix it")[0].splitlines()
+               if line.strip() and not line.rstrip().endswith("does not download.")]
+    return ("\n".join(finding) + "\nThe MNIST test would fail for every student, so nothing is graded until "
+            f"the data is in place. The course ships MNIST in {layout.MNIST_DIR}: restore it with "
+            f"`git checkout -- data/mnist` in {layout.REPO}, or set MNIST_DIR to a folder holding the four files "
+            "(data/README.md lists their SHA-256), then run the command again.")
 
 
 def prepare_mnist(destination):

@@ -140,7 +140,7 @@ c.ExportPlugin.to = "nbgrader-grades.csv"  # `grade` writes grades.csv here
 
 def setup_data():
     """A copy of MNIST every user can read (the notebook's loader finds it through MNIST_DIR)."""
-    source = pathlib.Path(os.environ.get("MNIST_DIR") or environment.shared_mnist_dir() or layout.REPO / "data")
+    source = environment.mnist_dir()
     target = STATE / "mnist"
     _mkdir(target, 0o755)
     names = sorted(p.name for p in source.glob("*-ubyte.gz"))

@@ -67,8 +67,9 @@ def _resolve_dir(data_dir=None, start=None) -> tuple[pathlib.Path, str]:
         return pathlib.Path(env).expanduser().resolve(), "environment variable MNIST_DIR"
     here = pathlib.Path(start if start is not None else os.getcwd()).expanduser().resolve()
     for folder in (here, *here.parents):
-        if _has_train_images(folder / "data"):
-            return folder / "data", f"found searching upwards from {here}"
+        for candidate in (folder / "data", folder / "data" / "mnist"):  # the course ships it in data/mnist/
+            if _has_train_images(candidate):
+                return candidate, f"found searching upwards from {here}"
     for folder in (here, *here.parents):
         if (folder / "nbgrader_config.py").is_file():
             return folder / "data", f"the course root's data folder; none with MNIST above {here}"
@@ -78,8 +79,8 @@ def _resolve_dir(data_dir=None, start=None) -> tuple[pathlib.Path, str]:
 def find_data_dir(start=None) -> pathlib.Path:
     """Return the folder that holds (or should hold) the MNIST files.
 
-    Order: environment variable MNIST_DIR; else the nearest folder named ``data`` containing
-    train-images-idx3-ubyte[.gz], searching upwards from ``start`` (default: the current
+    Order: environment variable MNIST_DIR; else the nearest folder ``data`` or ``data/mnist``
+    containing train-images-idx3-ubyte[.gz], searching upwards from ``start`` (default: the current
     directory); else ``data/`` in the course root (nearest ancestor with nbgrader_config.py);
     else ``start/data``. The folder need not exist yet.
     """
