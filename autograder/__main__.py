@@ -17,6 +17,38 @@ from autograder.limits import Limits  # noqa: E402 - after skip_iri_format_parse
 # Exit codes of `grade` and `demo`
 REFUSED = 2      # bad arguments, unreadable SUBMISSIONS, or a machine that cannot grade: nothing graded
 INCOMPLETE = 3   # some rows are grader errors, or the output folder filled up: rerun after the fix
+INTERRUPTED = 130  # Ctrl-C: what was graded is saved; the same command grades the rest
+EXIT_CODES = ("exit codes: 0 done; 2 nothing was done (bad arguments, unreadable input, a machine that "
+              "cannot grade); 3 incomplete (grader-error rows or a full disk: fix the cause, run the same "
+              "command again, only what is missing is done); 130 interrupted (Ctrl-C: what was saved stays)")
+
+
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number: give 1 or more")
+    return value
+
+
+def memory_cap(text):
+    """GB of memory for student code; "none" for no cap (0 is refused: it read as "no memory at all")."""
+    if text.strip().lower() == "none":
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of GB (or 'none' for no cap)") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} GB cannot hold a kernel: give a positive number of GB, or "
+                                         "'none' to grade without a memory cap")
+    return value
+
+
+def plural(count, noun):
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def grade_command(args):
@@ -38,6 +70,11 @@ def grade_command(args):
                                   roster=args.roster, source=args.source, lms_assignment=args.lms_assignment)
     try:
         results = class_run.run(options)
+    except KeyboardInterrupt:
+        saved = len(list((args.out / "results").glob("*.json"))) if (args.out / "results").is_dir() else 0
+        print(f"\ninterrupted: {plural(saved, 'result')} saved in {args.out / 'results'}; run the same command "
+              "again to grade the rest (what was saved is not graded again).", file=sys.stderr)
+        return INTERRUPTED
     except (intake.IntakeError, preflight.PreflightFailed, late_work.LatePolicyError, roster.RosterError,
             rosters.RosterError, exports.ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -46,8 +83,12 @@ def grade_command(args):
         print(f"error: {exc}", file=sys.stderr)
         return INCOMPLETE
     graded = [r for r in results if r.status == Status.GRADED]
-    print(f"{len(results)} students, {len(graded)} graded; grades: {args.out / 'grades.csv'}, "
+    print(f"{plural(len(results), 'student')}, {len(graded)} graded; grades: {args.out / 'grades.csv'}, "
           f"report: {args.out / 'report.html'}, feedback: {args.out / 'feedback'}/")
+    from autograder.report.class_report import untimed_note
+
+    if untimed_note(results):
+        print(f"note: {untimed_note(results)}.")
     faults = [r for r in results if r.status == Status.GRADER_ERROR]
     if faults:
         print(f"class incomplete: {len(faults)} row(s) are grader-error, a fault of the grading machine, not of "
@@ -60,17 +101,28 @@ def grade_command(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        own_version = version("task41-autograder")
+    except PackageNotFoundError:
+        own_version = "from source"
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__, epilog=EXIT_CODES)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {own_version}")
     commands = parser.add_subparsers(dest="command", required=True)
-    demo_cmd = commands.add_parser("demo", help="release the assignment, grade the solution and a blank "
-                                                "notebook in a scratch course, print the grades")
+    demo_help = "release the assignment, grade the solution and a blank notebook in a scratch course, print the grades"
+    demo_cmd = commands.add_parser("demo", help=demo_help, description=demo_help, epilog=EXIT_CODES)
     demo_cmd.add_argument("--out", type=pathlib.Path, default=layout.DEMO_DIR,
                           help="scratch course directory (default: %(default)s)")
-    grade = commands.add_parser("grade", help="grade a whole class: isolated, parallel, resumable")
+    grade_help = "grade a whole class: isolated, parallel, resumable"
+    grade = commands.add_parser("grade", help=grade_help, epilog=EXIT_CODES, description=(
+        f"{grade_help}. Writes grades.csv, a feedback page per student, report.html and nbgrader's gradebook "
+        "into --out (docs/instructor.md#grade-a-class). Run it as root (sudo) on the grading machine, so student "
+        "code runs as an unprivileged sandbox user; the output is given to you."))
     grade.add_argument("assignment", help=f"assignment name ({layout.ASSIGNMENT})")
     grade.add_argument("submissions", type=pathlib.Path,
                        help="nbgrader submitted/ tree, or a folder or .zip of files named <student>_...ipynb")
-    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    grade.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                        help="parallel graders on this machine (default: cores = %(default)s)")
     grade.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786")
     grade.add_argument("--db", metavar="URL", help="gradebook SQLAlchemy URL (default: sqlite in --out)")
@@ -85,20 +137,21 @@ def main(argv=None):
     grade.add_argument("--lms-assignment", metavar="TEXT",
                        help="part of the title or the id of this assignment's column in a Canvas gradebook export")
     grade.add_argument("--pattern", help="regex with a (?P<student>...) group for LMS file names")
-    grade.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout,
+    grade.add_argument("--cell-timeout", type=positive_int, default=Limits.cell_timeout,
                        help=f"seconds for each data or training cell; other cells get {Limits.quick_cell_timeout} s, "
                             f"and {Limits.after_hang_timeout} s once one cell has hung (default: %(default)s)")
-    grade.add_argument("--wall-timeout", type=int, default=Limits.wall_seconds,
+    grade.add_argument("--wall-timeout", type=positive_int, default=Limits.wall_seconds,
                        help="seconds per submission; the notebook stops a little before, so its points are "
                             "saved (default: %(default)s)")
-    grade.add_argument("--memory-gb", type=float, default=Limits.memory_bytes / 2**30,
-                       help="memory cap of student code (default: %(default)s)")
+    grade.add_argument("--memory-gb", type=memory_cap, default=Limits.memory_bytes / 2**30,
+                       help="memory cap of student code in GB, or 'none' for no cap (default: %(default)s)")
     grade.add_argument("--isolation", choices=("auto", "sandbox"), default="auto",
                        help="sandbox: refuse to start unless student code can run as sandbox users in "
                             "namespaces (needs root); auto: sandbox when root, else resource limits only")
     grade.add_argument("--verbose", action="store_true", help="show library warnings and a line per submission")
-    publish = commands.add_parser("publish", help="after manual grading in Formgrader: carry its scores and "
-                                                  "comments into grades.csv, the report and feedback")
+    publish_help = ("after manual grading in Formgrader: carry its scores and comments into grades.csv, the report "
+                    "and feedback")
+    publish = commands.add_parser("publish", help=publish_help, description=publish_help, epilog=EXIT_CODES)
     publish.add_argument("--out", type=pathlib.Path, default=pathlib.Path("grading"),
                          help="the output folder of `grade` (default: %(default)s)")
     publish.add_argument("--db", metavar="URL", help="gradebook URL, if `grade` was given --db")

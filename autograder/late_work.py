@@ -131,6 +131,14 @@ class LatePolicy(Configurable):
         return self.due_date(assignment), False
 
 
+def with_extensions(policy, assignment, granted):
+    """``policy`` with the LMS's extensions ({student id: aware due date}) added; the course's own win."""
+    if granted:
+        ours = policy.extensions.get(assignment, {})
+        policy.extensions = {**policy.extensions, assignment: {**granted, **ours}}
+    return policy
+
+
 def load_policy(config_file):
     """The LatePolicy of a course's nbgrader_config.py; raises LatePolicyError for a setting it cannot use."""
     path = pathlib.Path(config_file)

@@ -245,3 +245,90 @@ def test_the_moodle_feedback_zip_puts_each_page_where_moodles_importer_finds_the
                 found[info[1]] = archive.read(name).decode()
                 break
     assert found == {"301": "moodle-301", "302": "moodle-302", "304": "moodle-304", "305": "moodle-305"}
+
+
+# ---------------------------------------------------------------- what a first term's downloads held
+
+def test_an_extension_granted_in_moodle_is_read_from_the_worksheets_status_and_applied(tmp_path):
+    students = fx.moodle_class()
+    worksheet = fx.moodle_worksheet(tmp_path / "worksheet.csv", students)
+    text = worksheet.read_text(encoding="utf-8").replace(  # Moodle joins the status lines with " - "
+        "Participant 304,Dave Smith,dave@example.org,Submitted for grading",
+        'Participant 304,Dave Smith,dave@example.org,'
+        '"Submitted for grading - Extension granted until: Friday, 8 March 2024, 5:00 PM"')
+    worksheet.write_text(text, encoding="utf-8")
+    roster = rosters.read(worksheet, "Europe/London")
+    assert {s: late_work.iso(d) for s, d in roster.extensions().items()} == {"moodle-304": "2024-03-08T17:00:00+00:00"}
+    policy = late_work.with_extensions(late_work.LatePolicy(due_dates={"task4_1": "2024-03-05 09:00 Europe/London"}),
+                                       "task4_1", roster.extensions())
+    rows, _ = discover(fx.moodle_zip(tmp_path / "download.zip", students), tmp_path, roster)
+    results = [Result(sid, Status.GRADED, score=20.0, max_score=25.0, submitted_at=late_work.iso(row.submitted_at))
+               for sid, row in rows.items() if row.status == Status.OK]
+    late_work.apply(results, policy, "task4_1")
+    verdict = {r.student_id: r.penalty_percent for r in results}
+    assert verdict["moodle-304"] == 0.0, "submitted Thursday with an extension to Friday: on time"
+    assert verdict["moodle-302"] == 10.0, "15 minutes late without one: a started day"
+
+
+def test_a_course_extension_wins_over_the_lms_one():
+    policy = late_work.LatePolicy(extensions={"task4_1": {"moodle-304": "2024-03-20 12:00 UTC"}})
+    late_work.with_extensions(policy, "task4_1", {"moodle-304": late_work.parse_date("2024-03-08 17:00 UTC"),
+                                                   "moodle-305": late_work.parse_date("2024-03-09 17:00 UTC")})
+    assert policy.extensions["task4_1"]["moodle-304"] == "2024-03-20 12:00 UTC"
+    assert late_work.iso(policy.student_due_date("task4_1", "moodle-305")[0]) == "2024-03-09T17:00:00+00:00"
+
+
+@pytest.mark.parametrize("problem", [Status.NO_NOTEBOOK, Status.CORRUPT, Status.AMBIGUOUS, Status.GRADER_ERROR,
+                                     Status.MISSING, Status.EMPTY])
+def test_no_lms_file_gets_a_grade_for_a_student_who_was_not_graded(canvas, moodle, tmp_path, problem):
+    for (download, roster), student in ((canvas, "canvas-1005"), (moodle, "moodle-305")):
+        rows, _ = discover(download, tmp_path / roster.lms, roster)
+        results = graded(rows, {})
+        for result in results:
+            if result.student_id == student:
+                result.status, result.score = problem, 0.0  # how a problem row is saved: 0 of 25, not graded
+        if roster.lms == "canvas":
+            _, _, students = canvas_import(exports.canvas_import_csv(roster, results, fx.ASSIGNMENT_COLUMN))
+            assert "1005" not in students, f"Canvas's import writes a grade for a {problem} row"
+        else:
+            text = exports.moodle_worksheet_csv(roster, results, lambda r: "c")
+            row = next(r for r in csv.DictReader(io.StringIO(text)) if r["Identifier"] == "Participant 305")
+            assert (row["Grade"], row["Feedback comments"]) == ("", ""), f"Moodle's worksheet grades a {problem} row"
+
+
+def test_canvas_test_student_is_named_by_the_roster_or_the_download(tmp_path):
+    students = [*fx.canvas_class(), ("Student, Test", 1099, "Section A", [])]
+    roster = rosters.read(fx.canvas_gradebook(tmp_path / "gradebook.csv", students))
+    assert rosters.is_canvas_test_student(roster, "canvas-1099")
+    assert rosters.is_canvas_test_student(None, "canvas-1099", "studenttest_1099_5099_numpy_neural_network.ipynb")
+    assert not any(rosters.is_canvas_test_student(roster, f"canvas-{s[1]}", f"{fx.canvas_slug(s[0])}_{s[1]}_1_x")
+                   for s in fx.canvas_class())
+
+
+def test_a_roster_with_an_anonymous_canvas_download_is_refused_with_the_command_that_works(canvas, tmp_path):
+    rows, _ = discover(fx.canvas_anonymous_zip(tmp_path / "anon.zip"), tmp_path, canvas[1])
+    with pytest.raises(rosters.RosterError, match="without --roster"):
+        rosters.check_not_anonymous(canvas[1], list(rows))
+    rosters.check_not_anonymous(canvas[1], ["canvas-1001", "canvas-1002"])  # a named download is fine
+
+
+def canvas_reads(name):
+    """Canvas's Re-Upload (AbstractAssignment#infer_comment_context_from_filename): drop LATE tokens; anon_<id>_
+    <attachment> or the first two all-digit tokens as user and attachment id."""
+    tokens = [t for t in name.split("_") if t != "LATE"]
+    if tokens[0] == "anon":
+        return ("anon", tokens[1]), tokens[2]
+    user, attachment = [t for t in tokens if t.isdigit()][:2]
+    return ("user", user), attachment
+
+
+@pytest.mark.parametrize("download, who, attachment", [
+    ("anon_Ab3dE_5101_numpy_neural_network.ipynb", ("anon", "Ab3dE"), "5101"),
+    ("LATE_anon_Xy9Zz_5102_numpy_neural_network.ipynb", ("anon", "Xy9Zz"), "5102"),
+    ("anon_12345_678_numpy_neural_network.ipynb", ("anon", "12345"), "678"),   # an anonymous id of digits
+    ("anon_678_678_nb.ipynb", ("anon", "678"), "678"),                          # the same digits twice
+    ("obrien_zoë_1001_5007_numpy_neural_network-1.ipynb", ("user", "1001"), "5007"),
+    ("müllerhans_LATE_1002_5002_2024_results.ipynb", ("user", "1002"), "5002"),  # digits in the file name
+])
+def test_reupload_names_are_read_by_canvas_as_the_downloads_student_and_attachment(download, who, attachment):
+    assert canvas_reads(exports.canvas_reupload_name(download)) == (who, attachment)

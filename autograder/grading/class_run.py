@@ -147,14 +147,27 @@ def _run(options, log):
         # then what can refuse to start: nothing is written to --out before these pass
         policy = late_work.load_policy(course_output.policy_config(out))  # a bad due date stops here
         class_roster = rosters.read(options.roster, policy.timezone) if options.roster else None
-        if class_roster is not None and class_roster.lms == "canvas":
-            exports.canvas_column(class_roster, options.lms_assignment)  # ambiguous: say so before grading
+        if class_roster is not None:  # extensions granted in the LMS (Moodle's worksheet says them)
+            late_work.with_extensions(policy, layout.ASSIGNMENT, class_roster.extensions())
         data_dir = str(preflight.prepare_mnist(work / "mnist"))  # decompressed once for the class
         found = {}
         staged = intake.discover(options.submissions, layout.ASSIGNMENT, layout.NOTEBOOK, work / "staged",
                                  pattern=options.pattern, source=options.source, roster=class_roster,
                                  on_layout=lambda name, reason: found.update(layout=name, reason=reason))
         log(f"submissions: {detect.TITLES[found['layout']]} ({found['reason']})")
+        if class_roster is not None:
+            rosters.check_not_anonymous(class_roster, [s.student_id for s in staged])
+            if class_roster.lms == "canvas" and found["layout"] != "moodle":
+                exports.canvas_column(class_roster, options.lms_assignment)  # ambiguous: say so before grading
+        testing = [s for s in staged if rosters.is_canvas_test_student(class_roster, s.student_id, s.lms_name)]
+        for submission in testing:  # the teacher's own account in Student View: not one of the class
+            log(f"{submission.student_id} is Canvas's Test Student (Student View): not graded, left out of the "
+                "class's rows, figures and grade import")
+        staged = [s for s in staged if s not in testing]
+        if not staged:
+            raise intake.IntakeError(f"{options.submissions} holds no submission of {layout.ASSIGNMENT}: nothing to "
+                                     "grade. Give the folder that holds the students' work (nbgrader's submitted/, "
+                                     "an LMS download, or notebooks named <student id>_...ipynb)")
         preflight.run(out, options.db_url, len(staged), options.isolation)
         # kernels share the machine with each other and with other work: one BLAS thread each (limits.py)
         threads = options.limits.kernel_blas_threads
@@ -186,9 +199,15 @@ def _run(options, log):
             previous[submission.student_id] = store.load(submission.student_id)
             if options.force or not store.is_current(submission, previous[submission.student_id]):
                 todo.append(submission)
-        log(f"{len(staged)} students: {len(todo)} to grade, "
+        problems = [s for s in staged if s.status != Status.OK]
+        log(f"{_plural(len(staged), 'student')}: {len(todo)} to grade, "
             f"{sum(s.status == Status.OK for s in staged) - len(todo)} already graded, "
-            f"{sum(s.status != Status.OK for s in staged)} with problems")
+            f"{len(problems)} with problems" + (":" if problems else ""))
+        for submission in problems[:PROBLEMS_LISTED]:
+            log(f"  {submission.student_id}: {submission.status}: {(submission.detail or '').splitlines()[0][:300]}"
+                + (f" ({FIXES[submission.status]})" if submission.status in FIXES else ""))
+        if len(problems) > PROBLEMS_LISTED:
+            log(f"  ... and {len(problems) - PROBLEMS_LISTED} more: grades.csv has every row and its detail")
 
         setup_done = time.monotonic()
         zygote_socket = None
@@ -234,6 +253,25 @@ def _run(options, log):
         if zygote is not None:
             zygote.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+PROBLEMS_LISTED = 20
+# What to do about each kind of problem row (its detail says which file and what was found).
+FIXES = {
+    Status.NO_NOTEBOOK: "ask the student for the notebook itself",
+    Status.EMPTY: "nothing to grade",
+    Status.AMBIGUOUS: "keep the notebook to grade, or have it named as the assignment's notebook, and rerun",
+    Status.CORRUPT: "ask the student to download the notebook again from JupyterLab (File > Download) and resubmit",
+    Status.NOT_UTF8: "ask the student to save it again in JupyterLab and resubmit",
+    Status.TOO_LARGE: "usually outputs: ask the student to clear all outputs, save and resubmit",
+    Status.UNSAFE_PATH: "nothing of it was read; look at the submission by hand",
+    Status.MISSING: "on the roster, nothing submitted",
+    Status.NOT_ON_ROSTER: "add the student to the roster or check the id, then rerun",
+}
+
+
+def _plural(count, noun):
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store, db_url, max_score, policy):

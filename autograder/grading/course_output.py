@@ -8,8 +8,9 @@
 - the students' names in the gradebook, from a roster (Manage Students shows "None, None" otherwise);
 - ``feedback/<student>/<assignment>/``: nbgrader's layout, with the submission's timestamp.txt and
   submission_secret.txt, so `nbgrader release_feedback` returns the pages through the exchange;
-- run as root on a folder someone else owns (an instructor's course on the hub), everything in it
-  is given back to that owner, so their Formgrader can write the gradebook.
+- run as root, everything in it is given to whoever will open it (``owner_of``: the folder's
+  owner, the account that ran sudo, or the owner of the folder around it), so their Formgrader runs
+  as them, never as root, and can write the gradebook.
 """
 import os
 import pathlib
@@ -80,8 +81,26 @@ def write_submission_files(folder, submission_files):
             write_atomically(pathlib.Path(folder) / name, text)
 
 
+def owner_of(out):
+    """(uid, gid) of whoever will open ``out`` (Formgrader, the report), or None when that is root.
+
+    The folder's owner when it is not root (an instructor's course folder on the hub); else the
+    account that ran ``sudo`` (SUDO_UID), as the guides' ``sudo .venv/bin/python -m autograder grade``
+    does; else the owner of the folder it sits in (a checkout the instructor cloned).
+    """
+    out = pathlib.Path(out).resolve()
+    folder = out.stat()
+    if folder.st_uid != 0:
+        return folder.st_uid, folder.st_gid
+    if os.environ.get("SUDO_UID", "").isdigit() and int(os.environ["SUDO_UID"]) != 0:
+        return int(os.environ["SUDO_UID"]), int(os.environ.get("SUDO_GID") or os.environ["SUDO_UID"])
+    parent = out.parent.stat()
+    return (parent.st_uid, parent.st_gid) if parent.st_uid != 0 else None
+
+
 def give_to_owner(out):
-    """Run as root on a folder another user owns: make everything in it theirs again."""
-    owner = pathlib.Path(out).stat()
-    if os.geteuid() == 0 and owner.st_uid != 0:
-        ownership.chown_tree(out, owner.st_uid, owner.st_gid)
+    """Run as root: make everything in ``out`` belong to whoever will open it (owner_of), so that their
+    Formgrader starts without --allow-root and can write the gradebook."""
+    owner = owner_of(out) if os.geteuid() == 0 else None
+    if owner is not None:
+        ownership.chown_tree(out, *owner)

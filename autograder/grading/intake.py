@@ -42,6 +42,7 @@ from nbformat import validator
 
 from autograder.course import layout
 from autograder.grading import preflight
+from autograder.lms import rosters
 from autograder.result import Status, valid_student_id
 
 DEFAULT_PATTERN = r"(?P<student>[A-Za-z0-9][A-Za-z0-9._-]*?)_"   # LMS download names start with the student id then "_"
@@ -444,8 +445,10 @@ def _lms_groups(entries, lms, ctx):
 def _with_roster(rows, roster, layout_name):
     """Rows for students on the roster who submitted nothing; submissions of nobody on it say so."""
     if roster.lms in ("canvas", "moodle") and roster.lms != layout_name:
+        wanted = rosters.EXPORTS.get(layout_name, "a CSV of username,first_name,last_name")
         raise IntakeError(f"the roster {roster.path} is {roster.lms.capitalize()}'s, the submissions are "
-                          f"{layout_name}: give the roster exported from the same LMS as the submissions")
+                          f"{layout_name}: give the roster exported from the same LMS as the submissions, "
+                          f"{wanted}")
     known = roster.students
     for row in rows:
         student = known.get(row.student_id)
@@ -479,7 +482,9 @@ def _unknown_group(name, members, ctx):
     if refused:   # an unsafe entry is the bigger problem than an unknown student
         problem = (refused[0].status, refused[0].detail)
     else:
-        problem = (Status.BAD_FILENAME, f"{name} does not start with a student id (pattern {ctx.regex.pattern!r})")
+        problem = (Status.BAD_FILENAME, f"{name} does not start with a student id: rename it to "
+                   "<student id>_<anything>.ipynb, or describe the names with --pattern (a regex with a "
+                   "(?P<student>...) group)")
     return _Group(name, None, origin, members, problem)
 
 

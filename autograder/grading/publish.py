@@ -12,6 +12,7 @@ import pathlib
 from autograder import late_work
 from autograder.course import gradebook_reader, layout
 from autograder.grading import class_output, course_output, gradebook, lms_output
+from autograder.lms import rosters
 
 
 class NotAGradedClass(Exception):
@@ -29,6 +30,10 @@ def run(out, db_url=None, log=print):
     manual = gradebook.manual_grading(db_url)
     gradebook.apply_manual_grades(results, manual)
     policy = late_work.load_policy(course_output.policy_config(out))
+    settings = lms_output.recall(out)
+    if settings and settings.get("roster"):  # the LMS's extensions, as grade read them
+        roster = rosters.read(out / "lms" / settings["roster"], policy.timezone)
+        late_work.with_extensions(policy, layout.ASSIGNMENT, roster.extensions())
     late_work.apply(results, policy, layout.ASSIGNMENT)
     gradebook.record_late_work(db_url, results, policy)  # before nbgrader's feedback reads them
     rerun = "it changes nothing in the gradebook."

@@ -126,8 +126,10 @@ class WorkerFault(RuntimeError):
 
 
 def _popen(args, **kwargs):
+    # a session of its own: Ctrl-C at the terminal reaches the coordinator alone, which stops its workers
+    # (and says what was saved) instead of every process printing its own traceback
     return subprocess.Popen([sys.executable, "-m", "autograder.grading.worker", *args], env=environment.child_env(),
-                            cwd=layout.REPO, **kwargs)
+                            cwd=layout.REPO, start_new_session=True, **kwargs)
 
 
 def start_workers(count):

@@ -50,9 +50,13 @@ def _scaled(result, maximum):
     return round(result.final_score / result.max_score * maximum, 2) if result.max_score else 0.0
 
 
+# Rows nbgrader scored. Every other row (nothing submitted, no notebook, a corrupt one, a grader fault)
+# gets no grade in an import: the LMS keeps what it has, and the instructor decides (docs/lms.md).
+SCORED = (Status.GRADED, Status.CRASHED, Status.TAMPERED, Status.TIMEOUT)
+
+
 def _graded(results):
-    return {r.student_id: r for r in results
-            if r.score is not None and r.status not in (Status.MISSING, Status.NOT_ON_ROSTER)}
+    return {r.student_id: r for r in results if r.score is not None and r.status in SCORED}
 
 
 def canvas_import_csv(roster, results, column):
@@ -98,12 +102,20 @@ def _number(text):
 
 
 def canvas_reupload_name(download_name):
-    """``<name>[_LATE]_<user id>_<attachment id>_feedback.html`` from the downloaded file's name."""
+    """The name Canvas's Re-Upload Submissions reads the student from, for the downloaded file's page.
+
+    Canvas drops ``LATE`` tokens, then reads ``anon_<anonymous id>_<attachment id>`` or, otherwise, the
+    first two all-digit tokens as user and attachment id (Assignment#infer_comment_context_from_filename):
+    ``<name>[_LATE]_<user id>_<attachment id>_feedback.html`` or ``anon_<id>_<attachment id>_feedback.html``.
+    """
     found = names.canvas_entry(download_name)
     if found is None or not found.attachment_id:
         return None
-    head = download_name[:download_name.index(f"_{found.attachment_id}_") + len(str(found.attachment_id)) + 1]
-    return f"{head}_{FEEDBACK_NAME}"
+    if found.student_id.startswith("canvas-anon-"):
+        return f"anon_{found.lms_id}_{found.attachment_id}_{FEEDBACK_NAME}"
+    tokens = download_name.split("_")
+    user = next(i for i, t in enumerate(tokens) if t.isdigit() and i > 0)
+    return "_".join(tokens[:user + 1] + [str(found.attachment_id), FEEDBACK_NAME])
 
 
 def moodle_feedback_name(download_name):

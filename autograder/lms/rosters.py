@@ -41,6 +41,7 @@ class Student:
     section: str = ""
     lms_id: str = ""                              # Canvas user id / Moodle participant id
     submitted_at: datetime.datetime | None = None  # Moodle's "Last modified (submission)", aware
+    extension_until: datetime.datetime | None = None  # Moodle's "Extension granted until: ..." in Status, aware
 
     def __post_init__(self):  # names come from an LMS export, which students can edit: no markup
         for field in ("full_name", "first_name", "last_name", "section"):
@@ -61,6 +62,36 @@ class Roster:
 
     def names(self):
         return [(s.student_id, s.first_name, s.last_name) for s in self.students.values()]
+
+    def extensions(self):
+        """{student id: the due date the LMS granted them}, for late work."""
+        return {s.student_id: s.extension_until for s in self.students.values() if s.extension_until}
+
+
+EXPORTS = {"canvas": "Canvas's gradebook export (Grades > Export > Export Entire Gradebook)",
+           "moodle": "Moodle's grading worksheet (the assignment > View all submissions > Download grading worksheet)"}
+
+
+# Canvas's Test Student (Student View): sortable name "Student, Test", download slug "studenttest".
+CANVAS_TEST_STUDENT = ("Test Student", "studenttest")
+
+
+def is_canvas_test_student(roster, student_id, download_name=""):
+    """Canvas's Test Student, by the roster's name or the download's slug: the teacher's own test account."""
+    student = roster.students.get(student_id) if roster is not None and roster.lms == "canvas" else None
+    return (student is not None and student.full_name == CANVAS_TEST_STUDENT[0]) or \
+        (student_id.startswith("canvas-") and download_name.lower().startswith(CANVAS_TEST_STUDENT[1] + "_"))
+
+
+def check_not_anonymous(roster, student_ids):
+    """RosterError for a roster given with an anonymous Canvas download: no row could be matched."""
+    if roster.lms == "canvas" and any(s.startswith("canvas-anon-") for s in student_ids):
+        raise RosterError(
+            f"the submissions are an anonymous Canvas download (anon_<id> names), which hides the user ids "
+            f"{roster.path.name} names students by, so none could be matched. Run the same command without "
+            "--roster: rows are canvas-anon-<id>, and lms/canvas-feedback-reupload.zip returns each page through "
+            "Re-Upload Submissions; enter the scores in SpeedGrader, or download again with --roster once the "
+            "assignment's grades are posted (Canvas then shows names)")
 
 
 def _read_text(path):
@@ -151,12 +182,19 @@ def _moodle(path, header, body, delimiter, timezone):
             raise RosterError(f"{path}, line {number}: Identifier {row['Identifier']!r} is not 'Participant <number>'")
         full = row.get("Full name", "").strip()
         first, _, last = full.partition(" ")
+        extension = MOODLE_EXTENSION.search(row.get("Status", ""))
         student = Student(f"moodle-{match.group(1)}", full, first, last, "", match.group(1),
-                          moodle_time(row.get("Last modified (submission)", ""), timezone, path, number))
+                          moodle_time(row.get("Last modified (submission)", ""), timezone, path, number),
+                          moodle_time(extension.group(1), timezone, path, number) if extension else None)
         roster.students[student.student_id] = student
         roster.rows.append(row)
         roster.row_ids.append(student.student_id)
     return roster
+
+
+# The worksheet's Status joins the grading table's lines with " - ": "Submitted for grading - Extension granted
+# until: Friday, 15 March 2024, 5:00 PM" (Moodle's userextensiondate string, English).
+MOODLE_EXTENSION = re.compile(r"Extension granted until:?\s*(\w+day, \d{1,2} \w+ \d{4}, \d{1,2}:\d{2} [AP]M)")
 
 
 def moodle_time(text, timezone, path="", line=0):

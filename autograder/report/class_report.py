@@ -337,12 +337,22 @@ def _plots_section():
 
 
 def _late_summary(results):
-    """'3 of 30 submissions late (1 scoring zero)', or that nothing is late."""
+    """'3 of 30 submissions late (1 scoring zero)', or that nothing is late; and whose times are unknown."""
     late = _late(results)
-    if not late:
-        return "no submission is late"
     zero = sum(r.penalty_percent >= 100 for r in late)
-    return f"{len(late)} of {len(results)} submissions late" + (f" ({zero} scoring zero)" if zero else "")
+    said = (f"{len(late)} of {len(results)} submissions late" + (f" ({zero} scoring zero)" if zero else "")
+            if late else "no submission is late")
+    return said + (f"; {untimed_note(results)}" if untimed_note(results) else "")
+
+
+def untimed_note(results):
+    """What the report and the terminal say of graded submissions without a submission time ("" if none)."""
+    untimed = sum(r.score is not None and not r.submitted_at and bool(r.late_note) for r in results)  # a due date
+    if not untimed:
+        return ""
+    return (f"{untimed} of {len(results)} graded submissions have no submission time (a plain folder or zip carries "
+            "none), so late work could not be applied to them. To apply it, grade nbgrader's submitted/ tree "
+            "(each notebook with its timestamp.txt) or the Canvas or Moodle download, which carry the times")
 
 
 def _late_cell(result):

@@ -24,7 +24,8 @@ class Zygote:
         command = [sys.executable, "-m", "autograder.sandbox.zygote", "--socket", self.socket_path]
         self.process = subprocess.Popen(command,
                                         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        cwd=str(layout.REPO), text=True)
+                                        cwd=str(layout.REPO), text=True,
+                                        start_new_session=True)  # Ctrl-C is the coordinator's to handle
         self._ready = None
 
     def wait_ready(self, timeout=120):
