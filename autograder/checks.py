@@ -87,21 +87,6 @@ def run_queue_seconds():
     return waited / 1e9
 
 
-def starved_share():
-    """Share of this kernel's life spent waiting for a CPU (GuardedExecute asks it after a cell timeout)."""
-    import os
-
-    try:
-        with open("/proc/self/stat") as handle:
-            started_ticks = int(handle.read().rsplit(")", 1)[1].split()[19])
-        with open("/proc/uptime") as handle:
-            uptime = float(handle.read().split()[0])
-        alive = uptime - started_ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return 0.0
-    return run_queue_seconds() / alive if alive > 0 else 0.0
-
-
 # ---------------------------------------------------------------- utilities
 
 def rel_error(a, b):

@@ -43,12 +43,12 @@ def run(out_dir=DEFAULT_DIR, log=print):
         "blank-student": synthetic_submissions.build({}, release_notebook),
     }
     seconds = {}
-    for student, notebook in students.items():
+    for step, (student, notebook) in enumerate(students.items(), start=2):
         synthetic_submissions.write(notebook, course.submission_path(student))
         start = time.perf_counter()
         course.autograde(student)
         seconds[student] = time.perf_counter() - start
-        log(f"2. nbgrader autograde {layout.ASSIGNMENT} --student={student}: {seconds[student]:.1f} s")
+        log(f"{step}. nbgrader autograde {layout.ASSIGNMENT} --student={student}: {seconds[student]:.1f} s")
     grades = course.grades()
     log("")
     log(format_table(grades, seconds))

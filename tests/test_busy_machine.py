@@ -18,7 +18,7 @@ from autograder.course import layout, synthetic_submissions
 from autograder.course.scratch_course import Course
 from tests.corpus import SLOW_STYLE, STYLES, style_answers
 
-pytestmark = pytest.mark.kernel
+pytestmark = [pytest.mark.kernel, pytest.mark.load]  # its own tier: make test-load (CI runs it)
 
 # A training-sized product, again and again, with the library's default BLAS threads (one per core).
 HOG = "import numpy as np\na, b = np.random.rand(512, 784), np.random.rand(784, 512)\nwhile True:\n    a @ b\n"
@@ -74,3 +74,65 @@ def test_every_correct_submission_keeps_every_point_through_plain_nbgrader_on_a_
     grades = course.grades()
     lost = {s: g["score"] for s, g in grades.items() if g["score"] != FULL_MARKS}
     assert set(grades) == set(correct_submissions()) and not lost, f"points lost on a busy machine: {lost}"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the kernels run as sandbox users only as root")
+def test_a_starved_kernel_is_a_grader_error_graded_again_by_the_next_run(tmp_path, mnist_available):
+    """The kernel is stopped (SIGSTOP: no CPU at all) for longer than any cell's limit, then resumed: the
+    cell that ran out of time did so because of the machine, so the row is grader-error, not a score."""
+    import csv
+    import signal
+    import threading
+    import time
+
+    from autograder.sandbox.users import live_processes, sandbox_user
+
+    reference = synthetic_submissions.build(synthetic_submissions.reference_answers())
+    synthetic_submissions.write(reference, layout.student_notebook(tmp_path / "class", "submitted", "starved"))
+    uid = sandbox_user(0).pw_uid
+    stopped = []
+
+    def kernels():
+        """The sandbox user's kernel processes (forked from the zygote, or ipykernel itself), not the probe."""
+        found = []
+        for pid in live_processes(uid=uid):
+            try:
+                command = open(f"/proc/{pid}/cmdline", "rb").read()
+            except OSError:
+                continue
+            if b"zygote" in command or b"ipykernel" in command:
+                found.append(pid)
+        return found
+
+    def starve():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not stopped:
+            if kernels():
+                time.sleep(1.0)  # the kernel is running the notebook's first cells
+                for pid in kernels():
+                    os.kill(pid, signal.SIGSTOP)
+                    stopped.append(pid)
+            time.sleep(0.05)
+        time.sleep(25)  # longer than a quick cell's 15 s and the --cell-timeout of 20 s below
+        for pid in stopped:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
+    starver = threading.Thread(target=starve)
+    starver.start()
+    args = ["grade", layout.ASSIGNMENT, str(tmp_path / "class" / "submitted"), "--out", str(tmp_path / "out"),
+            "--workers", "1", "--cell-timeout", "20"]
+    code = main(args)
+    starver.join()
+    with open(tmp_path / "out" / "grades.csv", newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert stopped, "the kernel was never found to stop"
+    assert (code, row["status"]) == (3, "grader-error"), (code, row["status"], row["detail"])
+    assert "was stopped" in row["detail"] and "grading it again decides" in row["detail"], row["detail"]
+
+    assert main(args) == 0  # the next run grades it again, on a machine that now runs it
+    with open(tmp_path / "out" / "grades.csv", newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert (row["status"], row["total"]) == ("graded", str(FULL_MARKS)), row

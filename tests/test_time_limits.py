@@ -193,10 +193,32 @@ def test_a_call_starved_of_cpu_by_other_processes_is_the_machines_fault_not_a_ti
     assert run.stdout.startswith("busy:"), run.stdout + run.stderr
 
 
+def test_a_stopped_or_starved_kernel_is_told_from_one_that_computed_or_slept():
+    from autograder.nbgrader_ext.kernel_watch import starved
+    assert starved(15, waited=2, stopped=10) and starved(15, waited=9, stopped=0)
+    assert not starved(15, waited=1, stopped=0) and not starved(15, waited=0.5, stopped=1)
+
+
+def test_the_watch_sees_a_stopped_process_from_outside():
+    from autograder.nbgrader_ext.kernel_watch import KernelWatch
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        watch = KernelWatch(sleeper.pid)
+        time.sleep(0.5)
+        os.kill(sleeper.pid, signal.SIGSTOP)
+        time.sleep(1.5)
+        os.kill(sleeper.pid, signal.SIGCONT)
+        wall, cpu, waited, stopped = watch.since_mark()
+        watch.close()
+    finally:
+        sleeper.kill()
+    assert 1.0 <= stopped <= wall and cpu < 0.5, (wall, cpu, waited, stopped)
+
+
 def test_a_cell_that_ran_out_of_time_on_a_starved_kernel_becomes_a_busy_machine_error():
-    output = busy_machine_output(15, 0.8)
-    assert output.ename == "GradingMachineBusy" and "80%" in output.evalue and "not a fault of the submission" \
-        in output.evalue
+    output = busy_machine_output(15, waited=3.0, stopped=10.0, cpu=0.4)
+    assert output.ename == "GradingMachineBusy" and "stopped 10 s" in output.evalue and "waited 3 s" in \
+        output.evalue and "Not a fault of the submission" in output.evalue
 
 
 def ipython_interrupt(frames):

@@ -81,7 +81,14 @@ def setup_student_config():
     folder = STUDENT_CONFIG_DIR
     _mkdir(folder.parent, 0o755)
     _mkdir(folder, 0o755)
-    lines = ["c = get_config()  # noqa: F821 - provided by nbgrader", *exchange_lines()]
+    # nbgrader's submit leaves a submission open to everyone (0777); theirs keeps it to the staff. The
+    # students' servers cannot import the grader, so its one file sits beside this configuration.
+    shutil.copy(layout.REPO / "autograder" / "nbgrader_ext" / "private_submit.py", folder / "private_submit.py")
+    (folder / "private_submit.py").chmod(0o644)
+    lines = ["c = get_config()  # noqa: F821 - provided by nbgrader", *exchange_lines(),
+             "import sys", f"sys.path.insert(0, {str(folder)!r})",
+             "from private_submit import PrivateSubmit  # noqa: E402 - after the path that finds it",
+             "c.ExchangeFactory.submit = PrivateSubmit"]
     _write(folder / "nbgrader_config.py", "\n".join(lines) + "\n")
     _write(folder / "jupyter_server_config.json", json.dumps(
         {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_OFF_SERVER_EXTENSIONS}}}, indent=1))

@@ -9,7 +9,7 @@ import os
 
 with open(os.environ["TASK41_HUB_SETTINGS"]) as handle:
     settings = json.load(handle)
-state = settings["state"]
+state = settings["private"]  # root's alone (0700): the database and log name every submission
 
 c = get_config()
 

@@ -74,21 +74,28 @@ class Hub:
         course.lab_overrides(venv)
         log("preparing accounts, the exchange and the course:")
         course.STATE.mkdir(mode=0o711, parents=True, exist_ok=True)
+        private = course.STATE / "hub"  # the hub's log, database, cookie secret: root's alone
+        private.mkdir(mode=0o700, exist_ok=True)
+        private.chmod(0o700)
+        for leftover in ("jupyterhub.log", "jupyterhub.sqlite", "jupyterhub_cookie_secret"):  # an older hub's
+            if (course.STATE / leftover).exists():
+                (course.STATE / leftover).chmod(0o600)
         accounts.ensure(people, course.STATE / "passwords.csv", log)
         mnist = course.setup(instructor.username, log)
         write_instructor_server_config(instructor.username)
-        settings = {"state": str(course.STATE), "port": port, "hub_port": free_port(), "proxy_api_port": free_port(),
+        settings = {"state": str(course.STATE), "private": str(private), "port": port, "hub_port": free_port(),
+                    "proxy_api_port": free_port(),
                     "proxy": str(runtime.proxy_command()), "singleuser": str(runtime.bin_path("jupyterhub-singleuser")),
                     "admins": [instructor.username],
                     "users": {p.username: {"role": p.role, "environment": user_environment(p, venv, mnist)}
                               for p in people}}
-        settings_path = course.STATE / "settings.json"
+        settings_path = private / "settings.json"
         settings_path.write_text(json.dumps(settings, indent=1))
         settings_path.chmod(0o600)
-        log_path = course.STATE / "jupyterhub.log"
+        log_path = private / "jupyterhub.log"  # it names every submission and feedback page
         env = {**os.environ, "TASK41_HUB_SETTINGS": str(settings_path),
                "PATH": f"{venv}/bin:{os.environ.get('PATH', '/usr/bin:/bin')}"}
-        with open(log_path, "w") as log_file:
+        with open(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as log_file:
             process = subprocess.Popen([str(runtime.bin_path("jupyterhub")), "-f", str(CONFIG)], cwd=course.STATE,
                                        env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
         hub = cls(people, process, f"http://127.0.0.1:{port}", log_path)

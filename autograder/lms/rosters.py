@@ -122,7 +122,7 @@ def read(path, timezone="UTC"):
     if header and header[0] in ("Identifier",) or (len(header) > 1 and "Full name" in header):
         return _moodle(path, header, rows[1:], delimiter, timezone)
     if {"username", "first_name", "last_name"} <= set(header):
-        people = course_roster.read(path)
+        people = course_roster.students(course_roster.read(path))  # the hub's instructor is no student of the class
         return Roster("course", path, {p.username: Student(p.username, f"{p.first_name} {p.last_name}".strip(),
                                                            p.first_name, p.last_name) for p in people})
     raise RosterError(f"{path}: not a roster this command knows. Give Canvas's gradebook export (Grades → Export → "

@@ -19,9 +19,11 @@ Added to plain Execute (configured in nbgrader_config.py in its place):
   run (graded ones fail), so the points earned so far are still saved;
 * a busy machine is never the student's fault: these limits are wall-clock time, far above
   what the reference needs, to stop code that hangs. When one runs out while the kernel spent
-  most of its life waiting for a CPU (``starved_share``), the cell gets a ``GradingMachineBusy``
-  error instead of a timeout, which the grade command turns into a ``grader-error`` row.
+  at least half of it waiting for a CPU or stopped (``kernel_watch``: /proc, read from outside the
+  kernel), the cell gets a ``GradingMachineBusy`` error instead of a timeout, which the grade
+  command turns into a ``grader-error`` row.
 """
+import os
 import re
 import time
 
@@ -33,6 +35,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 
 from autograder.limits import Limits
+from autograder.nbgrader_ext.kernel_watch import KernelWatch, starved
 
 RECORD = "__import__('autograder.integrity')"
 # error names that mean student code did not return: nbgrader's cell timeout, the checks' per-call limit
@@ -41,15 +44,12 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # an IPython traceback frame of notebook code: "Cell In[12], line 5, in ReLU.forward(self, Z)"
 NOTEBOOK_FRAME = re.compile(r"^Cell In\[\d+\], line \d+, in ([\w.<>]+)", re.MULTILINE)
 VERIFY = "__import__('sys').modules['autograder.integrity'].verify(globals())"
-# The kernel's share of its life spent runnable but waiting for a CPU (checks.starved_share).
-STARVED_SHARE = "__import__('autograder.checks', fromlist=['checks']).starved_share()"
-STARVED = 0.5  # checks.STARVED_SHARE: at or above it, a time limit that ran out is the machine's fault
 
 
-def busy_machine_output(limit, share):
-    return error_output("GradingMachineBusy", f"the cell's {limit} s ran out while the grading machine was too busy "
-                        f"to run it (the kernel waited for a CPU {share:.0%} of its life): not a fault of the "
-                        "submission; grading it again on a less busy machine decides")
+def busy_machine_output(limit, waited, stopped, cpu):
+    return error_output("GradingMachineBusy", f"the cell's {limit} s ran out while the grading machine did not run "
+                        f"the kernel: it waited {waited:.0f} s for a CPU and was stopped {stopped:.0f} s, computing "
+                        f"{cpu:.1f} s. Not a fault of the submission; grading it again decides")
 
 
 def integrity_message(ename, evalue):
@@ -108,7 +108,12 @@ class GuardedExecute(Execute):
         self._out_of_time = None  # where the notebook's time ran out, once it has
         self._started = time.monotonic()
         self._cell_limit = self.timeout
-        return super().preprocess(nb, resources, km)
+        self._watch = None        # the kernel process, seen from outside (kernel_watch), once it reported its pid
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            if self._watch is not None:
+                self._watch.close()
 
     def _seconds_left(self):
         """Of the notebook's budget; None without one."""
@@ -139,9 +144,9 @@ class GuardedExecute(Execute):
             self._out_of_time = where
         self._cell_limit = self._limit_for(cell, seconds_left)
         if self._out_of_time is not None:
-            share = self._starved_share(cell) if self._dead_after is None else 0.0
-            if utils.is_grade(cell) and share >= STARVED:
-                cell.outputs = [busy_machine_output(self.notebook_timeout, share)]
+            whole = self._whole_notebook()
+            if utils.is_grade(cell) and whole is not None and starved(whole[0], whole[2], whole[3]):
+                cell.outputs = [busy_machine_output(self.notebook_timeout, *whole[2:], whole[1])]
             elif utils.is_grade(cell):
                 cell.outputs = [error_output("NotebookTimeLimit", f"not run: the notebook used up its "
                                              f"{self.notebook_timeout} s in {self._out_of_time}")]
@@ -153,18 +158,24 @@ class GuardedExecute(Execute):
                     raise RuntimeError(f"the grading kernel cannot import autograder.integrity ({': '.join(failure)}); "
                                        "install this repository in the kernel's environment (pip install -e .)")
                 self._recorded = True
+                pid = self._ask("__import__('os').getpid()", cell)  # before any student code: its own pid
+                if pid and pid.isdigit() and os.path.isdir(f"/proc/{pid}"):
+                    self._watch = KernelWatch(int(pid))
             elif self.check_integrity and utils.is_grade(cell):
                 failure = self._silently(VERIFY, cell)
                 if failure:
                     cell.outputs = [error_output("IntegrityError", integrity_message(*failure))]
                     return cell, resources
+            if self._watch is not None:
+                self._watch.mark()
             cell, resources = super().preprocess_cell(cell, resources, index)
             errors = {o.get("ename") for o in cell.outputs if o.get("output_type") == "error"}
             if "CellTimeoutError" in errors:
-                share = self._starved_share(cell)
-                if share >= STARVED:
-                    cell.outputs = [busy_machine_output(self._cell_limit, share)]
-                    return cell, resources
+                if self._watch is not None:
+                    wall, cpu, waited, stopped = self._watch.since_mark()
+                    if starved(wall, waited, stopped):
+                        cell.outputs = [busy_machine_output(self._cell_limit, waited, stopped, cpu)]
+                        return cell, resources
                 explain_timeout(cell.outputs, self._cell_limit)
             self._hung = self._hung or bool(errors & set(HANG_ERRORS))
             return cell, resources
@@ -179,15 +190,19 @@ class GuardedExecute(Execute):
                                              "process limit); the cells after it were not run"))
             return cell, resources
 
-    def _starved_share(self, cell):
-        """The kernel's share of its life spent waiting for a CPU, as the kernel measures it (0 if unknown)."""
+    def _whole_notebook(self):
+        """(wall, cpu, waited, stopped) of the kernel's whole run so far, or None without a watch."""
+        return None if self._watch is None else self._watch.since_start()
+
+    def _ask(self, expression, cell):
+        """The text of ``expression`` evaluated silently in the kernel, or None."""
         msg_id = self.kc.execute("", silent=True, store_history=False, allow_stdin=False,
-                                 user_expressions={"share": STARVED_SHARE})
+                                 user_expressions={"value": expression})
         try:
             reply = run_sync(self.async_wait_for_reply)(msg_id, cell)
-            return float((reply or {})["content"]["user_expressions"]["share"]["data"]["text/plain"])
+            return str((reply or {})["content"]["user_expressions"]["value"]["data"]["text/plain"])
         except (KeyError, TypeError, ValueError, TimeoutError):
-            return 0.0
+            return None
 
     def _silently(self, code, cell):
         """Run ``code`` without output or history; (ename, evalue) if it raised, else None."""

@@ -9,8 +9,9 @@ output.
 
 The submission time is the student's own claim too: `nbgrader submit` runs as the student and writes
 it into the folder's name and timestamp.txt. A claim earlier than the exchange's own record of the
-folder (its inode change time, which no user can set back) is replaced by that record in the
-collected timestamp.txt, and logged: late work is judged on when the exchange received it.
+folder (its inode change time, which no user can set back) by any amount is replaced by that record
+in the collected timestamp.txt: late work is judged on when the exchange received it. A difference
+longer than copying a notebook takes (a second) is logged as an error naming both times.
 Configured in nbgrader_config.py as ``c.ExchangeFactory.collect``.
 """
 import datetime
@@ -21,8 +22,8 @@ import pwd
 from nbgrader.exchange.default.collect import ExchangeCollect, groupby
 from nbgrader.utils import parse_utc
 
-# nbgrader stamps the time before copying the files; a large submission takes a while to copy
-COPY_ALLOWANCE = datetime.timedelta(minutes=5)
+# nbgrader stamps the time, then copies the files: an honest claim is this much earlier than arrival
+COPYING = datetime.timedelta(seconds=1)
 
 
 def owner_name(path):
@@ -59,9 +60,10 @@ class OwnerCheckedCollect(ExchangeCollect):
         except (OSError, ValueError):
             return
         received = datetime.datetime.fromtimestamp(os.lstat(src).st_ctime, datetime.timezone.utc)
-        if claimed is not None and claimed.replace(tzinfo=datetime.timezone.utc) < received - COPY_ALLOWANCE:
-            self.log.error("%s claims it was submitted at %s, but the exchange received it at %s: the collected "
-                           "timestamp.txt says %s", os.path.basename(src), claimed, received, received)
+        if claimed is not None and claimed.replace(tzinfo=datetime.timezone.utc) < received:
+            if claimed.replace(tzinfo=datetime.timezone.utc) < received - COPYING:
+                self.log.error("%s claims it was submitted at %s, but the exchange received it at %s: the "
+                               "collected timestamp.txt says %s", os.path.basename(src), claimed, received, received)
             with open(stamp, "w") as handle:
                 handle.write(received.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
 

@@ -114,9 +114,9 @@ def late_by(result, parts=3):
 # ---------------------------------------------------------------- statistics
 
 def _manual_cells(results):
-    """grade_ids that await manual grading for some graded student (not auto-graded)."""
+    """grade_ids a person grades: awaiting a person for some graded student, or scored by one (after publish)."""
     return {grade_id for r in _graded(results) for grade_id, cell in r.cells.items()
-            if cell.get("needs_manual")}
+            if cell.get("needs_manual") or cell.get("manual")}
 
 
 def cell_pass_rates(results, cells_order):

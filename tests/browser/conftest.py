@@ -34,24 +34,39 @@ def free_port():
 class JupyterServer:
     """`jupyter lab` on 127.0.0.1, a free port and a random token; stop() ends it and its kernels."""
 
-    def __init__(self, root, log_path, env=None, args=()):
+    def __init__(self, root, log_path, env=None, args=(), user=None):
         self.root = pathlib.Path(root)
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
-        settings = pathlib.Path(log_path).parent / f"lab-settings-{self.port}"  # no user settings, no news pop-up
+        home = pathlib.Path(__import__("pwd").getpwnam(user).pw_dir) if user else pathlib.Path(log_path).parent
+        settings = home / f"lab-settings-{self.port}"  # no user settings, no news pop-up
         (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
         (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
             '{"fetchNews": "false", "checkForUpdates": false}')
         environment = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings), **(env or {})}
+        demote = None
+        if user is not None:  # a person's own account, as the guides say: never root, no --allow-root
+            import pwd
+
+            entry = pwd.getpwnam(user)
+            environment.update(HOME=entry.pw_dir, USER=user, JUPYTER_RUNTIME_DIR=f"{entry.pw_dir}/.jupyter-runtime")
+            for path in (settings, *settings.rglob("*")):
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+
+            def demote():
+                os.setgroups([])
+                os.setgid(entry.pw_gid)
+                os.setuid(entry.pw_uid)
         self.log_path = pathlib.Path(log_path)
         self.log = open(log_path, "w")
-        command = [str(pathlib.Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--allow-root",
+        command = [str(pathlib.Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
+                   *(["--allow-root"] if user is None else []),
                    "--ip=127.0.0.1", f"--port={self.port}", f"--IdentityProvider.token={self.token}",
                    "--ServerApp.port_retries=0", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
                    "jupyterlab.NeverCheckForUpdate", *args]
         self.process = subprocess.Popen(command, cwd=self.root, env=environment, stdout=self.log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+                                        stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=demote)
         self._wait_ready(log_path)
 
     def _wait_ready(self, log_path, seconds=60):
@@ -107,11 +122,11 @@ def shots():
 
 @pytest.fixture
 def jupyter_lab(tmp_path):
-    """start(root, env=None, args=()): a JupyterServer stopped at the end of the test."""
+    """start(root, env=None, args=(), user=None): a JupyterServer stopped at the end of the test (run as ``user``)."""
     servers = []
 
-    def start(root, env=None, args=()):
-        server = JupyterServer(root, tmp_path / f"jupyter-{len(servers)}.log", env, args)
+    def start(root, env=None, args=(), user=None):
+        server = JupyterServer(root, tmp_path / f"jupyter-{len(servers)}.log", env, args, user)
         servers.append(server)
         return server
     yield start

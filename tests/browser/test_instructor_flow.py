@@ -1,9 +1,12 @@
 """Instructors in a real browser: the written answer is scored in nbgrader's Formgrader on a class
 graded by `python -m autograder grade`, and the score and comment reach every output."""
 import csv
+import os
+import pathlib
 import subprocess
 import sys
 
+import pytest
 from nbgrader.api import Gradebook
 
 from tests.browser import lab_ui
@@ -63,3 +66,53 @@ def test_a_score_given_in_formgrader_reaches_export_grades_csv_and_feedback(grad
     feedback.scroll_into_view_if_needed()
     assert feedback.is_visible(), "the comment is not in alice's feedback page"
     shots(page, "instructor-3-feedback-with-comment")
+
+
+GRADER = "t41-formgrader"  # an instructor's own account on the grading machine
+
+
+@pytest.fixture
+def instructor_account():
+    import pwd
+    import subprocess as run
+
+    try:
+        pwd.getpwnam(GRADER)
+    except KeyError:
+        run.run(["useradd", "--create-home", "--shell", "/bin/bash", GRADER], check=True, capture_output=True)
+    entry = pwd.getpwnam(GRADER)
+    os.chmod(entry.pw_dir, 0o700)
+    yield entry
+    run.run(["pkill", "-u", GRADER], capture_output=True)
+    run.run(["userdel", "--remove", GRADER], capture_output=True)
+
+
+def test_formgrader_as_the_guide_says_after_grading_with_sudo(instructor_account, jupyter_lab, page, shots):
+    """`sudo .venv/bin/python -m autograder grade ... --out grading` in the instructor's checkout, then
+    `jupyter lab` there as the instructor: it starts without --allow-root and stores a score."""
+    from tests.browser.conftest import write_class
+
+    checkout = pathlib.Path(instructor_account.pw_dir) / "course"
+    checkout.mkdir(exist_ok=True)
+    write_class(checkout / "submitted")
+    for path in (checkout, *checkout.rglob("*")):
+        os.chown(path, instructor_account.pw_uid, instructor_account.pw_gid)
+    sudo = {**os.environ, "SUDO_UID": str(instructor_account.pw_uid), "SUDO_GID": str(instructor_account.pw_gid),
+            "SUDO_USER": GRADER}
+    graded = subprocess.run([sys.executable, "-m", "autograder", "grade", "task4_1", "submitted", "--out", "grading",
+                             "--workers", "2"], cwd=checkout, env=sudo, capture_output=True, text=True, timeout=600)
+    assert graded.returncode == 0, graded.stderr[-2000:]
+    out = checkout / "grading"
+    strangers = [p for p in (out, *out.rglob("*")) if p.lstat().st_uid != instructor_account.pw_uid]
+    assert not strangers, f"left to root, so the instructor's Formgrader cannot write them: {strangers[:5]}"
+
+    server = jupyter_lab(out, user=GRADER)
+    server.login(page)
+    lab_ui.wait_for_lab(page)
+    frame = lab_ui.open_formgrader(page)
+    lab_ui.open_submission(frame, "task4_1", "numpy_neural_network", "alice")
+    lab_ui.give_score(frame, "exercise_answer", "2", "Full marks, as yourself.")
+    lab_ui.wait_for(lambda: manual_grade(out, "alice") == (2.0, "Full marks, as yourself."),
+                    "Formgrader, run as the instructor, to store the score")
+    shots(page, "instructor-4-formgrader-as-the-instructor")
+    assert "Running as root" not in server.log_path.read_text()

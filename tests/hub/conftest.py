@@ -72,7 +72,7 @@ class RunningHub:
                 self.stop()
                 pytest.fail(f"the hub did not start:\n{log_path.read_text()[-4000:]}")
             time.sleep(0.5)
-        self.settings = json.loads((STATE / "settings.json").read_text())
+        self.settings = json.loads((STATE / "hub" / "settings.json").read_text())
         with open(STATE / "passwords.csv", newline="") as handle:
             self.passwords = {row["username"]: row["password"] for row in csv.DictReader(handle)}
 

@@ -66,10 +66,31 @@ def test_submissions_cannot_be_listed_or_removed_by_other_students(released):
     feedback = released.run_as(BOB, f"ls '{inbound().parent / 'feedback'}'", check=False)
     assert feedback.returncode != 0 and "Permission denied" in feedback.stderr
     assert released.run_as(BOB, f"ls '{inbound()}/{ALICE}'*", check=False).returncode != 0
-    # nbgrader leaves the submission's own folder open (0777) so the instructor can delete it; its name carries
-    # 12 random characters. Even given the name, the sticky inbound stops another student moving it away.
+    # Even given the name: the sticky inbound stops another student moving it away, and the submission
+    # (nbgrader's own submit leaves it 0777) is the staff's to read and nobody else's to change.
     moved = released.run_as(BOB, f"mv '{inbound() / submission}' /tmp/stolen", check=False)
     assert moved.returncode != 0 and (inbound() / submission / "timestamp.txt").is_file(), moved.stderr
+    notebook = inbound() / submission / "numpy_neural_network.ipynb"
+    for attempt in (f"cat '{notebook}'", f"echo x >> '{notebook}'", f"touch '{inbound() / submission}/planted.txt'",
+                    f"ls '{inbound() / submission}'"):
+        refused = released.run_as(BOB, attempt, check=False)
+        assert refused.returncode != 0 and "Permission denied" in refused.stderr, f"{BOB} could: {attempt}"
+    assert not (inbound() / submission / "planted.txt").exists()
+    read = released.run_as(TEACHER, f"cat '{notebook}' > /dev/null && ls '{inbound() / submission}'")
+    assert "timestamp.txt" in read.stdout, "the instructor must still read the submission"
+
+
+def test_nothing_a_student_can_read_names_another_students_submission(released):
+    sign(released, ALICE, "alice-for-the-search")
+    released.run_as(ALICE, "nbgrader submit task4_1")
+    secrets_ = sorted({name.rsplit("+", 1)[-1] for name in submissions_of(ALICE)})  # the random part of each name
+    roots = " ".join(sorted({"/srv", "/tmp", "/var/log", "/var/tmp", "/etc", "/home", str(STATE)}))
+    search = released.run_as(BOB, f"grep -rIlsF {' '.join(f'-e {s}' for s in secrets_)} {roots}; true")
+    assert search.stdout.strip() == "", f"{BOB} can read files naming {ALICE}'s submissions:\n{search.stdout}"
+    for private in (STATE / "hub" / "jupyterhub.log", STATE / "hub" / "jupyterhub.sqlite"):
+        assert private.exists(), private
+        denied = released.run_as(BOB, f"cat '{private}'", check=False)
+        assert denied.returncode != 0 and "Permission denied" in denied.stderr, f"{BOB} read {private}"
 
 
 def test_a_submission_made_in_another_students_name_is_never_collected(released):
@@ -126,3 +147,17 @@ def test_a_backdated_submission_is_timed_when_the_exchange_received_it(released)
     assert "claims it was submitted at 2020-01-01" in collect.stderr, collect.stderr
     stamp = (course_root() / "submitted" / BOB / "task4_1" / "timestamp.txt").read_text()
     assert not stamp.startswith("2020"), stamp
+
+
+def test_a_submission_backdated_by_minutes_is_timed_when_the_exchange_received_it_too(released):
+    import datetime
+
+    claimed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=2)
+    forged = claimed.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    folder = inbound() / f"{BOB}+task4_1+{forged}+minutesearly"
+    released.run_as(BOB, f"mkdir '{folder}' && cp task4_1/numpy_neural_network.ipynb '{folder}/' && "
+                         f"echo -n '{forged}' > '{folder}/timestamp.txt'")
+    collect = released.run_as(TEACHER, f"nbgrader collect task4_1 --update --student {BOB}", cwd=course_root())
+    assert f"claims it was submitted at {claimed:%Y-%m-%d %H:%M}" in collect.stderr, collect.stderr
+    stamp = (course_root() / "submitted" / BOB / "task4_1" / "timestamp.txt").read_text()
+    assert stamp > forged, f"the claim {forged} was kept: {stamp}"
