@@ -34,7 +34,7 @@ ATTRIBUTES = {
 # Classes the page's own CSS could turn into an overlay are out: only pygments' short token
 # classes (code highlighting) and the notebook's own "highlight" wrapper survive.
 CLASS = re.compile(r"^(?:[a-z][a-z0-9]{0,2}|highlight|dataframe|anchor-link)$")
-HEADING_ID = re.compile(r"^[\w%.()-]{1,200}$")
+HEADING_ID = re.compile(r"^[^\s\"'<>`]{1,200}$")  # nbconvert's anchors keep punctuation: "Part-1:-Linear,-ReLU"
 IMAGE_DATA = re.compile(r"^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$")
 RELATIVE_FILE = re.compile(r"^(?!.*\.\.)(?!.*//)[\w][\w ./-]*$")
 LINK = re.compile(r"^(?:https?://|mailto:|#)", re.IGNORECASE)  # or a relative file (RELATIVE_FILE)

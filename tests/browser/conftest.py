@@ -34,7 +34,7 @@ def free_port():
 class JupyterServer:
     """`jupyter lab` on 127.0.0.1, a free port and a random token; stop() ends it and its kernels."""
 
-    def __init__(self, root, log_path, env=None, args=(), user=None):
+    def __init__(self, root, log_path, env=None, args=(), user=None, bin_dir=None):
         self.root = pathlib.Path(root)
         self.port = free_port()
         self.token = secrets.token_hex(16)
@@ -60,7 +60,7 @@ class JupyterServer:
                 os.setuid(entry.pw_uid)
         self.log_path = pathlib.Path(log_path)
         self.log = open(log_path, "w")
-        command = [str(pathlib.Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
+        command = [str(pathlib.Path(bin_dir or pathlib.Path(sys.executable).parent) / "jupyter"), "lab", "--no-browser",
                    *(["--allow-root"] if user is None else []),
                    "--ip=127.0.0.1", f"--port={self.port}", f"--IdentityProvider.token={self.token}",
                    "--ServerApp.port_retries=0", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
@@ -125,8 +125,8 @@ def jupyter_lab(tmp_path):
     """start(root, env=None, args=(), user=None): a JupyterServer stopped at the end of the test (run as ``user``)."""
     servers = []
 
-    def start(root, env=None, args=(), user=None):
-        server = JupyterServer(root, tmp_path / f"jupyter-{len(servers)}.log", env, args, user)
+    def start(root, env=None, args=(), user=None, bin_dir=None):
+        server = JupyterServer(root, tmp_path / f"jupyter-{len(servers)}.log", env, args, user, bin_dir)
         servers.append(server)
         return server
     yield start

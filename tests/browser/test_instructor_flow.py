@@ -106,7 +106,14 @@ def test_formgrader_as_the_guide_says_after_grading_with_sudo(instructor_account
     strangers = [p for p in (out, *out.rglob("*")) if p.lstat().st_uid != instructor_account.pw_uid]
     assert not strangers, f"left to root, so the instructor's Formgrader cannot write them: {strangers[:5]}"
 
-    server = jupyter_lab(out, user=GRADER)
+    # an interpreter every account can run: the course hub's runtime (this machine's own interpreter sits in
+    # root's home); the grader's stages come from this checkout, which every account can read
+    from autograder.course import layout
+    from autograder.hub import runtime
+
+    venv = runtime.ensure(log=lambda line: None)
+    server = jupyter_lab(out, user=GRADER, bin_dir=venv / "bin",
+                         env={"PATH": f"{venv}/bin:/usr/bin:/bin", "PYTHONPATH": str(layout.REPO)})
     server.login(page)
     lab_ui.wait_for_lab(page)
     frame = lab_ui.open_formgrader(page)
