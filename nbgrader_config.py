@@ -98,6 +98,6 @@ c.LatePolicy.extensions = {}  # e.g. {"task4_1": {"s1234567": "2027-01-20 17:00 
 # The exchange (JupyterHub courses): collect never takes a submission that another account
 # made in a student's name (`nbgrader submit --student <someone else>`); it logs an error instead.
 c.ExchangeFactory.collect = "autograder.nbgrader_ext.owner_checked_collect.OwnerCheckedCollect"
-# A submission is readable by the course's staff alone and changeable by nobody else (nbgrader's own
-# submit leaves its folder 0777); the hub gives the same class to the students' servers.
+# A submission nobody but its author can change (nbgrader's own submit leaves its folder 0777); the
+# hub gives the same class to the students' servers.
 c.ExchangeFactory.submit = "autograder.nbgrader_ext.private_submit.PrivateSubmit"
