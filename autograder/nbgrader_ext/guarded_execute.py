@@ -182,6 +182,11 @@ class GuardedExecute(Execute):
         except (DeadKernelError, CellTimeoutError, TimeoutError) as exc:
             # an interrupted slow cell is handled by Execute itself; this is a kernel that is gone or mute
             self._dead_after = where
+            if self._watch is not None:  # mute because the machine stopped or starved it: not the student's doing
+                wall, cpu, waited, stopped = self._watch.since_mark()
+                if starved(wall, waited, stopped):
+                    cell.outputs = [busy_machine_output(self._cell_limit, waited, stopped, cpu)]
+                    return cell, resources
             self.log.warning("kernel lost in %s (%s); later graded cells fail, earlier points stay",
                              where, type(exc).__name__)
             how = "died" if isinstance(exc, DeadKernelError) else "stopped answering"
