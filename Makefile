@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup demo hub lint test test-fast test-load test-browser test-hub readme-screenshots release check-release diagrams bench clean
+.PHONY: help setup demo hub lint test test-fast test-slow test-browser test-hub readme-screenshots release check-release diagrams bench clean
 
 setup: $(VENV)/.installed  ## create .venv from requirements.txt (the targets that run Python do it first)
 
@@ -22,14 +22,14 @@ hub: setup           ## the course hub on http://127.0.0.1:8000 (root; the examp
 lint: setup          ## ruff, configured in pyproject.toml: zero findings
 	$(PY) -m ruff check .
 
-test: lint           ## the linter, then every test but the load, browser and hub tiers, real nbgrader runs included
-	$(PY) -m pytest tests -m "not browser and not hub and not load"
+test: lint           ## the linter, then every test but the slow, browser and hub tiers, real nbgrader runs included
+	$(PY) -m pytest tests -m "not browser and not hub and not slow"
 
 test-fast: lint      ## the linter, then everything that needs no kernel: checks, corpus in-process, intake, report (about a minute)
-	$(PY) -m pytest tests -m "not kernel and not browser and not hub and not load"
+	$(PY) -m pytest tests -m "not kernel and not browser and not hub and not slow"
 
-test-load: setup     ## a saturated machine: every correct submission keeps every point; a starved kernel is a grader error (root)
-	$(PY) -m pytest tests -m load
+test-slow: setup     ## slow end-to-end runs (root): a saturated machine keeps every point, a starved kernel is a grader error, grade/publish sequences keep every score
+	$(PY) -m pytest tests -m slow
 
 test-browser: setup  ## students and instructors in a real Chromium (Debian's chromium package); screenshots in build/screenshots/
 	$(PY) -m pytest tests/browser -m browser

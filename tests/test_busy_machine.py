@@ -18,7 +18,7 @@ from autograder.course import layout, synthetic_submissions
 from autograder.course.scratch_course import Course
 from tests.corpus import SLOW_STYLE, STYLES, style_answers
 
-pytestmark = [pytest.mark.kernel, pytest.mark.load]  # its own tier: make test-load (CI runs it)
+pytestmark = [pytest.mark.kernel, pytest.mark.slow]  # its own tier: make test-slow (CI runs it)
 
 # A training-sized product, again and again, with the library's default BLAS threads (one per core).
 HOG = "import numpy as np\na, b = np.random.rand(512, 784), np.random.rand(784, 512)\nwhile True:\n    a @ b\n"

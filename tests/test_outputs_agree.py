@@ -19,7 +19,7 @@ from nbgrader.api import Gradebook
 from autograder.__main__ import main
 from autograder.course import layout, synthetic_submissions
 
-pytestmark = pytest.mark.kernel
+pytestmark = [pytest.mark.kernel, pytest.mark.slow]  # its own tier: make test-slow (CI runs it)
 
 ANSWER = "exercise_answer"
 STEPS = ("grade", "grade --force", "score", "comment", "publish")
