@@ -89,14 +89,18 @@ def host(pipes):
 
 def _warm_up():
     """Render the release notebook to HTML so the forks inherit compiled regexes, lexers and templates
-    (~1 s each) and the highlighted code of every cell a submission shares with it."""
+    (~1 s each), the highlighted code of every cell a submission shares with it, and its markdown
+    already cleaned by SanitizeStudentContent (in both of the forms autograde and feedback see)."""
     import nbformat
 
     from autograder.nbgrader_ext.feedback_exporter import FeedbackHTMLExporter
+    from autograder.nbgrader_ext.sanitize_student_content import SanitizeStudentContent
 
     try:
         notebook = nbformat.read(str(layout.RELEASE_NOTEBOOK), as_version=4)
         notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}  # as a kernel records it
+        SanitizeStudentContent().preprocess(notebook, {})  # twice: the autograde pass, then the feedback pass
+        SanitizeStudentContent().preprocess(notebook, {})
         FeedbackHTMLExporter(template_name="classic").from_notebook_node(notebook)
     except Exception as exc:  # noqa: BLE001 - only a speed-up
         print(f"grading worker: warm-up skipped ({type(exc).__name__}: {exc})", file=sys.stderr)

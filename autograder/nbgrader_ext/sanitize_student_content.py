@@ -65,8 +65,27 @@ def is_inert(source):
             and renders_verbatim(source))
 
 
+MAX_REMEMBERED = 2000  # cells; most markdown of a submission is the release's own, the same for everyone
+_remembered = {}
+
+
 def safe_markdown(source, attachments=None):
-    """``source`` if its rendering is already safe, else markdown whose rendering is the cleaned HTML."""
+    """``source`` if its rendering is already safe, else markdown whose rendering is the cleaned HTML.
+
+    Remembered per process for cells without attachments: a grading worker cleans the release notebook
+    once before it forks (``worker.prepare``), so each submission renders only what the student wrote.
+    """
+    if attachments:
+        return _safe_markdown(source, attachments)
+    if source not in _remembered:
+        result = _safe_markdown(source)
+        if len(_remembered) >= MAX_REMEMBERED:
+            return result
+        _remembered[source] = result
+    return _remembered[source]
+
+
+def _safe_markdown(source, attachments=None):
     if is_inert(source):
         return source
     rendered = render_markdown(source, attachments)
