@@ -47,10 +47,6 @@ def memory_cap(text):
     return value
 
 
-def plural(count, noun):
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def grade_command(args):
     from autograder import late_work
     from autograder.course import roster
@@ -72,8 +68,8 @@ def grade_command(args):
         results = class_run.run(options)
     except KeyboardInterrupt:
         saved = len(list((args.out / "results").glob("*.json"))) if (args.out / "results").is_dir() else 0
-        print(f"\ninterrupted: {plural(saved, 'result')} saved in {args.out / 'results'}; run the same command "
-              "again to grade the rest (what was saved is not graded again).", file=sys.stderr)
+        print(f"\ninterrupted: {class_run.plural(saved, 'result')} saved in {args.out / 'results'}; run the same "
+              "command again to grade the rest (what was saved is not graded again).", file=sys.stderr)
         return INTERRUPTED
     except (intake.IntakeError, preflight.PreflightFailed, late_work.LatePolicyError, roster.RosterError,
             rosters.RosterError, exports.ExportError) as exc:
@@ -83,7 +79,7 @@ def grade_command(args):
         print(f"error: {exc}", file=sys.stderr)
         return INCOMPLETE
     graded = [r for r in results if r.status == Status.GRADED]
-    print(f"{plural(len(results), 'student')}, {len(graded)} graded; grades: {args.out / 'grades.csv'}, "
+    print(f"{class_run.plural(len(results), 'student')}, {len(graded)} graded; grades: {args.out / 'grades.csv'}, "
           f"report: {args.out / 'report.html'}, feedback: {args.out / 'feedback'}/")
     from autograder.report.class_report import untimed_note
 

@@ -200,7 +200,7 @@ def _run(options, log):
             if options.force or not store.is_current(submission, previous[submission.student_id]):
                 todo.append(submission)
         problems = [s for s in staged if s.status != Status.OK]
-        log(f"{_plural(len(staged), 'student')}: {len(todo)} to grade, "
+        log(f"{plural(len(staged), 'student')}: {len(todo)} to grade, "
             f"{sum(s.status == Status.OK for s in staged) - len(todo)} already graded, "
             f"{len(problems)} with problems" + (":" if problems else ""))
         for submission in problems[:PROBLEMS_LISTED]:
@@ -270,7 +270,7 @@ FIXES = {
 }
 
 
-def _plural(count, noun):
+def plural(count, noun):
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
