@@ -2,7 +2,7 @@
 
 ``PAYLOADS`` are read from content.toml; ``submission(payload)`` is the reference solution with that
 payload in it; ``write_class(root)`` writes all of them as nbgrader's ``submitted/`` tree with a
-roster; ``HOSTILE_MARKERS`` are what any working payload leaves behind.
+roster; ``live_content(page)`` lists what any working payload leaves in a page.
 """
 import dataclasses
 import pathlib
@@ -14,7 +14,6 @@ import nbformat
 from autograder.course import layout, synthetic_submissions
 
 CONTENT = pathlib.Path(__file__).with_name("content.toml")
-OVERLAY = "OVERLAY"
 AFTER = "exercise_answer"  # added cells go after the written answer, as a student adds notes there
 
 
