@@ -74,6 +74,7 @@ c.IgnorePattern.pattern = r"(?m)^.*:\d+: \w*Warning: "
 # (a comment, a string) must not abort the student's feedback.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "autograder.nbgrader_ext.LabelGradedCells",
     "autograder.nbgrader_ext.HideHiddenTestTraces",
     "autograder.nbgrader_ext.ClearTestCellsHiddenTests",
     "autograder.nbgrader_ext.UnlinkCourseFiles",

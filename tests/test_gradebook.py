@@ -53,3 +53,16 @@ def test_a_failure_before_the_submission_is_an_ordinary_failure(monkeypatch):
     monkeypatch.setattr("nbgrader.api.Gradebook", fake_gradebook(None, student_error=refused))
     with pytest.raises(OperationalError):
         gradebook.record("postgresql://grader@db/gradebook", Result("amy", score=1.0))
+
+
+def test_formgrader_lists_every_student_as_last_comma_first_with_no_empty_part(tmp_path):
+    """nbgrader's pages print "last, first" (None for a missing part): no "ada," and no "None, None"."""
+    from nbgrader.api import Gradebook
+
+    db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    names = [("bob", "Bob", "O'Brien"), ("eve", "<b>Eve</b>", "Evil\"x"), ("nameless", "", "")]
+    gradebook.name_students(db_url, ["ada", "bob", "eve", "nameless"], names)
+    with Gradebook(db_url) as book:
+        shown = {s.id: f"{s.last_name}, {s.first_name}" for s in book.students}
+    assert shown == {"ada": "ada, (no roster name)", "bob": "O'Brien, Bob", "eve": "Evil x, b Eve /b",
+                     "nameless": "nameless, (no roster name)"}

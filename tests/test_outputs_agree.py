@@ -39,8 +39,9 @@ def person_scores(out, student, score=None, comment=None):
     with Gradebook(layout.sqlite_url(out)) as book:
         grade = book.find_grade(ANSWER, layout.NOTEBOOK, layout.ASSIGNMENT, student)
         remark = book.find_comment(ANSWER, layout.NOTEBOOK, layout.ASSIGNMENT, student)
-        if score is not None:
+        if score is not None:  # Formgrader's grade API: the score, and the cell no longer awaits a person
             grade.manual_score = score
+            grade.needs_manual_grade = False
         if comment is not None:
             remark.manual_comment = comment
         book.db.commit()
@@ -61,6 +62,14 @@ def check_outputs(out):
         heading = re.search(r"Score: ([\d.]+) / ([\d.]+)", page)
         assert heading and float(heading.group(1)) == pytest.approx(total), \
             f"{student}'s feedback page says {heading and heading.group(0)}, the gradebook {total}"
+        answer = re.search(r">Written answer</a> \((awaiting a person|Score: ([\d.]+) / [\d.]+)", page)
+        assert answer, f"{student}'s feedback page names no written answer"
+        if manual is None:
+            assert answer.group(1).startswith("awaiting"), \
+                f"{student}'s page scores an unread answer: {answer.group(0)}"
+        else:
+            assert answer.group(2) and float(answer.group(2)) == pytest.approx(manual), \
+                f"{student}'s page shows {answer.group(0)} for the written answer, the gradebook {manual}"
         if comment:
             assert html.escape(comment) in page or comment in page, f"{student}'s feedback page lost the comment"
         assert re.search(rf"<td>{student}</td><td>{re.escape(row['total'])}\b", report), \

@@ -187,3 +187,23 @@ def test_every_page_carries_the_policy_first_in_its_head():
     head = page[page.index("<head>"):]
     assert head.index("Content-Security-Policy") < head.index("<title>")
     assert "script-src 'none'" in safe_html.CONTENT_SECURITY_POLICY
+
+
+def test_the_assignments_own_markdown_keeps_its_source_so_its_formulas_render():
+    """Cleaning re-serialises (entities, ``<br />``, links' rel); that alone must not turn a cell into HTML."""
+    cells = [c for c in nbformat.read(str(layout.RELEASE_NOTEBOOK), as_version=4).cells if c.cell_type == "markdown"]
+    assert sum("$" in c.source for c in cells) > 10 and sum("](http" in c.source for c in cells) >= 1
+    for cell in cells:
+        if "](../" not in cell.source:  # a link out of the folder is not kept (RELATIVE_FILE)
+            assert safe_markdown(cell.source) == cell.source, cell.source[:80]
+
+
+def test_writing_differently_is_not_a_change_taking_anything_is():
+    same = ['<p>a &#8212; "b" &amp; c<br /></p>', '<a href="#x">x</a>', '<h2 id="P-1">P</h2>', "<p>$a &lt; b$</p>"]
+    for fragment in same:
+        assert not safe_html.cleaning_changes(fragment), fragment
+    taken = ['<a href="#x" onclick="f()">x</a>', '<p style="position:fixed">x</p>', "<p>a<!-- b --></p>",
+             '<a href="javascript:f()">x</a>', '<div class="modal">x</div>', "<p>x</p><style>p{}</style>",
+             '<img src="x.png" onerror="f()">', "<math><mi>x</mi></math>", "<details open>x</details>"]
+    for fragment in taken:
+        assert safe_html.cleaning_changes(fragment), fragment

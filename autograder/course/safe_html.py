@@ -13,6 +13,7 @@ frames, forms and a ``<base>``: defence in depth should something slip past the 
 """
 import html
 import re
+from html.parser import HTMLParser
 
 import nh3
 
@@ -41,6 +42,9 @@ LINK = re.compile(r"^(?:https?://|mailto:|#)", re.IGNORECASE)  # or a relative f
 DIMENSION = re.compile(r"^\d{1,5}%?$")
 
 
+LINK_REL = "noopener noreferrer nofollow"  # what clean_html gives every link
+
+
 def _keep_attribute(tag, name, value):
     if name == "class":
         kept = " ".join(c for c in value.split() if CLASS.match(c))
@@ -63,8 +67,64 @@ def clean_html(fragment):
     return nh3.clean(fragment, tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_keep_attribute,
                      clean_content_tags={"script", "style", "noscript", "template", "textarea", "title",
                                          "xmp", "iframe", "noembed", "noframes", "plaintext"},
-                     url_schemes={"http", "https", "mailto", "data"}, link_rel="noopener noreferrer nofollow",
+                     url_schemes={"http", "https", "mailto", "data"}, link_rel=LINK_REL,
                      strip_comments=True)
+
+
+class _Tokens(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tokens = []
+
+    def handle_starttag(self, tag, attrs):
+        kept = sorted((name, value or "") for name, value in attrs if not (tag == "a" and name == "rel"))
+        self.tokens.append(("start", tag, tuple(kept)))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID_TAGS:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        self.tokens.append(("end", tag))
+
+    def handle_data(self, data):
+        if self.tokens and self.tokens[-1][0] == "text":
+            data = self.tokens.pop()[1] + data
+        self.tokens.append(("text", data))
+
+    def handle_comment(self, data):
+        self.tokens.append(("comment", data))
+
+    def handle_decl(self, decl):
+        self.tokens.append(("decl", decl))
+
+    def handle_pi(self, data):
+        self.tokens.append(("pi", data))
+
+    def unknown_decl(self, data):
+        self.tokens.append(("decl", data))
+
+
+VOID_TAGS = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
+
+
+def tokens(fragment):
+    parser = _Tokens()
+    parser.feed(fragment)
+    parser.close()
+    return parser.tokens
+
+
+def cleaning_changes(fragment):
+    """Whether ``clean_html`` takes anything from ``fragment``, not just writes it differently.
+
+    nh3 serialises what it keeps its own way (``&#8212;`` as ``—``, ``<br />`` as ``<br>``) and gives
+    links ``rel``; a cell that differs only so is kept as written, so a notebook's own headings, links
+    and formulas (which MathJax or the feedback page's MathML need as markdown) survive cleaning.
+    """
+    cleaned = clean_html(fragment)
+    return cleaned != fragment and tokens(cleaned) != tokens(fragment)
 
 
 NOT_IN_NAMES = re.compile(r"[<>\"`\x00-\x1f\x7f]")

@@ -163,16 +163,22 @@ def apply_manual_grades(results, manual):
     return changed
 
 
+NO_ROSTER_NAME = "(no roster name)"
+
+
 def name_students(db_url, student_ids, names):
     """Give every student of the class a name in the gradebook: the roster's, else the id as the last name.
 
-    ``names``: [(student_id, first name, last name)]. Formgrader shows "last, first"; students nbgrader
-    creates without one appear as "None, None".
+    ``names``: [(student_id, first name, last name)]. Formgrader always shows "last, first" (nbgrader's
+    pages print None for a missing part), so a student without a name on the roster is listed as
+    "ada, (no roster name)", never "ada," or "None, None".
     """
     known = {student_id: (plain_name(first), plain_name(last)) for student_id, first, last in names}
     with open_gradebook(db_url) as book:
         stored = {s.id: (s.first_name, s.last_name) for s in book.students}
         for student_id in student_ids:
-            wanted = known.get(student_id) or ("", student_id)
+            wanted = known.get(student_id, ("", ""))
+            if not any(wanted):
+                wanted = (NO_ROSTER_NAME, student_id)
             if stored.get(student_id) != wanted:  # nbgrader commits each one: a rerun writes none
                 book.update_or_create_student(student_id, first_name=wanted[0], last_name=wanted[1])

@@ -13,15 +13,28 @@ renders the release notebook once before it forks (``worker.prepare``), so every
 feedback page forked from it highlights only what the student wrote.
 
 Every page carries ``course.safe_html``'s Content-Security-Policy (no script, frames or forms):
-defence in depth behind the SanitizeStudentContent stage.
+defence in depth behind the SanitizeStudentContent stage. So the page's formulas cannot wait for
+MathJax: markdown's maths is written as MathML (``course.tex_mathml``), which browsers draw
+themselves, offline too. The template (``templates/course_feedback``, nbgrader's own with named
+score links and "awaiting a person") drops the MathJax script.
 
 Plugged in with nbgrader's own trait: ``c.GenerateFeedback.exporter_class``.
 """
+import pathlib
+
+import nbgrader
+from jinja2 import pass_context
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+from traitlets.config import Config
 
 from autograder.course.safe_html import with_csp
+from autograder.course.tex_mathml import tex_to_mathml
+
+TEMPLATES = pathlib.Path(__file__).parent / "templates"
+NBGRADER_TEMPLATES = pathlib.Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 
 NEEDS_SOUP = ("<img", "jp-Notebook")
 MAX_REMEMBERED = 2000  # highlighted cells; a long-lived process (Formgrader) stops adding at this
@@ -43,7 +56,41 @@ class RememberingHighlight2HTML(Highlight2HTML):
         return html
 
 
+class MathMLRenderer(IPythonRenderer):
+    """nbconvert's markdown renderer, with each formula as MathML instead of TeX left for MathJax."""
+
+    def block_math(self, body):
+        return tex_to_mathml(body, display=True)
+
+    def latex_environment(self, name, body):
+        return tex_to_mathml(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
+
+    def inline_math(self, body):
+        return tex_to_mathml(body)
+
+
 class FeedbackHTMLExporter(HTMLExporter):
+    def __init__(self, config=None, **kwargs):
+        # GenerateFeedback configures HTMLExporter with nbgrader's template; this class's own section wins
+        config = Config(config) if config else Config()
+        config.FeedbackHTMLExporter.template_name = "course_feedback"  # extends nbgrader's "feedback"
+        config.FeedbackHTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(NBGRADER_TEMPLATES)]
+        # so that "feedback/index.html.j2" names nbgrader's page; the paths nbgrader set (bootstrap's CSS) stay
+        config.FeedbackHTMLExporter.extra_template_paths = [
+            *config.HTMLExporter.get("extra_template_paths", []), str(NBGRADER_TEMPLATES)]
+        super().__init__(config=config, **kwargs)
+
+    @pass_context
+    def markdown2html(self, context, source):
+        """HTMLExporter.markdown2html with MathMLRenderer."""
+        cell = context.get("cell", {})
+        renderer = MathMLRenderer(
+            escape=False, attachments=cell.get("attachments", {}), embed_images=self.embed_images,
+            path=context.get("resources", {}).get("metadata", {}).get("path", ""),
+            anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
+            **self.lexer_options)
+        return MarkdownWithMath(renderer=renderer).render(source)
+
     def from_notebook_node(self, nb, resources=None, **kw):
         html, resources = self._render(nb, resources, **kw)
         if any(marker in html for marker in NEEDS_SOUP):

@@ -25,7 +25,7 @@ import re
 from nbconvert.exporters import HTMLExporter
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from autograder.course.safe_html import clean_html, escape_text
+from autograder.course.safe_html import clean_html, cleaning_changes, escape_text
 
 KEPT_IMAGES = ("image/png", "image/jpeg", "image/gif")
 REMOVED = "[removed from this graded copy: {} output, which could run script in a reader's browser]"
@@ -89,9 +89,9 @@ def _safe_markdown(source, attachments=None):
     if is_inert(source):
         return source
     rendered = render_markdown(source, attachments)
-    cleaned = defuse_tex(clean_html(rendered))
-    if cleaned == rendered:
+    if not cleaning_changes(rendered) and defuse_tex(rendered) == rendered:
         return source
+    cleaned = defuse_tex(clean_html(rendered))
     for candidate in (as_inert_markdown(cleaned), as_inert_markdown("<pre>" + escape_text(source) + "</pre>")):
         if renders_verbatim(candidate):
             return candidate
