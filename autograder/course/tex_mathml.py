@@ -35,7 +35,7 @@ def tex_to_mathml(tex, display=False):
         markup = convert(tex, display="block" if display else "inline")
     # the converter raises its own ten types and Python's (StopIteration, IndexError) on TeX it cannot
     # read; whatever it raises, a student's formula must not cost them their feedback page
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - any error of the converter means: show the source
         markup = ""
     cleaned = clean_mathml(markup) if markup else ""
     if "<math" not in cleaned:
