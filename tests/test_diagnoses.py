@@ -4,30 +4,44 @@ that earns it: a corpus mutant (tests/corpus/mutants.toml, `diagnosed`) or one o
 below that are not mistakes (a blank notebook, an answer written for the visible example, a hang).
 """
 import ast
+import re
 
 import numpy as np
 import pytest
 
-from autograder import checks, diagnoses
+from autograder import checks, diagnoses, harness
 from autograder.course import layout, synthetic_submissions
 from autograder.course.notebook_code import cells_by_grade_id
-from tests import inprocess
+from tests import inprocess, test_contract_generalises
 from tests.corpus import load_mutants
 
-CHECKS_SOURCE = (layout.REPO / "autograder" / "checks.py").read_text()
+GRADER_FILES = ("checks.py", "contract.py", "harness.py", "measure.py")
+CHECKS_SOURCE = "\n".join((layout.REPO / "autograder" / name).read_text() for name in GRADER_FILES)
 
 
 def identifiers_in_checks():
-    """Every string literal of checks.py that names a catalogue entry or looks like one."""
+    """Every string the grader's modules give as a diagnosis: fail(..., diagnosis), tag(exc, id), Probe(id, ...),
+    a region's (mask, id) and the keys of a table of simulated mistakes."""
     found = set()
-    for node in ast.walk(ast.parse(CHECKS_SOURCE)):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("fail", "tag"):
-            for argument in [*node.args[2:], *(k.value for k in node.keywords if k.arg == "diagnosis")]:
-                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-                    found.add(argument.value)
-        if isinstance(node, ast.Tuple) and len(node.elts) == 3 and isinstance(node.elts[2], ast.Constant):
-            found.add(node.elts[2].value)  # (wrong value, cause, diagnosis) of a suspect list
-    return found
+    for name in GRADER_FILES:
+        tree = ast.parse((layout.REPO / "autograder" / name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                callee = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                positional = {"fail": node.args[2:], "tag": node.args[1:], "Probe": node.args[:1]}.get(callee, [])
+                for argument in [*positional, *(k.value for k in node.keywords if k.arg == "diagnosis")]:
+                    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                        found.add(argument.value)
+            if isinstance(node, ast.Tuple) and len(node.elts) == 2 and isinstance(node.elts[1], ast.Constant) \
+                    and isinstance(node.elts[1].value, str) and "." in node.elts[1].value:
+                found.add(node.elts[1].value)  # a region: (mask, diagnosis)
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict) \
+                    and any(getattr(t, "id", "").endswith("MISTAKES") for t in node.targets):
+                found |= {k.value for k in node.value.keys}  # a table of simulated mistakes
+    return {name for name in found if isinstance(name, str) and IDENTIFIER.match(name)}
+
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9-]+)?$")
 
 
 def test_every_identifier_the_checks_give_is_in_the_catalogue():
@@ -66,7 +80,7 @@ def test_an_answer_written_for_the_visible_example_is_diagnosed_as_such():
 
 
 def test_a_hanging_call_is_diagnosed_as_too_slow(monkeypatch):
-    monkeypatch.setattr(checks, "CALL_SECONDS", 0.3)
+    monkeypatch.setattr(harness, "CALL_SECONDS", 0.3)
 
     def hangs(Z):
         while True:
@@ -79,6 +93,8 @@ def test_a_hanging_call_is_diagnosed_as_too_slow(monkeypatch):
 
 def test_every_identifier_is_proved_by_a_submission():
     proved = {found for mutant in load_mutants() for found in mutant["diagnosed"].values()}
+    # and by the mistakes written by property, where the identifier given is one the file accepts
+    proved |= {row["given"] for row in test_contract_generalises.rows() if row["named"]}
     # proved by the three tests above
     proved |= {"not-implemented", "hard-coded-example", "too-slow"}
     assert set(diagnoses.TITLES) - proved == set(), "identifiers no submission earns"

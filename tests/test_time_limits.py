@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from nbformat.notebooknode import NotebookNode
 
-from autograder import checks
+from autograder import checks, harness
 from autograder.nbgrader_ext import ClearTestCellsHiddenTests
 from autograder.nbgrader_ext.guarded_execute import busy_machine_output, explain_timeout, interrupted_in
 
@@ -48,9 +48,9 @@ class SleepingReLU:
 @pytest.fixture
 def short_limits(monkeypatch):
     """0.3 CPU-s per call; a call that waits is stopped after 0.6 s of wall-clock time."""
-    monkeypatch.setattr(checks, "CALL_SECONDS", 0.3)
-    monkeypatch.setattr(checks, "HANG_FACTOR", 2)
-    monkeypatch.setattr(checks, "HANG_MIN_SECONDS", 0)
+    monkeypatch.setattr(harness, "CALL_SECONDS", 0.3)
+    monkeypatch.setattr(harness, "HANG_FACTOR", 2)
+    monkeypatch.setattr(harness, "HANG_MIN_SECONDS", 0)
 
 
 def test_a_call_that_computes_forever_fails_naming_its_cpu_budget_method_and_input(short_limits):
@@ -66,7 +66,7 @@ def test_a_call_that_sleeps_forever_is_stopped_by_the_wall_clock_and_says_it_was
 
 def test_a_wall_limit_that_runs_out_while_the_kernel_waited_for_a_cpu_is_the_machines_fault(short_limits, monkeypatch):
     waited = iter([0.0, 100.0])  # the run queue's total at the start of the call, then when the wall limit ran out
-    monkeypatch.setattr(checks, "run_queue_seconds", lambda: next(waited))
+    monkeypatch.setattr(harness, "run_queue_seconds", lambda: next(waited))
     with pytest.raises(checks.GradingMachineBusy, match=r"too busy to run it: it waited 100 s for a CPU"):
         checks.call("ReLU.forward", SleepingReLU().forward, np.zeros((4, 3)))
 
@@ -157,14 +157,14 @@ def test_the_limits_are_removed_after_the_call(short_limits):
 
 
 def test_a_slow_but_finite_call_passes(monkeypatch):
-    monkeypatch.setattr(checks, "CALL_SECONDS", 1)
+    monkeypatch.setattr(harness, "CALL_SECONDS", 1)
     assert checks.call("slow", lambda: burn(0.3) or "done") == "done"
 
 
 STARVED_CALL = textwrap.dedent("""
     import os, time
-    from autograder import checks
-    checks.HANG_FACTOR, checks.HANG_MIN_SECONDS = 1, 0
+    from autograder import checks, harness
+    harness.HANG_FACTOR, harness.HANG_MIN_SECONDS = 1, 0
     os.sched_setaffinity(0, {0})
     def spin():
         while True:
