@@ -6,15 +6,13 @@ from the mutants: every one must be caught, and the first failing hidden test mu
 """
 import functools
 
-import pytest
-
 from autograder import diagnoses
 from tests.corpus import BY_PROPERTY, grade_property_mistake
 
 
 @functools.cache
 def rows():
-    return [grade_property_mistake(path) for path in BY_PROPERTY]
+    return [grade_property_mistake(path, visible=False) for path in BY_PROPERTY]  # the benchmark measures visible
 
 
 def test_the_corpus_covers_every_class():
@@ -23,9 +21,8 @@ def test_the_corpus_covers_every_class():
     assert len(rows()) >= 40
 
 
-@pytest.mark.parametrize("path", BY_PROPERTY, ids=lambda p: p.stem)
-def test_every_mistake_is_caught(path):
-    assert grade_property_mistake(path)["caught"], f"{path.stem}: no test cell failed"
+def test_every_mistake_is_caught():
+    assert [row["name"] for row in rows() if not row["caught"]] == []
 
 
 def test_nine_in_ten_are_named_by_the_first_failing_hidden_test():

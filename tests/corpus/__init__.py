@@ -87,7 +87,7 @@ def is_visible_cell(grade_id):
     return grade_id.endswith("_visible")
 
 
-def grade_property_mistake(path, verbose=False):
+def grade_property_mistake(path, verbose=False, visible=True):
     """One row of the table for one corpus file."""
     sentence, prop, accept = parse_property_mistake(path)
     from tests import inprocess
@@ -97,8 +97,8 @@ def grade_property_mistake(path, verbose=False):
     hidden_failures = [gid for gid in diagnosed if not is_visible_cell(gid)]
     first = hidden_failures[0] if hidden_failures else None
     given = diagnosed[first] if first else "-"
-    visible = any(message is not None for gid, message in inprocess.run_visible(answers).items()
-                  if is_visible_cell(gid))
+    visible = visible and any(message is not None for gid, message in inprocess.run_visible(answers).items()
+                              if is_visible_cell(gid))
     message = ""
     if verbose and first:
         message = (inprocess.run(answers)[first] or "")[:MESSAGE_CHARS]
