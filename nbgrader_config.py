@@ -99,6 +99,9 @@ c.LatePolicy.extensions = {}  # e.g. {"task4_1": {"s1234567": "2027-01-20 17:00 
 # The exchange (JupyterHub courses): collect never takes a submission that another account
 # made in a student's name (`nbgrader submit --student <someone else>`); it logs an error instead.
 c.ExchangeFactory.collect = "autograder.nbgrader_ext.owner_checked_collect.OwnerCheckedCollect"
+# The companion notebook holds working solutions: released only once no submission can still earn points
+# (the last due date, extensions included, plus LatePolicy.zero_after_days).
+c.ExchangeFactory.release_assignment = "autograder.nbgrader_ext.companion_after_due.CompanionAfterDueRelease"
 # A submission nobody but its author can change (nbgrader's own submit leaves its folder 0777); the
 # hub gives the same class to the students' servers.
 c.ExchangeFactory.submit = "autograder.nbgrader_ext.private_submit.PrivateSubmit"

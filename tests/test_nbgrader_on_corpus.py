@@ -111,7 +111,7 @@ def test_feedback_never_contains_hidden_test_code(feedback):
 def test_feedback_shows_points_and_diagnosis(feedback):
     import html
     text = html.unescape(feedback["mutant-dw_summed"])
-    assert "it looks summed over the batch instead of averaged" in text
+    assert "as if summed over the batch instead of averaged" in text
     assert "test_linear_gradients" in text and "Score: 0.0 / 3.0" in text.replace("(", "").replace(")", "")
 
 
