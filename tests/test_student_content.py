@@ -207,3 +207,8 @@ def test_writing_differently_is_not_a_change_taking_anything_is():
              '<img src="x.png" onerror="f()">', "<math><mi>x</mi></math>", "<details open>x</details>"]
     for fragment in taken:
         assert safe_html.cleaning_changes(fragment), fragment
+
+
+def test_mathml_counts_as_live_only_when_it_holds_something_else():
+    assert content.live_content('<math display="block"><mrow><mi>x</mi><mo>=</mo><mn>1</mn></mrow></math>') == []
+    assert "<math> holding <img>" in content.live_content('<math><mtext><img src="x"></mtext></math>')

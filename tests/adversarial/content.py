@@ -12,6 +12,7 @@ import tomllib
 import nbformat
 
 from autograder.course import layout, synthetic_submissions
+from autograder.course.tex_mathml import MATH_TAGS
 
 CONTENT = pathlib.Path(__file__).with_name("content.toml")
 AFTER = "exercise_answer"  # added cells go after the written answer, as a student adds notes there
@@ -87,7 +88,7 @@ def write_class(root, payloads=PAYLOADS, honest=("alice",)):
 # What a payload that worked leaves in a page's DOM: an element that runs, loads or lays out content
 # of its own, an event handler, a style, a javascript: or data:text URL, or a MathJax macro that
 # makes links or styles. Counted over the whole page (the templates' own are the baseline).
-LIVE_ELEMENTS = {"script", "iframe", "frame", "object", "embed", "meta", "base", "form", "style", "svg", "math",
+LIVE_ELEMENTS = {"script", "iframe", "frame", "object", "embed", "meta", "base", "form", "style", "svg",
                  "link", "template", "frameset", "applet"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "srcdoc", "background", "poster"}
 ACTIVE_TEX = re.compile(r"\\(?:href|url|class|cssId|style|html)\b")
@@ -101,6 +102,9 @@ def live_content(page):
     for element in soup.find_all(True):
         if element.name in LIVE_ELEMENTS:
             found.append(f"<{element.name}>")
+        if element.name == "math":  # feedback pages draw formulas as MathML: live only if it holds anything else
+            found += [f"<math> holding <{inner.name}>" for inner in element.find_all(True)
+                      if inner.name not in MATH_TAGS]
         for attribute, value in element.attrs.items():
             value = " ".join(value) if isinstance(value, list) else str(value)
             if attribute.startswith("on") or attribute == "style" or attribute == "srcdoc":

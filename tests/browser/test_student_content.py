@@ -8,23 +8,32 @@ no alert (each payload calls alert('xss:<name>') when it works), no request or n
 style or javascript: URL in what the student wrote, and the score still where a person reads it.
 """
 import csv
+import json
 import re
 import subprocess
 import sys
 
 import pytest
 
+from autograder.course.tex_mathml import MATH_TAGS
 from tests.adversarial import content
 from tests.browser import lab_ui
 
 # In the page's student regions (Formgrader and feedback both render cells inside these).
 STUDENT_REGIONS = ".text_cell_render, .output_area, .output_subarea, .rendered_html"
 AUDIT = r"""(regions) => {
+  const MATHML_TAGS = MATHML_LIST;
   const found = [];
-  const live = 'script,iframe,frame,object,embed,meta,base,form,style,svg,math,link,template';
+  const live = 'script,iframe,frame,object,embed,meta,base,form,style,svg,link,template';
+  // feedback pages draw formulas as MathML: a <math> is live only if it holds anything but MathML
+  const mathml = new Set(MATHML_TAGS);
   for (const region of document.querySelectorAll(regions)) {
     for (const el of region.querySelectorAll('*')) {
       if (el.matches(live)) found.push('<' + el.tagName.toLowerCase() + '>');
+      if (el.tagName.toLowerCase() === 'math')
+        for (const inner of el.querySelectorAll('*'))
+          if (!mathml.has(inner.tagName.toLowerCase()))
+            found.push('<math> holding <' + inner.tagName.toLowerCase() + '>');
       for (const attr of el.attributes) {
         const value = attr.value.trim().toLowerCase();
         // nbconvert's own colours of ANSI text (tracebacks) are styles too: only layout and visibility count
@@ -41,6 +50,7 @@ AUDIT = r"""(regions) => {
     found.push('body hidden');
   return found;
 }"""
+AUDIT = AUDIT.replace("MATHML_LIST", json.dumps(sorted(MATH_TAGS - {"math"})))
 # The point a person reads the score from must show that element, not something laid over it.
 ON_TOP = """(selector) => {
   const el = document.querySelector(selector);
