@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup demo hub lint test test-fast test-slow test-browser test-hub readme-screenshots release check-release diagrams bench clean
+.PHONY: help setup data demo hub lint test test-fast test-slow test-browser test-hub readme-screenshots release check-release diagrams bench clean
 
 setup: $(VENV)/.installed  ## create .venv from requirements.txt (the targets that run Python do it first)
 
@@ -12,6 +12,9 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
+
+data: setup          ## MNIST into data/mnist/, verified: copied from ../shared/data/mnist (or MNIST_DIR), else downloaded
+	$(PY) -c "from autograder.course.environment import fetch_mnist; fetch_mnist()"
 
 demo: setup          ## the main job: release, grade the solution and a blank notebook, print grades
 	$(PY) -m autograder demo

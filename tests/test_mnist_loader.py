@@ -257,13 +257,20 @@ def test_find_data_dir_finds_the_copy_a_course_ships_in_data_mnist(tmp_path):
     assert ml.find_data_dir(notebook_folder) == course / "data" / "mnist"
 
 
-def test_the_course_copy_is_found_from_the_released_notebook_and_verified(monkeypatch):
-    """A fresh clone: no MNIST_DIR, the student's notebook folder; the shipped files pass their digests."""
-    from autograder.course import layout
+@pytest.mark.skipif(not REAL_MNIST_DIR, reason="set MNIST_DIR to a folder with the real MNIST")
+def test_make_data_copies_a_verified_mnist_that_the_tools_then_prefer(tmp_path, monkeypatch):
+    """No MNIST_DIR: the build machines' copy beside the checkout until `make data` fills data/mnist/."""
+    from autograder.course import environment, layout
 
     monkeypatch.delenv("MNIST_DIR", raising=False)
-    assert ml.find_data_dir(layout.RELEASE_DIR) == layout.MNIST_DIR
-    assert ml.verify(layout.MNIST_DIR) == layout.MNIST_DIR
+    monkeypatch.setattr(layout, "MNIST_DIR", tmp_path / "course" / "data" / "mnist")
+    monkeypatch.setattr(layout, "SHARED_MNIST_DIR", pathlib.Path(REAL_MNIST_DIR))
+    assert environment.mnist_dir() == pathlib.Path(REAL_MNIST_DIR)
+    environment.fetch_mnist(log=lambda line: None)
+    assert environment.mnist_dir() == layout.MNIST_DIR
+    assert ml.find_data_dir(tmp_path / "course" / "release" / "task4_1") == layout.MNIST_DIR
+    monkeypatch.setattr(layout, "SHARED_MNIST_DIR", tmp_path / "nothing-here")
+    assert environment.mnist_dir() == layout.MNIST_DIR
 
 
 def test_find_data_dir_fallbacks(tmp_path):

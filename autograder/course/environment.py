@@ -23,8 +23,33 @@ def blas_thread_env(threads):
 
 
 def mnist_dir():
-    """The MNIST folder the tools use: MNIST_DIR if set, else the copy that ships in data/mnist/."""
-    return pathlib.Path(os.environ.get("MNIST_DIR") or layout.MNIST_DIR)
+    """The MNIST folder the tools use: MNIST_DIR if set; else data/mnist/ once `make data` filled it; else the
+    build machines' copy beside the checkout (../shared/data/mnist); else data/mnist/, where it should go."""
+    if os.environ.get("MNIST_DIR"):
+        return pathlib.Path(os.environ["MNIST_DIR"])
+    for folder in (layout.MNIST_DIR, layout.SHARED_MNIST_DIR):
+        if any((folder / f"train-images-idx3-ubyte{ext}").is_file() for ext in ("", ".gz")):
+            return folder
+    return layout.MNIST_DIR
+
+
+def fetch_mnist(log=print):
+    """Fill data/mnist/ with the four verified files: from the folder mnist_dir() finds, else by download."""
+    import shutil
+
+    loader = course_mnist_loader()
+    source = mnist_dir()
+    layout.MNIST_DIR.mkdir(parents=True, exist_ok=True)
+    if source != layout.MNIST_DIR and source.is_dir():
+        loader.verify(source)
+        for name in loader.FILES:
+            for ext in ("", ".gz"):
+                if (source / (name + ext)).is_file():
+                    shutil.copyfile(source / (name + ext), layout.MNIST_DIR / (name + ext))
+        log(f"MNIST copied from {source}")
+    else:
+        loader.load_mnist(layout.MNIST_DIR, download=True, verbose=True)
+    log(f"MNIST verified in {loader.verify(layout.MNIST_DIR)}")
 
 
 def child_env():

@@ -19,7 +19,8 @@ COMPANION_RELEASE_DIR = REPO / "release" / COMPANION
 COMPANION_NOTEBOOK = "02-activation-function-study"
 RELEASED = (ASSIGNMENT, COMPANION)  # the folders of source/ that `python -m autograder release` generates
 CONFIG_FILE = REPO / "nbgrader_config.py"
-MNIST_DIR = REPO / "data" / "mnist"  # MNIST ships with the course (data/README.md); MNIST_DIR overrides it
+MNIST_DIR = REPO / "data" / "mnist"  # this checkout's copy of MNIST, made by `make data` (never committed)
+SHARED_MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"  # the build machines' copy beside the checkout
 GRADEBOOK = "gradebook.db"  # nbgrader's SQLite gradebook in a course root
 
 # The graded classes, each defined by one solution cell of this grade_id.

@@ -68,7 +68,7 @@ def check_nbgrader():
 
 
 def mnist_source_dir():
-    """The MNIST folder grading reads: MNIST_DIR, else the copy that ships in data/mnist/."""
+    """The MNIST folder grading reads (environment.mnist_dir)."""
     return environment.mnist_dir()
 
 
@@ -86,14 +86,14 @@ def instructor_mnist_message(loader_message):
     The loader's own advice is a student's (restart Jupyter, call load_mnist with a folder); an
     instructor restores the course's copy or names another.
     """
-    how = "named by MNIST_DIR" if os.environ.get("MNIST_DIR") else "the copy that ships with the course"
+    how = "named by MNIST_DIR" if os.environ.get("MNIST_DIR") else "where data/README.md says the tools look"
     finding = [line.replace("Directory searched:", "Folder checked:").replace("(data_dir argument)", f"({how})")
                for line in loader_message.split("To fix it")[0].splitlines()
                if line.strip() and not line.rstrip().endswith("does not download.")]
     return ("\n".join(finding) + "\nThe MNIST test would fail for every student, so nothing is graded until "
-            f"the data is in place. The course ships MNIST in {layout.MNIST_DIR}: restore it with "
-            f"`git checkout -- data/mnist` in {layout.REPO}, or set MNIST_DIR to a folder holding the four files "
-            "(data/README.md lists their SHA-256), then run the command again.")
+            f"the data is in place. Run `make data` in {layout.REPO} (it copies the four files from "
+            f"{layout.SHARED_MNIST_DIR} or downloads them, verified, into {layout.MNIST_DIR}), or set MNIST_DIR to a "
+            "folder holding them (data/README.md lists their SHA-256), then run the command again.")
 
 
 def prepare_mnist(destination):

@@ -67,7 +67,7 @@ def _resolve_dir(data_dir=None, start=None) -> tuple[pathlib.Path, str]:
         return pathlib.Path(env).expanduser().resolve(), "environment variable MNIST_DIR"
     here = pathlib.Path(start if start is not None else os.getcwd()).expanduser().resolve()
     for folder in (here, *here.parents):
-        for candidate in (folder / "data", folder / "data" / "mnist"):  # the course ships it in data/mnist/
+        for candidate in (folder / "data", folder / "data" / "mnist"):  # `make data` puts it in data/mnist/
             if _has_train_images(candidate):
                 return candidate, f"found searching upwards from {here}"
     for folder in (here, *here.parents):
