@@ -503,23 +503,6 @@ def pieces_correct(model, layers, rng):
     return masks is not False
 
 
-def pieces_work(model, layers, rng):
-    """Whether every Linear of model.layers and ReLU of model.activations does a forward and a backward."""
-    try:
-        with quiet():
-            for layer in layers:
-                d_in, d_out = np.shape(layer.W)
-                layer.forward(rng.standard_normal((2, d_in)))
-                layer.backward(rng.standard_normal((2, d_out)))
-            for layer, relu in zip(layers, list(getattr(model, "activations", []) or [])):
-                d_out = np.shape(layer.W)[1]
-                relu.forward(rng.standard_normal((2, d_out)))
-                relu.backward(rng.standard_normal((2, d_out)))
-    except Exception:  # noqa: BLE001 - whatever a piece raises, it does not work on its own
-        return False
-    return True
-
-
 def mlp_logits(layers, X):
     logits = X
     for i, layer in enumerate(layers):
@@ -553,9 +536,9 @@ def mlp_gradients(model, layers, X, targets, probs, ctx):
              shape_hint="backward walks the layers in reverse: the last Linear first, then each ReLU's "
                         "backward and the Linear before it.")
     except AssertionError as exc:
-        if diagnoses.of_exception(exc) == "shape-error" and pieces_work(model, layers, np.random.default_rng(0)):
-            fail(f"{exc}\n  Each Linear and ReLU of the model runs forward and backward on its own shapes, so the "
-                 "pieces are walked in the wrong order or paired wrongly.", ctx, "mlp.backward-order")
+        if diagnoses.of_exception(exc) == "shape-error" and pieces_correct(model, layers, np.random.default_rng(0)):
+            fail(f"{exc}\n  Each Linear and ReLU of the model is right on its own shapes, so the pieces are walked "
+                 "in the wrong order or paired wrongly.", ctx, "mlp.backward-order")
         raise
     precision = precision_of(probs)
 
