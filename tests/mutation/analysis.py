@@ -108,7 +108,9 @@ def grade(mutant):
 def fingerprint():
     """What the outcomes depend on: the solution, the test cells, the hidden checks, the mutator."""
     digest = hashlib.sha256()
-    for path in (layout.SOURCE_NOTEBOOK, layout.REPO / "autograder" / "checks.py", layout.SOURCE_DIR / "gradcheck.py",
+    grader = [layout.REPO / "autograder" / name for name in ("checks.py", "contract.py", "measure.py", "harness.py",
+                                                              "diagnoses.py")]
+    for path in (layout.SOURCE_NOTEBOOK, *grader, layout.SOURCE_DIR / "gradcheck.py",
                  pathlib.Path(mutator.__file__), pathlib.Path(__file__), layout.REPO / "tests" / "inprocess.py",
                  layout.REPO / "requirements.txt"):
         digest.update(path.read_bytes())
