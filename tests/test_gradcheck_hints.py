@@ -52,3 +52,20 @@ def test_a_shape_error_is_reported_with_its_likely_cause(capsys):
     assert not gradcheck.check_layer(ns["Linear"](4, 3), np.random.default_rng(0).standard_normal((5, 4)))
     out = capsys.readouterr().out
     assert "backward raised ValueError" in out and "a shape mismatch: print the shapes" in out
+
+
+def test_the_notebooks_example_table_is_what_the_checker_prints(capsys):
+    """Part 2 shows the checker's table for a summed dW: it must be the checker's own output, hint line included."""
+    import re
+
+    import gradcheck
+    import nbformat
+
+    text = "\n".join(cell.source for cell in nbformat.read(str(layout.SOURCE_NOTEBOOK), as_version=4).cells
+                     if cell.cell_type == "markdown")
+    shown = re.search(r"```\n(Linear on a \(5, 4\) input.*?)```", text, re.DOTALL)
+    assert shown, "Part 2 no longer shows the checker's table for a summed dW"
+    ns = classes(("linear", "self.dW = X.T @ dZ / batch_size", "self.dW = X.T @ dZ"))
+    np.random.seed(0)
+    gradcheck.check_layer(ns["Linear"](4, 3), np.random.randn(5, 4))   # the call the notebook shows
+    assert capsys.readouterr().out == shown[1]

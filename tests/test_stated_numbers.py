@@ -101,8 +101,8 @@ ASSIGNMENT = [
     Claim("batch losses peak between 15 and 23", lambda t: within(raw_pixels(t)[2], 15, 23.1)),
     Claim("nearly every ReLU dies", lambda t: min(raw_pixels(t)[1]) >= 90),
     Claim(r"the loss then sits at $\ln 10 \approx 2.3$", lambda t: within(raw_pixels(t)[3], 2.2, 2.45)),
-    Claim("Each run takes one to six seconds on a 2-core machine",
-          lambda t: all(within(float(s), 0.2, 8) for s in re.findall(r"validation +[\d.]+% +([\d.]+) s +dead", t))),
+    Claim("Each run takes a few seconds, up to about ten on a 2-core machine",
+          lambda t: all(within(float(s), 0.2, 12) for s in re.findall(r"validation +[\d.]+% +([\d.]+) s +dead", t))),
     Claim("collapses to about 10% accuracy", lambda t: within(exercise("lr 3", t)[0], 8, 12)),
     Claim("none of these four rates does that",
           lambda t: all(exercise(f"lr {lr}", t)[0] > 50 for lr in ("0.001", "0.01", "0.1", "1"))),
@@ -128,9 +128,9 @@ ASSIGNMENT = [
     Claim("deeper 784-512-256-128-64-10 (575k) 95.7% to 96.3%",
           lambda t: within(exercise("deeper  784-512-256-128-64-10", t)[0], 95.65, 96.35)),
     Claim("at lr 0.05 reached 95.0% to 95.1%", lambda t: within(exercise("deeper, lr 0.05", t)[0], 94.95, 95.15)),
-    Claim("buy about 2 points for 2.5 to 3 times the parameters and 2 to 3 times the time",
+    Claim("buy about 2 points for 2.5 to 3 times the parameters and several times the training time",
           lambda t: all(within(exercise(big, t)[0] - exercise("medium  784-256-128-10", t)[0], 1.4, 2.6)
-                        and within(exercise(big, t)[1] / exercise("medium  784-256-128-10", t)[1], 1.8, 3.2)
+                        and within(exercise(big, t)[1] / exercise("medium  784-256-128-10", t)[1], 1.5, 6)
                         for big in ("wider   784-512-512-10", "deeper  784-512-256-128-64-10"))),
     Claim("5 epochs at lr 0.3, 96.5% to 98% validation", lambda t: within(epoch(5, t)[1], 96.5, 98.0)),
     Claim("after 3 epochs the network is far from trained (69.0%)",
@@ -190,7 +190,8 @@ def race(text):
 RELU_LIKE = ("tanh", "ReLU", "LeakyReLU", "GELU")
 
 COMPANION = [
-    Claim("10 to 30 seconds on a 2-core machine", lambda t: within(one(r"All experiments ran in (\d+) s", t), 1, 30)),
+    Claim("under half a minute on a 2-core machine",
+          lambda t: within(one(r"All experiments ran in (\d+) s", t), 1, 30)),
     Claim("The relative errors are around $10^{-10}$",
           lambda t: all(within(e[0], 1e-12, 1e-8) for e in floats(r"dX +\(4, 6\) +([\d.e+-]+) +ok", t))),
     Claim(r"about $2 \times 10^{-12}$ times layer 20's",
