@@ -11,7 +11,7 @@ nbformat_speedup.skip_iri_format_parser()  # before nbformat is imported
 
 # after the speed-up above: these import nbformat
 from autograder.course import layout, release  # noqa: E402 - after skip_iri_format_parser
-from autograder.grading import preflight  # noqa: E402 - after skip_iri_format_parser
+from autograder.errors import GraderFault, UserError, WorkIncomplete  # noqa: E402 - after skip_iri_format_parser
 from autograder.limits import Limits  # noqa: E402 - after skip_iri_format_parser
 
 # Exit codes of `grade` and `demo`
@@ -21,6 +21,17 @@ INTERRUPTED = 130  # Ctrl-C: what was graded is saved; the same command grades t
 EXIT_CODES = ("exit codes: 0 done; 2 nothing was done (bad arguments, unreadable input, a machine that "
               "cannot grade); 3 incomplete (grader-error rows or a full disk: fix the cause, run the same "
               "command again, only what is missing is done); 130 interrupted (Ctrl-C: what was saved stays)")
+# Every error the grader defines is a UserError or a GraderFault (autograder/errors.py): the first row that
+# matches gives the exit code, after "error: <the sentence>" on stderr.
+ERROR_EXIT_CODES = (
+    (WorkIncomplete, INCOMPLETE),
+    (UserError, REFUSED),
+    (GraderFault, REFUSED),
+)
+
+
+def exit_code_of(error):
+    return next(code for family, code in ERROR_EXIT_CODES if isinstance(error, family))
 
 
 def positive_int(text):
@@ -48,10 +59,7 @@ def memory_cap(text):
 
 
 def grade_command(args):
-    from autograder import late_work
-    from autograder.course import roster
-    from autograder.grading import class_output, class_run, intake
-    from autograder.lms import exports, rosters
+    from autograder.grading import class_run, intake
     from autograder.result import Status
 
     if args.assignment != layout.ASSIGNMENT:
@@ -71,13 +79,6 @@ def grade_command(args):
         print(f"\ninterrupted: {class_run.plural(saved, 'result')} saved in {args.out / 'results'}; run the same "
               "command again to grade the rest (what was saved is not graded again).", file=sys.stderr)
         return INTERRUPTED
-    except (intake.IntakeError, preflight.PreflightFailed, late_work.LatePolicyError, roster.RosterError,
-            rosters.RosterError, exports.ExportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return REFUSED
-    except class_output.OutputFull as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return INCOMPLETE
     graded = [r for r in results if r.status == Status.GRADED]
     print(f"{class_run.plural(len(results), 'student')}, {len(graded)} graded; grades: {args.out / 'grades.csv'}, "
           f"report: {args.out / 'report.html'}, feedback: {args.out / 'feedback'}/")
@@ -160,37 +161,29 @@ def main(argv=None):
     commands.add_parser("check-release", help="fail if release/ differs from a fresh generation")
     args = parser.parse_args(argv)
 
+    try:
+        return run(args)
+    except (UserError, GraderFault) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exit_code_of(exc)
+
+
+def run(args):
     if args.command == "grade":
         return grade_command(args)
     if args.command == "publish":
-        from autograder.grading import class_output
         from autograder.grading import publish as publish_step
-        from autograder.lms import exports, rosters
-        try:
-            publish_step.run(args.out, args.db)
-        except (publish_step.NotAGradedClass, publish_step.late_work.LatePolicyError, rosters.RosterError,
-                exports.ExportError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return REFUSED
-        except class_output.OutputFull as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return INCOMPLETE
+
+        publish_step.run(args.out, args.db)
     if args.command == "hub":
         from autograder.course import roster
-        from autograder.hub import accounts, runtime, server
-        try:
-            return server.run(args.roster or roster.EXAMPLE, args.port)
-        except (roster.RosterError, accounts.AccountConflict, runtime.RuntimeSetupFailed, server.HubFailed) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return REFUSED
-    if args.command == "demo":
-        try:
-            from autograder import demo  # imports numpy and nbformat: not for the other commands
+        from autograder.hub import server
 
-            demo.run(args.out)
-        except preflight.PreflightFailed as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return REFUSED
+        return server.run(args.roster or roster.EXAMPLE, args.port)
+    if args.command == "demo":
+        from autograder import demo  # imports numpy and nbformat: not for the other commands
+
+        demo.run(args.out)
     elif args.command == "release":
         print(f"release written to {release.update().relative_to(layout.REPO)}/")
     elif args.command == "check-release":

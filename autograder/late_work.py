@@ -20,6 +20,8 @@ import zoneinfo
 from traitlets import Dict, Float, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable, PyFileConfigLoader
 
+from autograder.errors import UserError
+
 DAY = 86400
 UTC = datetime.timezone.utc
 EXAMPLE = "'2027-01-15 17:00 Europe/Berlin' or '2027-01-15T17:00:00+01:00'"
@@ -28,7 +30,7 @@ LIMITS = {"percent_per_day": (0, math.inf, "10"), "max_percent": (0, 100, "50"),
           "zero_after_days": (0, math.inf, "7"), "grace_minutes": (0, math.inf, "15")}
 
 
-class LatePolicyError(TraitError, ValueError):
+class LatePolicyError(TraitError, UserError):
     """A late-work setting that cannot be used: the message names it and shows a valid value."""
 
 

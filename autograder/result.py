@@ -61,7 +61,7 @@ class CellGrade(TypedDict, total=False):
     max_score: float
     needs_manual: bool   # awaits a person (a written answer); its score is not yet counted
     manual: bool         # the score was given by a person in Formgrader
-    diagnosis: str       # a failed test's named mistake (autograder/diagnoses.py); absent when unnamed
+    diagnosis: str       # a failed test's named mistake (autograder/kernel/task4_1/diagnoses.py); absent when unnamed
 
 
 IN_FLIGHT = ("feedback_html", "autograded_notebook")

@@ -1,6 +1,6 @@
 """How much of each time budget the reference solution uses: the margin a course has.
 
-Budgets that can cost points count the kernel's CPU time (autograder/checks.py); wall-clock limits
+Budgets that can cost points count the kernel's CPU time (autograder/kernel/task4_1/checks.py); wall-clock limits
 only stop hangs (autograder/limits.py). This script runs the reference's classes under the hidden
 tests' own code in this process, with one BLAS thread as every grading kernel has, and prints, for
 each budget, the CPU seconds the reference used and the ratio budget / used.
@@ -21,9 +21,9 @@ import types
 
 import numpy as np
 
-from autograder import checks
 from autograder.course import layout, synthetic_submissions
 from autograder.course.notebook_code import cells_by_grade_id, strip_solution_markers
+from autograder.kernel.task4_1 import checks
 from autograder.limits import Limits
 
 sys.path.insert(0, str(layout.SOURCE_DIR))

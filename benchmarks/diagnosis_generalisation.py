@@ -36,7 +36,7 @@ import sys
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from autograder import diagnoses  # noqa: E402 - after sys.path has the repository
+from autograder.kernel.task4_1 import diagnoses  # noqa: E402 - after sys.path has the repository
 from tests import inprocess  # noqa: E402 - after sys.path has the repository
 from tests.corpus import (  # noqa: E402 - after sys.path has the repository
     MalformedCorpusFile,
@@ -98,7 +98,8 @@ def print_totals(rows):
     unknown = sorted({identifier for r in rows for identifier in r["accept"]} - set(diagnoses.TITLES))
     if unknown:
         print()
-        print(f"accepted identifiers the checks cannot give yet (not in autograder/diagnoses.py): {', '.join(unknown)}")
+        print("accepted identifiers the checks cannot give yet (not in autograder/kernel/task4_1/diagnoses.py): "
+              f"{', '.join(unknown)}")
 
 
 def main():

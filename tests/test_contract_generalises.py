@@ -6,7 +6,7 @@ from the mutants: every one must be caught, and the first failing hidden test mu
 """
 import functools
 
-from autograder import diagnoses
+from autograder.kernel.task4_1 import diagnoses
 from tests.corpus import BY_PROPERTY, grade_property_mistake
 
 

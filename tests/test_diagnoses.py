@@ -1,4 +1,4 @@
-"""The diagnosis identifiers (autograder/diagnoses.py): each one the checks can give is in the
+"""The diagnosis identifiers (autograder/kernel/task4_1/diagnoses.py): each one the checks can give is in the
 catalogue, each one in the catalogue is given by some check, and each is proved by a submission
 that earns it: a corpus mutant (tests/corpus/mutants.toml, `diagnosed`) or one of the few cases
 below that are not mistakes (a blank notebook, an answer written for the visible example, a hang).
@@ -9,22 +9,24 @@ import re
 import numpy as np
 import pytest
 
-from autograder import checks, diagnoses, harness
 from autograder.course import layout, synthetic_submissions
 from autograder.course.notebook_code import cells_by_grade_id
+from autograder.kernel import harness
+from autograder.kernel.task4_1 import checks, diagnoses
 from tests import inprocess, test_contract_generalises
 from tests.corpus import load_mutants
 
-GRADER_FILES = ("checks.py", "contract.py", "harness.py", "measure.py")
-CHECKS_SOURCE = "\n".join((layout.REPO / "autograder" / name).read_text() for name in GRADER_FILES)
+KERNEL = layout.REPO / "autograder" / "kernel"
+GRADER_FILES = tuple(sorted(path for path in KERNEL.rglob("*.py") if path.name != "diagnoses.py"))
+CHECKS_SOURCE = "\n".join(path.read_text() for path in GRADER_FILES)
 
 
 def identifiers_in_checks():
     """Every string the grader's modules give as a diagnosis: fail(..., diagnosis), tag(exc, id), Probe(id, ...),
     a region's (mask, id) and the keys of a table of simulated mistakes."""
     found = set()
-    for name in GRADER_FILES:
-        tree = ast.parse((layout.REPO / "autograder" / name).read_text())
+    for path in GRADER_FILES:
+        tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 callee = getattr(node.func, "id", getattr(node.func, "attr", ""))
@@ -46,7 +48,7 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9-]+)?$")
 
 def test_every_identifier_the_checks_give_is_in_the_catalogue():
     unknown = {name for name in identifiers_in_checks() if isinstance(name, str)} - set(diagnoses.TITLES)
-    assert not unknown, f"add these to autograder/diagnoses.py: {sorted(unknown)}"
+    assert not unknown, f"add these to autograder/kernel/task4_1/diagnoses.py: {sorted(unknown)}"
 
 
 def test_every_catalogue_entry_is_given_by_the_checks():

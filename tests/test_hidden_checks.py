@@ -7,8 +7,8 @@ import functools
 
 import pytest
 
-from autograder import diagnoses
 from autograder.course.synthetic_submissions import reference_answers
+from autograder.kernel.task4_1 import diagnoses
 from tests import inprocess
 from tests.corpus import STYLES, load_mutants, mutant_answers, style_answers
 
@@ -48,7 +48,8 @@ def test_mutant_fails_exactly_its_expected_cells(mutant):
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m["name"])
 def test_mutant_carries_exactly_its_expected_diagnoses(mutant):
-    # the identifiers the class report counts (autograder/diagnoses.py); test_nbgrader_on_corpus.py checks MNIST's
+    # the identifiers the class report counts (autograder/kernel/task4_1/diagnoses.py);
+    # test_nbgrader_on_corpus.py checks MNIST's
     expected = {gid: found for gid, found in mutant["diagnosed"].items() if gid not in inprocess.SLOW_TESTS}
     got = {gid: diagnoses.of_exception(exc) for gid, exc in outcomes(mutant["name"]).items() if exc is not None}
     assert {gid: found for gid, found in got.items() if found} == expected

@@ -1,12 +1,12 @@
-"""autograder.integrity (the tamper check GuardedExecute runs in the kernel) and the stamped gradebook."""
+"""autograder.kernel.integrity (the tamper check GuardedExecute runs in the kernel) and the stamped gradebook."""
 import builtins
 import sqlite3
 
 import numpy as np
 import pytest
 
-from autograder import integrity
 from autograder.grading import gradebook
+from autograder.kernel import integrity
 
 
 def test_an_untouched_process_has_no_problems():

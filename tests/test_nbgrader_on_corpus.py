@@ -104,7 +104,7 @@ def test_feedback_never_contains_hidden_test_code(feedback):
         text = html.unescape(page)
         leaked = [line for line in secret if line in text]
         assert not leaked, f"{student}: hidden test code in feedback: {leaked}"
-        assert "autograder/checks.py" not in text, f"{student}: traceback into the grader's checks"
+        assert "autograder/kernel/task4_1/checks.py" not in text, f"{student}: traceback into the grader's checks"
         assert "diagnosis: " not in text, f"{student}: the report's identifier reached the feedback"
 
 

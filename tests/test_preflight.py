@@ -73,7 +73,7 @@ class Workspace:
 @pytest.mark.parametrize("log, status", [
     ("nbformat.reader.NotJSONError: Notebook does not appear to be JSON", "error"),
     ("RuntimeError: Kernel died before replying to kernel_info", "grader-error"),
-    ("RuntimeError: the grading kernel cannot import autograder.integrity", "grader-error"),
+    ("RuntimeError: the grading kernel cannot import autograder.kernel.integrity", "grader-error"),
     ("OSError: [Errno 28] No space left on device", "grader-error"),
 ])
 def test_only_known_faults_of_the_submission_are_the_students(tmp_path, log, status):

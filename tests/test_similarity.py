@@ -18,9 +18,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import checks
 from autograder.course import layout, synthetic_submissions
 from autograder.course.notebook_code import grade_id
+from autograder.kernel.task4_1 import checks
 from autograder.report import similarity
 from tests import similarity_class as sc
 

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 from nbformat.notebooknode import NotebookNode
 
-from autograder import checks, harness
+from autograder.kernel import harness
+from autograder.kernel.task4_1 import checks
 from autograder.nbgrader_ext import ClearTestCellsHiddenTests
 from autograder.nbgrader_ext.guarded_execute import busy_machine_output, explain_timeout, interrupted_in
 
@@ -163,7 +164,8 @@ def test_a_slow_but_finite_call_passes(monkeypatch):
 
 STARVED_CALL = textwrap.dedent("""
     import os, time
-    from autograder import checks, harness
+    from autograder.kernel.task4_1 import checks
+    from autograder.kernel import harness
     harness.HANG_FACTOR, harness.HANG_MIN_SECONDS = 1, 0
     os.sched_setaffinity(0, {0})
     def spin():

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from autograder import checks
 from autograder.course import layout, synthetic_submissions
+from autograder.kernel.task4_1 import checks
 from tests import inprocess
 from tests.corpus import SLOW_STYLE, STYLES, load_mutants, mutant_answers, style_answers
 

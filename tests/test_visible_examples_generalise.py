@@ -6,8 +6,8 @@ visible example (returns the example's expected numbers, and garbage elsewhere).
 import numpy as np
 import pytest
 
-from autograder import checks
 from autograder.course.notebook_code import load_classes
+from autograder.kernel.task4_1 import checks
 
 REFERENCE = load_classes()
 

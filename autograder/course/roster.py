@@ -8,6 +8,7 @@ import pathlib
 import re
 
 from autograder.course.safe_html import plain_name
+from autograder.errors import UserError
 from autograder.result import valid_student_id
 
 ROLES = ("instructor", "student")
@@ -16,7 +17,7 @@ USERNAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "hub" / "example_roster.csv"
 
 
-class RosterError(ValueError):
+class RosterError(UserError):
     """The roster cannot be used: the message names the row and the fix."""
 
 

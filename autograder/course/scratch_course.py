@@ -8,9 +8,10 @@ import shutil
 import tempfile
 
 from autograder.course import environment, gradebook_reader, layout, run_nbgrader
+from autograder.errors import GraderFault
 
 
-class NbgraderFailed(RuntimeError):
+class NbgraderFailed(GraderFault):
     """An nbgrader command exited non-zero; the message carries its log."""
 
 

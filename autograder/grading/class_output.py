@@ -11,7 +11,8 @@ import pathlib
 from autograder import late_work
 from autograder.course import layout
 from autograder.course.atomic_files import write_atomically
-from autograder.grading import course_output, lms_output, preflight
+from autograder.errors import WorkIncomplete
+from autograder.grading import course_output, lms_output
 from autograder.report import class_report
 from autograder.result import Result, Status
 
@@ -20,7 +21,7 @@ def _write_json(path, data):
     write_atomically(path, json.dumps(data, indent=1, sort_keys=True))
 
 
-class OutputFull(preflight.GraderFault):
+class OutputFull(WorkIncomplete):
     """The output folder has no room left: stop, keep what was saved."""
 
 

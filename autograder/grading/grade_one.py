@@ -26,9 +26,10 @@ import tempfile
 import threading
 import time
 
-from autograder import diagnoses
 from autograder.course import environment, gradebook_reader, layout, run_nbgrader
 from autograder.grading.job import JobSpec
+from autograder.kernel import cell_errors
+from autograder.kernel.task4_1 import diagnoses
 from autograder.report import fallback_feedback
 from autograder.result import Result, Status, valid_student_id
 from autograder.sandbox.users import TOKEN_VARIABLE, claimed_slot, kill_processes, sandbox_user
@@ -203,7 +204,7 @@ def log_tail(workspace, lines=LOG_TAIL_LINES):
 # student.  Any other failure is the grading machine's (a kernel that cannot start, the integrity
 # module missing, a full disk): the row becomes "grader-error", never a score.
 STUDENT_FAILURES = [
-    ("DeadKernelError", "the kernel died (the notebook exited, crashed or exceeded a memory or process limit)"),
+    (cell_errors.DEAD_KERNEL, "the kernel died (the notebook exited, crashed or exceeded a memory or process limit)"),
     ("NotJSONError", "the file is not a valid notebook"),
     ("ValidationError", "the file is not a valid notebook"),
 ]
@@ -363,14 +364,14 @@ def _grade(workspace, result, student_id, limits, env, deadline):
 
 # Error names GuardedExecute and nbgrader write into graded cells, and what they mean for the row.
 INCIDENTS = {
-    "IntegrityError": (Status.TAMPERED, "tests from {cell} on scored 0: {evalue}"),
-    "DeadKernelError": (Status.CRASHED,
+    cell_errors.INTEGRITY_ERROR: (Status.TAMPERED, "tests from {cell} on scored 0: {evalue}"),
+    cell_errors.DEAD_KERNEL: (Status.CRASHED,
                         "the kernel died in {cell}; graded cells after it scored 0, earlier points kept"),
-    "CellTimeoutError": (None, "{cell} timed out: {evalue}"),
-    "StudentCodeTimeout": (None, "{cell}: {evalue}"),
-    "NotebookTimeLimit": (Status.TIMEOUT, "the notebook ran out of time ({evalue}); earlier points kept"),
+    cell_errors.CELL_TIMEOUT: (None, "{cell} timed out: {evalue}"),
+    cell_errors.STUDENT_CODE_TIMEOUT: (None, "{cell}: {evalue}"),
+    cell_errors.NOTEBOOK_TIME_LIMIT: (Status.TIMEOUT, "the notebook ran out of time ({evalue}); earlier points kept"),
     # a time limit ran out while the kernel waited for a CPU: the machine's fault, never a score
-    "GradingMachineBusy": (Status.GRADER_ERROR, "not graded: in {cell}, {evalue}. The next run of grade "
+    cell_errors.GRADING_MACHINE_BUSY: (Status.GRADER_ERROR, "not graded: in {cell}, {evalue}. The next run of grade "
                                                 "grades it again"),
 }
 

@@ -11,6 +11,7 @@ from autograder import late_work
 from autograder.course import gradebook_reader, layout
 from autograder.course.gradebook_reader import open_gradebook
 from autograder.course.safe_html import plain_name
+from autograder.errors import GraderFault
 
 
 @functools.cache
@@ -54,7 +55,7 @@ def ensure_assignment(db_url, course):
 OUTCOME_UNKNOWN = "the gradebook failed while saving this score: it may hold this submission, with or without it"
 
 
-class CommitOutcomeUnknown(Exception):
+class CommitOutcomeUnknown(GraderFault):
     """The connection broke during the commit: the database may or may not have stored the record."""
 
 

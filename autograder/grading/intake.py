@@ -41,6 +41,7 @@ import nbformat
 from nbformat import validator
 
 from autograder.course import layout
+from autograder.errors import UserError
 from autograder.grading import preflight
 from autograder.lms import rosters
 from autograder.result import Status, valid_student_id
@@ -61,7 +62,7 @@ TIMESTAMP, SECRET = "timestamp.txt", "submission_secret.txt"
 MAX_SMALL_FILE = 4096
 
 
-class IntakeError(ValueError):
+class IntakeError(UserError):
     """SUBMISSIONS cannot be read at all, so nothing can be graded."""
 
 
@@ -123,7 +124,7 @@ class _Context:
         return f"{self.notebook_name}.ipynb"
 
 
-class _Rejected(Exception):
+class _Rejected(UserError):
     """A notebook that cannot be graded: carries (status, detail)."""
 
     def __init__(self, status, detail):

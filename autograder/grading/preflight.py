@@ -17,16 +17,13 @@ import shutil
 import tempfile
 
 from autograder.course import environment, layout
+from autograder.errors import GraderFault
 
 
 def first_line(exc, limit=200):
     """First line of an exception's message (a database error's underlying one), "" if it has none."""
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0][:limit] if text else ""
-
-
-class GraderFault(RuntimeError):
-    """A fault of the grading machine, not of the submission: never a student's score."""
 
 
 class PreflightFailed(GraderFault):

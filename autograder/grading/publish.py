@@ -11,11 +11,12 @@ import pathlib
 
 from autograder import late_work
 from autograder.course import gradebook_reader, layout
+from autograder.errors import UserError
 from autograder.grading import class_output, course_output, gradebook, lms_output
 from autograder.lms import rosters
 
 
-class NotAGradedClass(Exception):
+class NotAGradedClass(UserError):
     """--out does not hold a class graded by `python -m autograder grade`."""
 
 

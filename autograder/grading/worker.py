@@ -24,6 +24,7 @@ import threading
 import traceback
 
 from autograder.course import environment, layout
+from autograder.errors import GraderFault
 from autograder.grading.job import JobSpec
 from autograder.result import Result
 
@@ -57,7 +58,7 @@ def serve(requests, replies):
             spec = JobSpec.from_json(job["spec"])
             preflight.check_worker(spec.data_dir, digests=False)  # the data is still there
             result = grade_one.grade_one(spec, job["student_id"], job["notebook"], job["slot"]).to_json(in_flight=True)
-        except preflight.GraderFault as exc:
+        except GraderFault as exc:
             result = {"worker_error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - the coordinator decides what a broken job means
             print(traceback.format_exc(), file=sys.stderr)
@@ -121,11 +122,11 @@ def _reply(replies, message):
     replies.flush()
 
 
-class WorkerDied(RuntimeError):
+class WorkerDied(GraderFault):
     """The worker process exited or stopped answering."""
 
 
-class WorkerFault(RuntimeError):
+class WorkerFault(GraderFault):
     """The worker could not grade the job: its machine, not the submission, is at fault."""
 
 

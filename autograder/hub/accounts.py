@@ -13,11 +13,12 @@ import secrets
 import subprocess
 
 from autograder.course import ownership
+from autograder.errors import GraderFault
 
 MARKER = "task41-hub account"
 
 
-class AccountConflict(RuntimeError):
+class AccountConflict(GraderFault):
     """A roster name belongs to an account this command did not make."""
 
 

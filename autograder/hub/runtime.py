@@ -17,6 +17,7 @@ import shutil
 import subprocess
 
 from autograder.course import layout
+from autograder.errors import GraderFault
 
 PREFIX = pathlib.Path(os.environ.get("TASK41_HUB_RUNTIME", "/opt/task41-hub"))
 SYSTEM_PYTHON = os.environ.get("TASK41_HUB_PYTHON", "/usr/bin/python3")
@@ -25,7 +26,7 @@ REQUIREMENTS = layout.REPO / "requirements.txt"
 LAST_HUB_SECTION = "# The course hub"   # requirements.txt: every pin up to and including this section
 
 
-class RuntimeSetupFailed(RuntimeError):
+class RuntimeSetupFailed(GraderFault):
     """The environment or the proxy could not be installed: the message says what to install or fix."""
 
 

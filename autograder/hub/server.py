@@ -8,13 +8,14 @@ import time
 import urllib.request
 
 from autograder.course import environment, ownership, roster
+from autograder.errors import GraderFault
 from autograder.hub import accounts, course, runtime
 from autograder.limits import Limits
 
 CONFIG = pathlib.Path(__file__).with_name("jupyterhub_config.py")
 
 
-class HubFailed(RuntimeError):
+class HubFailed(GraderFault):
     """The hub could not start: the message says why and where its log is."""
 
 

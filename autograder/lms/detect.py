@@ -1,4 +1,5 @@
 """Which layout a class's submissions are in, and why (the grade command prints the reason)."""
+from autograder.errors import UserError
 from autograder.lms import names
 
 TITLES = {"nbgrader": "an nbgrader tree", "canvas": "a Canvas download", "moodle": "a Moodle download",
@@ -6,7 +7,7 @@ TITLES = {"nbgrader": "an nbgrader tree", "canvas": "a Canvas download", "moodle
 SOURCES = ("auto", "nbgrader", "canvas", "moodle", "pattern")
 
 
-class LayoutError(ValueError):
+class LayoutError(UserError):
     """--source names a layout the submissions are not in."""
 
 

@@ -23,13 +23,14 @@ import pathlib
 import zipfile
 
 from autograder.course.atomic_files import atomic_open, write_atomically
+from autograder.errors import UserError
 from autograder.lms import names
 from autograder.result import Status
 
 FEEDBACK_NAME = "feedback.html"
 
 
-class ExportError(ValueError):
+class ExportError(UserError):
     """The export cannot be made as asked: the message names the choice to make."""
 
 

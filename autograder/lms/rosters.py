@@ -19,6 +19,7 @@ import re
 
 from autograder.course import roster as course_roster
 from autograder.course.safe_html import plain_name
+from autograder.errors import UserError
 
 CANVAS_INFO = ("Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Root Account", "Section")
 CANVAS_TOTALS = re.compile(r"Current Score|Current Points|Current Grade|Final Score|Final Points|Final Grade|"
@@ -28,7 +29,7 @@ MOODLE_IDENTIFIER = re.compile(r"^\D*?(\d+)$")   # "Participant 123456" in the t
 MOODLE_TIME = "%A, %d %B %Y, %I:%M %p"
 
 
-class RosterError(ValueError):
+class RosterError(UserError):
     """The roster cannot be used: the message says which file, row or column, and the fix."""
 
 

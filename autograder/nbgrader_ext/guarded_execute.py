@@ -2,7 +2,7 @@
 
 Added to plain Execute (configured in nbgrader_config.py in its place):
 
-* before the first cell, the kernel imports ``autograder.integrity`` (a record of numpy,
+* before the first cell, the kernel imports ``autograder.kernel.integrity`` (a record of numpy,
   builtins and IPython as they are before any student code); before each graded test
   cell it verifies them, and a notebook that replaced one fails that test with a
   message naming the replacement (the test itself is not run);
@@ -34,26 +34,28 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 
+from autograder.kernel import cell_errors
 from autograder.limits import Limits
 from autograder.nbgrader_ext.kernel_watch import KernelWatch, starved
 
-RECORD = "__import__('autograder.integrity')"
+RECORD = "__import__('autograder.kernel.integrity')"
 # error names that mean student code did not return: nbgrader's cell timeout, the checks' per-call limit
-HANG_ERRORS = ("CellTimeoutError", "StudentCodeTimeout")
+HANG_ERRORS = (cell_errors.CELL_TIMEOUT, cell_errors.STUDENT_CODE_TIMEOUT)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # an IPython traceback frame of notebook code: "Cell In[12], line 5, in ReLU.forward(self, Z)"
 NOTEBOOK_FRAME = re.compile(r"^Cell In\[\d+\], line \d+, in ([\w.<>]+)", re.MULTILINE)
-VERIFY = "__import__('sys').modules['autograder.integrity'].verify(globals())"
+VERIFY = "__import__('sys').modules['autograder.kernel.integrity'].verify(globals())"
 
 
 def busy_machine_output(limit, waited, stopped, cpu):
-    return error_output("GradingMachineBusy", f"the cell's {limit} s ran out while the grading machine did not run "
-                        f"the kernel: it waited {waited:.0f} s for a CPU and was stopped {stopped:.0f} s, computing "
-                        f"{cpu:.1f} s. Not a fault of the submission; grading it again decides")
+    return error_output(cell_errors.GRADING_MACHINE_BUSY,
+                        f"the cell's {limit} s ran out while the grading machine did not run the kernel: it waited "
+                        f"{waited:.0f} s for a CPU and was stopped {stopped:.0f} s, computing {cpu:.1f} s. "
+                        "Not a fault of the submission; grading it again decides")
 
 
 def integrity_message(ename, evalue):
-    if ename == "IntegrityError":
+    if ename == cell_errors.INTEGRITY_ERROR:
         return evalue
     return (f"the grader's integrity check could not run ({ename}: {evalue}): code in the notebook changed "
             "the kernel's modules")
@@ -81,7 +83,7 @@ def explain_timeout(outputs, seconds):
     else:
         said = f"the cell did not finish within {seconds} s and was interrupted"
     for output in outputs:
-        if output.get("output_type") == "error" and output.get("ename") == "CellTimeoutError":
+        if output.get("output_type") == "error" and output.get("ename") == cell_errors.CELL_TIMEOUT:
             output.evalue = said
             output.traceback = [f"CellTimeoutError: {said}"]
 
@@ -148,14 +150,15 @@ class GuardedExecute(Execute):
             if utils.is_grade(cell) and whole is not None and starved(whole[0], whole[2], whole[3]):
                 cell.outputs = [busy_machine_output(self.notebook_timeout, *whole[2:], whole[1])]
             elif utils.is_grade(cell):
-                cell.outputs = [error_output("NotebookTimeLimit", f"not run: the notebook used up its "
+                cell.outputs = [error_output(cell_errors.NOTEBOOK_TIME_LIMIT, f"not run: the notebook used up its "
                                              f"{self.notebook_timeout} s in {self._out_of_time}")]
             return cell, resources
         try:
             if self.check_integrity and not self._recorded:  # before the first code cell: no student code yet
                 failure = self._silently(RECORD, cell)
                 if failure:
-                    raise RuntimeError(f"the grading kernel cannot import autograder.integrity ({': '.join(failure)}); "
+                    raise RuntimeError("the grading kernel cannot import autograder.kernel.integrity "
+                                       f"({': '.join(failure)}); "
                                        "install this repository in the kernel's environment (pip install -e .)")
                 self._recorded = True
                 pid = self._ask("__import__('os').getpid()", cell)  # before any student code: its own pid
@@ -164,20 +167,20 @@ class GuardedExecute(Execute):
             elif self.check_integrity and utils.is_grade(cell):
                 failure = self._silently(VERIFY, cell)
                 if failure:
-                    cell.outputs = [error_output("IntegrityError", integrity_message(*failure))]
+                    cell.outputs = [error_output(cell_errors.INTEGRITY_ERROR, integrity_message(*failure))]
                     return cell, resources
             if self._watch is not None:
                 self._watch.mark()
             cell, resources = super().preprocess_cell(cell, resources, index)
-            errors = {o.get("ename") for o in cell.outputs if o.get("output_type") == "error"}
-            if "CellTimeoutError" in errors:
+            error_names = {o.get("ename") for o in cell.outputs if o.get("output_type") == "error"}
+            if cell_errors.CELL_TIMEOUT in error_names:
                 if self._watch is not None:
                     wall, cpu, waited, stopped = self._watch.since_mark()
                     if starved(wall, waited, stopped):
                         cell.outputs = [busy_machine_output(self._cell_limit, waited, stopped, cpu)]
                         return cell, resources
                 explain_timeout(cell.outputs, self._cell_limit)
-            self._hung = self._hung or bool(errors & set(HANG_ERRORS))
+            self._hung = self._hung or bool(error_names & set(HANG_ERRORS))
             return cell, resources
         except (DeadKernelError, CellTimeoutError, TimeoutError) as exc:
             # an interrupted slow cell is handled by Execute itself; this is a kernel that is gone or mute
@@ -190,7 +193,7 @@ class GuardedExecute(Execute):
             self.log.warning("kernel lost in %s (%s); later graded cells fail, earlier points stay",
                              where, type(exc).__name__)
             how = "died" if isinstance(exc, DeadKernelError) else "stopped answering"
-            cell.outputs.append(error_output("DeadKernelError", f"the kernel {how} while running this cell "
+            cell.outputs.append(error_output(cell_errors.DEAD_KERNEL, f"the kernel {how} while running this cell "
                                              "(os._exit, exit(), a crash, broken builtins, or a memory or "
                                              "process limit); the cells after it were not run"))
             return cell, resources

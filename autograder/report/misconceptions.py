@@ -17,10 +17,10 @@ import functools
 import html
 import urllib.parse
 
-from autograder import diagnoses
 from autograder.course import layout
 from autograder.course.atomic_files import atomic_open
 from autograder.course.notebook_code import cells_by_grade_id
+from autograder.kernel.task4_1 import diagnoses
 from autograder.result import Status
 
 UNNAMED_PREFIX = diagnoses.UNNAMED + ":"

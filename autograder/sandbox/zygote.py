@@ -31,7 +31,7 @@ import sys
 from autograder.course import forked
 
 # What every kernel imports anyway: ipykernel itself, numpy, the modules the integrity
-# snapshot watches and tqdm (the notebook's progress bars).  Never autograder.integrity:
+# snapshot watches and tqdm (the notebook's progress bars).  Never autograder.kernel.integrity:
 # it must record the kernel as the kernel starts, not the zygote.  Nor matplotlib's inline
 # backend: it hooks into the IPython shell it finds when imported.  pyplot builds its font
 # list in the zygote's MPLCONFIGDIR, which kernels never need to see afterwards.

@@ -108,8 +108,7 @@ def grade(mutant):
 def fingerprint():
     """What the outcomes depend on: the solution, the test cells, the hidden checks, the mutator."""
     digest = hashlib.sha256()
-    grader = [layout.REPO / "autograder" / name for name in ("checks.py", "contract.py", "measure.py", "harness.py",
-                                                              "diagnoses.py")]
+    grader = sorted((layout.REPO / "autograder" / "kernel").rglob("*.py"))
     for path in (layout.SOURCE_NOTEBOOK, *grader, layout.SOURCE_DIR / "gradcheck.py",
                  pathlib.Path(mutator.__file__), pathlib.Path(__file__), layout.REPO / "tests" / "inprocess.py",
                  layout.REPO / "requirements.txt"):

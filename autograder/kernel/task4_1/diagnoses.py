@@ -1,24 +1,17 @@
-"""Every mistake the hidden tests can name: a stable identifier and a short title.
+"""Every mistake Task 4.1's hidden tests can name: a stable identifier and a short title.
 
-The checks (checks.py) attach the identifier to the AssertionError they raise as a PEP 678
-note, ``diagnosis: <id>``. The message a student reads is unchanged; IPython prints notes
-after the traceback, so the grader reads the identifier back from the autograded notebook
-(and the feedback, which keeps only a hidden test's message, never shows it). The class
-report counts students per identifier (report/misconceptions.py).
+The checks attach the identifier to the AssertionError they raise (autograder.kernel.diagnosis);
+the class report counts students per identifier (report/misconceptions.py).
 
 Identifiers are stable: reports of earlier terms and tests/corpus/mutants.toml use them.
 Rename a title freely; never reuse an identifier for another mistake.
 """
-import re
-
-NOTE_PREFIX = "diagnosis: "
+from autograder.kernel import diagnosis
+from autograder.kernel.diagnosis import NOTE_PREFIX, UNNAMED  # noqa: F401 - the grader and the report read them here
 
 TITLES = {
+    **diagnosis.GENERIC,
     # any class
-    "not-implemented": "left unimplemented (NotImplementedError)",
-    "code-raises": "the code raises an exception on valid input",
-    "shape-error": "a shape mismatch inside backward or forward",
-    "too-slow": "a call used up its CPU budget, or waited past the wall-clock limit, without returning",
     "hard-coded-example": "passes the visible example only (values written for it)",
     "gradient-not-stored": "backward() does not store dW / db",
     "transposed": "a gradient or output with transposed shape",
@@ -85,37 +78,21 @@ TITLES = {
     "mnist.below-target": "trains, but stays below 95% test accuracy",
 }
 
-UNNAMED = "unnamed"
-# IPython colours tracebacks; the note is the last line, plain, but strip colour codes anyway.
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+def tag(exc, identifier):
+    """``exc`` with a Task 4.1 diagnosis attached; ``None`` leaves the mistake unnamed."""
+    return diagnosis.tag(exc, identifier, TITLES)
 
 
-def tag(exc, diagnosis):
-    """``exc`` with its diagnosis attached (a note); ``None`` leaves the mistake unnamed."""
-    if diagnosis is not None:
-        if diagnosis not in TITLES:
-            raise KeyError(f"unknown diagnosis {diagnosis!r}: add it to autograder/diagnoses.py")
-        exc.add_note(NOTE_PREFIX + diagnosis)
-    return exc
+def title(identifier):
+    return TITLES.get(identifier, "a mistake the checks could not name")
 
 
 def of_exception(exc):
-    """The diagnosis attached to an exception, or None."""
-    return _from_lines(getattr(exc, "__notes__", ()))
+    """The Task 4.1 diagnosis attached to an exception, or None."""
+    return diagnosis.of_exception(exc, TITLES)
 
 
 def of_error_output(output):
-    """The diagnosis in a notebook's error output (its traceback lines), or None."""
-    return _from_lines(output.get("traceback", ()))
-
-
-def _from_lines(lines):
-    for line in reversed(list(lines)):
-        for part in ANSI.sub("", str(line)).splitlines():
-            if part.startswith(NOTE_PREFIX) and part[len(NOTE_PREFIX):] in TITLES:
-                return part[len(NOTE_PREFIX):]
-    return None
-
-
-def title(diagnosis):
-    return TITLES.get(diagnosis, "a mistake the checks could not name")
+    """The Task 4.1 diagnosis in a notebook's error output, or None."""
+    return diagnosis.of_error_output(output, TITLES)

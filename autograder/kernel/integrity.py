@@ -22,15 +22,13 @@ import numpy.linalg
 import numpy.random
 import numpy.testing
 
+from autograder.kernel.cell_errors import IntegrityError
+
 WATCHED = {"numpy": numpy, "numpy.random": numpy.random, "numpy.testing": numpy.testing,
            "numpy.linalg": numpy.linalg, "builtins": builtins, "math": math, "importlib": importlib}
 # Shell methods that decide whether an exception is shown (and so whether a test cell fails).
 SHELL_METHODS = ("run_cell", "run_cell_async", "run_code", "run_ast_nodes", "showtraceback", "_showtraceback",
                  "showsyntaxerror", "set_custom_exc")
-
-
-class IntegrityError(AssertionError):
-    """The notebook changed something the tests rely on; the test cell cannot be trusted."""
 
 
 # Rebound by ipykernel itself for every cell it runs.

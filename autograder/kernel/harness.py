@@ -16,7 +16,8 @@ import warnings
 
 import numpy as np
 
-from autograder.diagnoses import tag
+from autograder.kernel.cell_errors import GradingMachineBusy, StudentCodeTimeout
+from autograder.kernel.diagnosis import GENERIC, tag
 
 # Norm-wise relative error ||a-b|| / (||a|| + ||b||) allowed between an analytic
 # gradient and centred differences.  float64 code: steps of 1e-6 agree to ~1e-9, so
@@ -36,18 +37,6 @@ CALL_SECONDS = 5
 HANG_FACTOR = 6
 HANG_MIN_SECONDS = 30
 STARVED_SHARE = 0.5
-
-
-class StudentCodeTimeout(AssertionError):
-    """A call of student code used its CPU budget, or blocked past the wall-clock limit, without returning."""
-
-
-class GradingMachineBusy(BaseException):
-    """The wall-clock limit ran out while the kernel was waiting for a CPU: a fault of the machine.
-
-    The grade command turns it into a ``grader-error`` row (graded again by the next run). A
-    BaseException, so that no ``except Exception`` in the checks turns it into a failed test.
-    """
 
 
 def run_queue_seconds():
@@ -221,6 +210,6 @@ def precision_of(array):
     return np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
 
 
-def fail(message, context="", diagnosis=None):
-    """Fail the test with ``message``; ``diagnosis`` names the mistake (None: not known)."""
-    raise tag(AssertionError(message + (f"\n  (case: {context})" if context else "")), diagnosis)
+def fail(message, context="", diagnosis=None, catalogue=GENERIC):
+    """Fail the test with ``message``; ``diagnosis`` names the mistake (None: not known), from ``catalogue``."""
+    raise tag(AssertionError(message + (f"\n  (case: {context})" if context else "")), diagnosis, catalogue)

@@ -20,9 +20,7 @@ import time
 
 import numpy as np
 
-from autograder import contract
-from autograder.diagnoses import tag
-from autograder.harness import (  # noqa: F401 - the notebook, the grader and the tests use these names here
+from autograder.kernel.harness import (  # noqa: F401 - the notebook, the grader and the tests use these names here
     CALL_SECONDS,
     HANG_FACTOR,
     HANG_MIN_SECONDS,
@@ -32,13 +30,15 @@ from autograder.harness import (  # noqa: F401 - the notebook, the grader and th
     StudentCodeTimeout,
     call,
     crash_diagnosis,
-    fail,
     numerical_gradient,
     precision_of,
     quiet,
     time_limit,
 )
-from autograder.measure import rel_error
+from autograder.kernel.measure import rel_error
+from autograder.kernel.task4_1 import contract
+from autograder.kernel.task4_1.contract import fail
+from autograder.kernel.task4_1.diagnoses import tag
 
 SEEDS = (0, 1, 2)
 
