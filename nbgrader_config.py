@@ -5,8 +5,9 @@ temporary course directories the `autograder` package creates).
 """
 import os
 
+from autograder import assignment
 from autograder.course.environment import blas_thread_env
-from autograder.course.layout import COURSE_ID
+from autograder.course.layout import COURSE_ID, SOURCE_ROOT
 from autograder.limits import Limits  # the defaults the grade command uses too
 
 c = get_config()
@@ -26,6 +27,8 @@ c.CourseDirectory.course_id = COURSE_ID
 c.Execute.timeout = Limits.cell_timeout
 c.GuardedExecute.quick_timeout = Limits.quick_cell_timeout
 c.GuardedExecute.after_hang_timeout = Limits.after_hang_timeout
+# Which cells of each assignment may take long: its assignment.toml (autograder/assignment.py).
+c.GuardedExecute.assignment_cells = assignment.cell_timing(assignment.graded_in(SOURCE_ROOT).values())
 c.Execute.kernel_name = "python3"
 # Nothing is saved when the kernel stops: kill it at once instead of waiting for a graceful exit.
 c.Execute.shutdown_kernel = "immediate"
@@ -55,7 +58,7 @@ c.Autograde.autograde_preprocessors = [
 ]
 
 # Keep notebooks and generated files out of what nbgrader copies around.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store"]
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store", assignment.FILE]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -1,20 +1,25 @@
 """Where things live: the repository, the assignment, and nbgrader's <step>/<student>/<assignment> layout."""
 import pathlib
 
+from autograder import assignment
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DEMO_DIR = REPO / "build" / "demo"  # `python -m autograder demo`'s scratch course
 COURSE_ID = "dl-module4"  # nbgrader's course id: names the course in the exchange
-ASSIGNMENT = "task4_1"
-NOTEBOOK = "numpy_neural_network"
+SOURCE_ROOT = REPO / "source"
+# The course's graded assignment, described in its folder's assignment.toml (autograder/assignment.py).
+TASK = assignment.load(SOURCE_ROOT / "task4_1")
+ASSIGNMENT = TASK.name
+NOTEBOOK = TASK.notebook_stem
 
-SOURCE_DIR = REPO / "source" / ASSIGNMENT
+SOURCE_DIR = TASK.folder
 RELEASE_DIR = REPO / "release" / ASSIGNMENT
 SOURCE_NOTEBOOK = SOURCE_DIR / f"{NOTEBOOK}.ipynb"
 RELEASE_NOTEBOOK = RELEASE_DIR / f"{NOTEBOOK}.ipynb"
 # The ungraded companion notebook: an nbgrader assignment of its own (no graded cells), released,
 # listed by Formgrader and fetched like the assignment. Its helper files are symlinks to the assignment's.
 COMPANION = "task4_1_companion"
-COMPANION_SOURCE_DIR = REPO / "source" / COMPANION
+COMPANION_SOURCE_DIR = SOURCE_ROOT / COMPANION
 COMPANION_RELEASE_DIR = REPO / "release" / COMPANION
 COMPANION_NOTEBOOK = "02-activation-function-study"
 RELEASED = (ASSIGNMENT, COMPANION)  # the folders of source/ that `python -m autograder release` generates
@@ -24,15 +29,7 @@ SHARED_MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"  # the build machin
 GRADEBOOK = "gradebook.db"  # nbgrader's SQLite gradebook in a course root
 
 # The graded classes, each defined by one solution cell of this grade_id.
-GRADED_CLASSES = {
-    "Linear": "linear",
-    "ReLU": "relu",
-    "Softmax": "softmax",
-    "CrossEntropyLoss": "cross_entropy",
-    "MLP": "mlp",
-    "SGD": "sgd",
-    "SGDMomentum": "sgd_momentum",
-}
+GRADED_CLASSES = TASK.classes
 
 
 def student_dir(course_root, step, student_id):

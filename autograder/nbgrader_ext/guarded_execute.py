@@ -32,7 +32,7 @@ from nbclient.util import run_sync
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Bool, Dict, Integer, List, Unicode
 
 from autograder.kernel import cell_errors
 from autograder.limits import Limits
@@ -92,12 +92,16 @@ class GuardedExecute(Execute):
 
     check_integrity = Bool(True, help="verify numpy, builtins and IPython before each graded test cell"
                            ).tag(config=True)
-    long_cells = List(Unicode(), ["setup", "load_data", "train_main", "test_mnist_accuracy"],
-                      help="grade_ids of cells allowed the full `timeout` (data loading, training)").tag(config=True)
+    assignment_cells = Dict(help="per assignment: {'long': grade_ids allowed the full `timeout` "
+                            "(data loading, training), 'self_timed': long cells whose checks time-limit each call of "
+                            "student code}; nbgrader_config.py fills it from each source/*/assignment.toml"
+                            ).tag(config=True)
+    long_cells = List(Unicode(), [], help="grade_ids allowed the full `timeout` in an assignment that "
+                      "assignment_cells does not name").tag(config=True)
     quick_timeout = Integer(Limits.quick_cell_timeout, help="seconds for every cell not in long_cells").tag(config=True)
-    self_timed_cells = List(Unicode(), ["test_mnist_accuracy"],
-                            help="long cells whose checks time-limit each call of student code: they keep "
-                                 "their limit after a hang").tag(config=True)
+    self_timed_cells = List(Unicode(), [], help="long cells whose checks time-limit each call of student code "
+                            "(they keep their limit after a hang), in an assignment assignment_cells does not name"
+                            ).tag(config=True)
     after_hang_timeout = Integer(Limits.after_hang_timeout,
                                  help="seconds for later cells once a cell has hung").tag(config=True)
     notebook_timeout = Integer(0, help="seconds for the whole notebook; later cells are not run (0: no "
@@ -107,6 +111,9 @@ class GuardedExecute(Execute):
         self._dead_after = None   # where the kernel died, once it has
         self._recorded = False
         self._hung = False        # a cell has run out of time, or a check's call did not return
+        cells = self.assignment_cells.get((resources or {}).get("nbgrader", {}).get("assignment"), {})
+        self._long = set(cells.get("long", self.long_cells))
+        self._self_timed = set(cells.get("self_timed", self.self_timed_cells))
         self._out_of_time = None  # where the notebook's time ran out, once it has
         self._started = time.monotonic()
         self._cell_limit = self.timeout
@@ -124,8 +131,8 @@ class GuardedExecute(Execute):
     def _limit_for(self, cell, seconds_left):
         """Seconds this cell may run, by its kind, after a hang, and within the notebook's budget."""
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        limit = self.timeout if grade_id in self.long_cells else min(self.timeout, self.quick_timeout)
-        if self._hung and grade_id not in self.self_timed_cells:
+        limit = self.timeout if grade_id in self._long else min(self.timeout, self.quick_timeout)
+        if self._hung and grade_id not in self._self_timed:
             limit = min(limit, self.after_hang_timeout)
         return limit if seconds_left is None else min(limit, int(seconds_left) + 1)
 

@@ -406,7 +406,7 @@ def _cells_section(results, cells_order):
             + _table(["grade_id", "points", "full points", "share", "grading"], rows, numeric={1, 2, 3}))
 
 
-def write_class_report(results, cells_order, out_dir, title="Task 4.1 \u2014 class report"):
+def write_class_report(results, cells_order, out_dir, title="Class report"):
     """Write ``out_dir/report.html``, its plots in ``out_dir/report/``, misconceptions.csv and
     similarity.csv with a page per flagged pair in ``out_dir/similarity/``; return the HTML path."""
     out_dir = pathlib.Path(out_dir)

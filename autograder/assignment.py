@@ -1,0 +1,70 @@
+"""An assignment as data: what the grader needs to know about one folder of source/, read from its
+``assignment.toml`` (for Task 4.1: source/task4_1/assignment.toml).
+
+The grader's stages take the assignment from here instead of naming it: the notebook, the graded
+classes, which cells may take long, the kernel-side checks module, the data to preload, the report's title.
+"""
+import dataclasses
+import pathlib
+import tomllib
+
+from autograder.errors import UserError
+
+FILE = "assignment.toml"
+
+
+@dataclasses.dataclass(frozen=True)
+class Assignment:
+    name: str                    # nbgrader's assignment id: the folder's name in source/
+    title: str                   # what reports and pages call it
+    folder: pathlib.Path         # its folder in source/
+    notebook: str                # the graded notebook's file name
+    checks: str                  # the kernel-side module of its hidden tests
+    classes: dict = dataclasses.field(default_factory=dict)     # graded class name -> grade_id of its cell
+    long_cells: tuple = ()       # grade_ids allowed the full cell timeout
+    self_timed_cells: tuple = ()  # long cells whose checks bound each call of student code
+    data: dict = dataclasses.field(default_factory=dict)        # name, loader, preload; {} if it reads none
+
+    @property
+    def notebook_stem(self):
+        return pathlib.PurePath(self.notebook).stem
+
+    @property
+    def source_notebook(self):
+        return self.folder / self.notebook
+
+
+def load(folder):
+    """The Assignment described by ``folder``/assignment.toml; UserError saying what to fix if it cannot be read."""
+    folder = pathlib.Path(folder)
+    path = folder / FILE
+    try:
+        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{folder} has no {FILE}: it is not a graded assignment (see docs/instructor.md)") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"{path} cannot be read: {exc}") from None
+    cells, missing = spec.get("cells", {}), [key for key in ("name", "notebook", "checks") if key not in spec]
+    if missing:
+        raise UserError(f"{path} lacks {', '.join(missing)}: every assignment.toml names its assignment, notebook "
+                        "and checks module")
+    if spec["name"] != folder.name:
+        raise UserError(f"{path} names the assignment {spec['name']!r}, but its folder is {folder.name!r}: "
+                        "nbgrader knows an assignment by its folder's name, so make them equal")
+    if not (folder / spec["notebook"]).is_file():
+        raise UserError(f"{path} names the notebook {spec['notebook']!r}, which is not in {folder}")
+    return Assignment(name=spec["name"], title=spec.get("title", spec["name"]), folder=folder,
+                      notebook=spec["notebook"], checks=spec["checks"], classes=dict(cells.get("classes", {})),
+                      long_cells=tuple(cells.get("long", ())), self_timed_cells=tuple(cells.get("self_timed", ())),
+                      data=dict(spec.get("data", {})))
+
+
+def graded_in(source_root):
+    """Every assignment of a course's source/ folder that has an assignment.toml, by name."""
+    return {folder.name: load(folder) for folder in sorted(pathlib.Path(source_root).glob(f"*/{FILE}"))
+            for folder in [folder.parent]}
+
+
+def cell_timing(assignments):
+    """GuardedExecute's per-assignment cell classes: {name: {"long": [...], "self_timed": [...]}}."""
+    return {a.name: {"long": list(a.long_cells), "self_timed": list(a.self_timed_cells)} for a in assignments}
