@@ -23,7 +23,7 @@ from traitlets.config import Configurable, PyFileConfigLoader
 from autograder.errors import UserError
 
 DAY = 86400
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 EXAMPLE = "'2027-01-15 17:00 Europe/Berlin' or '2027-01-15T17:00:00+01:00'"
 # what each setting accepts, for the error message
 LIMITS = {"percent_per_day": (0, math.inf, "10"), "max_percent": (0, 100, "50"),

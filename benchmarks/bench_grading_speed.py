@@ -124,7 +124,7 @@ def grade(class_dir, out, workers):
     with open(out / "grades.csv", newline="") as f:
         rows = {row["student_id"]: row for row in csv.DictReader(f)}
     return wall, cpu, dict(zip(("total", "setup", "grading", "report", "coordinator"),
-                               map(float, timing.groups()))), rows
+                               map(float, timing.groups()), strict=True)), rows
 
 
 # a fixed single-threaded numpy workload, about 1 s; prints its seconds

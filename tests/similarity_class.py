@@ -202,7 +202,7 @@ def _rename_edits(source, tree, attribute_names, rng, taken):
     starts, edits = _char_offsets(source), []
     for function in _outer_functions(tree):
         renamed = sorted(_renamable_locals(function, rename_self=rng.random() < 0.5))
-        mapping = dict(zip(renamed, _fresh_names(rng, taken)))
+        mapping = dict(zip(renamed, _fresh_names(rng, taken), strict=False))  # an endless supply of names
         for node in ast.walk(function):
             if isinstance(node, ast.Name) and node.id in mapping:
                 edits.append((_offset(source, starts, node.lineno, node.col_offset),
@@ -333,7 +333,7 @@ def _reordered_body(body, lines, rng, first_line):
         previous_end = end
     movable = [i for i, (is_definition, _) in enumerate(chunks) if is_definition]
     texts = [text for _, text in chunks]
-    for slot, index in zip(movable, _permuted(movable, rng)):
+    for slot, index in zip(movable, _permuted(movable, rng), strict=True):
         texts[slot] = chunks[index][1]
     return "".join(texts)
 

@@ -26,7 +26,8 @@ FULL_MARKS = 23
 
 
 @contextlib.contextmanager
-def saturated(processes=2 * (os.cpu_count() or 2)):
+def saturated(processes=None):
+    processes = processes or 2 * (os.cpu_count() or 2)
     env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
     hogs = [subprocess.Popen([sys.executable, "-c", HOG], env=env) for _ in range(processes)]
     try:

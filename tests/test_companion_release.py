@@ -10,7 +10,7 @@ from autograder.course import layout
 from autograder.late_work import LatePolicy
 from autograder.nbgrader_ext.companion_after_due import companion_release_time, refusal
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 NOW = datetime.datetime(2027, 2, 1, 12, 0, tzinfo=UTC)
 
 

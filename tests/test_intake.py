@@ -114,7 +114,7 @@ def tree(tmp_path):
         "nbformat": 4, "nbformat_minor": 5, "metadata": {},
         "cells": [{"cell_type": "code", "id": "a", "metadata": {}, "source": "x"}]}).encode())
     write(root / "s_latin1" / a / NB_FILE, notebook_bytes("name = 'Müller'").replace(
-        "Müller".encode("utf-8"), "Müller".encode("latin-1")))
+        "Müller".encode(), "Müller".encode("latin-1")))
     write(root / "s_big" / a / NB_FILE, notebook_bytes("x = '" + "a" * 5000 + "'"))
     write(root / "bad name" / a / NB_FILE)
     write(root / "stray.ipynb")

@@ -14,7 +14,7 @@ from autograder.grading import gradebook, intake
 from autograder.report import class_report
 from autograder.result import Result, Status
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 DAY = 86400
 ASSIGNMENT, NB = "task4_1", "numpy_neural_network"
 DUE = "2027-01-15 17:00 Europe/Berlin"

@@ -222,7 +222,7 @@ def test_the_moodle_worksheet_is_the_download_with_grades_and_comments_filled_in
     original = list(csv.reader(io.StringIO(moodle[1].path.read_text(encoding="utf-8"))))
     assert table[0] == original[0] and len(table) == len(original), "Moodle rejects other headers or rows"
     assert all(len(row) == len(table[0]) for row in table), "Moodle rejects a different field count"
-    by_id = {row[0]: dict(zip(table[0], row)) for row in table[1:]}
+    by_id = {row[0]: dict(zip(table[0], row, strict=True)) for row in table[1:]}
     assert (by_id["Participant 302"]["Grade"], by_id["Participant 302"]["Feedback comments"]) == \
         ("60.00", "15 points, see the file")
     assert by_id["Participant 303"]["Grade"] == "", "a student with nothing graded keeps an empty grade"

@@ -99,7 +99,7 @@ def test_a_moodle_download_round_trip(tmp_path, capsys, notebooks):
     original = list(csv.reader(io.StringIO(worksheet.read_text(encoding="utf-8"))))
     assert sheet[0] == original[0] and len(sheet) == len(original)
     assert all(len(row) == len(sheet[0]) for row in sheet)
-    graded = {row[0]: dict(zip(sheet[0], row)) for row in sheet[1:]}
+    graded = {row[0]: dict(zip(sheet[0], row, strict=True)) for row in sheet[1:]}
     for participant in ("301", "302", "304", "305"):
         final = float(table[f"moodle-{participant}"]["final_score"])
         assert float(graded[f"Participant {participant}"]["Grade"]) == round(final / 25 * 100, 2)

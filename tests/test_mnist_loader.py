@@ -98,7 +98,7 @@ def test_repeated_loads_return_the_same_read_only_arrays(tmp_path, synthetic):
     folder = write_all(tmp_path, synthetic[1])
     first = ml.load_mnist(folder, download=False)
     second = ml.load_mnist(folder, download=False)
-    assert all(a is b for a, b in zip(first, second))
+    assert all(a is b for a, b in zip(first, second, strict=True))
     for array in first:
         assert not array.flags.writeable
     with pytest.raises(ValueError):

@@ -77,7 +77,7 @@ def test_csv_header_and_sorting(results, tmp_path):
 
 def test_csv_holds_each_cells_points_and_blanks_for_manual_cells(results, tmp_path):
     rows = read_csv(class_report.write_grades_csv(results, CELLS, tmp_path / "grades.csv"))
-    header, by_id = rows[0], {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
+    header, by_id = rows[0], {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     for result in results:
         row = by_id[result.student_id]
         assert float(row["total"]) == pytest.approx(result.score)

@@ -165,7 +165,7 @@ def test_each_disguise_changes_the_text_and_keeps_valid_code(step):
         code = {gid: source for gid, source in answers.items() if gid in sc.SOLUTION_CODE_CELLS}
         disguised = sc.disguise(answers, [step], seed=11)
         assert disguised != code, f"{step} left {author} unchanged"
-        for gid, source in disguised.items():
+        for source in disguised.values():
             ast.parse(source)
         if step == "reformat":  # redundant parentheses and line breaks: the same AST
             assert all(ast.dump(ast.parse(disguised[g])) == ast.dump(ast.parse(code[g])) for g in code)

@@ -8,8 +8,8 @@ the text lies inside a claim or in the short list of figures that are not measur
 """
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import nbformat
 import pytest

@@ -20,7 +20,7 @@ def split_classes(source):
     """Split Python source holding several top-level classes into {class name: source}."""
     starts = [(m.start(), m.group(1)) for m in CLASS_HEADER.finditer(source)]
     return {name: source[start:end].rstrip() + "\n"
-            for (start, name), (end, _) in zip(starts, starts[1:] + [(len(source), None)])}
+            for (start, name), (end, _) in zip(starts, starts[1:] + [(len(source), None)], strict=True)}
 
 
 def build(answers, release_notebook=layout.RELEASE_NOTEBOOK):

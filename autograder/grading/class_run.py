@@ -134,7 +134,7 @@ def run(options, log=print):
         return _run(options, log)
 
 
-def _run(options, log):
+def _run(options, log):  # noqa: C901 - the class run in small steps with a value object: issue 33, next step
     out = options.out.resolve()
     db_url = options.db_url or layout.sqlite_url(out)
     work = pathlib.Path(tempfile.mkdtemp(prefix="task41-grading-"))

@@ -347,32 +347,37 @@ def _grade(workspace, result, student_id, limits, env, deadline):
             return
     cells = submission_cells(workspace, student_id)
     if cells:
-        # a deleted or demoted test cell: nbgrader leaves it to a person; it is a 0 with a note
-        finished = result.status != Status.TIMEOUT  # else nothing was scored yet
-        missing = [gid for gid, cell in result.cells.items() if finished
-                   and not cell["needs_manual"] and (gid not in cells or cells[gid]["needs_manual"])]
-        for gid in missing:
-            cells[gid] = {**result.cells[gid], "score": 0.0}
-        if missing:
-            result.add_detail(f"test cells missing from the notebook scored 0: {', '.join(missing)}")
-        result.set_cells({**result.cells, **cells})
-        if graded_notebook is not None:
-            add_diagnoses(result.cells, graded_notebook)
+        take_scored_cells(result, cells, graded_notebook)
     elif result.status == Status.GRADED:
         result.status, result.detail = Status.ERROR, f"nbgrader saved no grades:\n{log_tail(workspace)}"
+
+
+def take_scored_cells(result, cells, graded_notebook):
+    """Put the gradebook's ``cells`` into the row, with the diagnosis each failed test cell carries."""
+    # a deleted or demoted test cell: nbgrader leaves it to a person; it is a 0 with a note
+    finished = result.status != Status.TIMEOUT  # else nothing was scored yet
+    missing = [gid for gid, cell in result.cells.items() if finished
+               and not cell["needs_manual"] and (gid not in cells or cells[gid]["needs_manual"])]
+    for gid in missing:
+        cells[gid] = {**result.cells[gid], "score": 0.0}
+    if missing:
+        result.add_detail(f"test cells missing from the notebook scored 0: {', '.join(missing)}")
+    result.set_cells({**result.cells, **cells})
+    if graded_notebook is not None:
+        add_diagnoses(result.cells, graded_notebook)
 
 
 # Error names GuardedExecute and nbgrader write into graded cells, and what they mean for the row.
 INCIDENTS = {
     cell_errors.INTEGRITY_ERROR: (Status.TAMPERED, "tests from {cell} on scored 0: {evalue}"),
     cell_errors.DEAD_KERNEL: (Status.CRASHED,
-                        "the kernel died in {cell}; graded cells after it scored 0, earlier points kept"),
+                              "the kernel died in {cell}; graded cells after it scored 0, earlier points kept"),
     cell_errors.CELL_TIMEOUT: (None, "{cell} timed out: {evalue}"),
     cell_errors.STUDENT_CODE_TIMEOUT: (None, "{cell}: {evalue}"),
     cell_errors.NOTEBOOK_TIME_LIMIT: (Status.TIMEOUT, "the notebook ran out of time ({evalue}); earlier points kept"),
     # a time limit ran out while the kernel waited for a CPU: the machine's fault, never a score
-    cell_errors.GRADING_MACHINE_BUSY: (Status.GRADER_ERROR, "not graded: in {cell}, {evalue}. The next run of grade "
-                                                "grades it again"),
+    cell_errors.GRADING_MACHINE_BUSY: (Status.GRADER_ERROR, "not graded: in {cell}, {evalue}. The next run of "
+                                                            "grade grades it again"),
 }
 
 

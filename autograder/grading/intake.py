@@ -35,7 +35,8 @@ import time
 import warnings
 import zipfile
 import zlib
-from typing import BinaryIO, Callable
+from collections.abc import Callable
+from typing import BinaryIO
 
 import nbformat
 from nbformat import validator
@@ -457,7 +458,7 @@ def _with_roster(rows, roster, layout_name):
             row.status, row.notebook = Status.NOT_ON_ROSTER, None
             row.detail = f"matches nobody on the roster {roster.path.name} (from {row.origin})"
         elif student is not None and student.submitted_at is not None and row.submitted_at is None:
-            row.submitted_at = student.submitted_at.astimezone(datetime.timezone.utc)
+            row.submitted_at = student.submitted_at.astimezone(datetime.UTC)
     submitted = {row.student_id for row in rows}
     rows += [Submission(student_id, None, Status.MISSING, f"{student.full_name or student_id}: on the roster, "
                         "nothing submitted", "", 0.0, "")
@@ -729,7 +730,7 @@ def _parse_timestamp(text):
     from nbgrader.utils import parse_utc  # nbgrader is imported where used: the grade command starts faster
 
     try:
-        return parse_utc(text.strip()).replace(tzinfo=datetime.timezone.utc) if text else None
+        return parse_utc(text.strip()).replace(tzinfo=datetime.UTC) if text else None
     except (ValueError, OverflowError):  # dateutil found no time in it
         return None
 

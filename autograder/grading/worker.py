@@ -79,7 +79,8 @@ def host(pipes):
             for other in pipes[:index] + pipes[index + 1:]:  # a sibling's pipe held open would hide its exit
                 os.close(other[0])
                 os.close(other[1])
-            forked.run_then_exit(lambda: serve(os.fdopen(requests), os.fdopen(replies, "w")))
+            forked.run_then_exit(lambda requests=requests, replies=replies:
+                                 serve(os.fdopen(requests), os.fdopen(replies, "w")))
         children.add(pid)
     for requests, replies in pipes:
         os.close(requests)

@@ -81,7 +81,7 @@ def row_offsets(got, expected, wrong):
     return None
 
 
-def describe(name, got, expected, tol, sizes=None, regions=None, probes=(), factor_names=None):
+def describe(name, got, expected, tol, sizes=None, regions=None, probes=(), factor_names=None):  # noqa: C901 - one probe per kind of difference, in order; a table of probes is the next step
     """None when ``got`` is ``expected`` within ``tol``; else (message lines, diagnosis or None).
 
     ``sizes``: {"the batch size": n, ...} to name a constant factor (``factor_names``: sizes whose factor

@@ -69,7 +69,7 @@ def canvas_import_csv(roster, results, column):
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(info + [column])
     writer.writerow(["    Points Possible"] + [""] * (len(info) - 1) + [f"{points:.2f}" if points else ""])
-    for student_id, row in zip(roster.row_ids, roster.rows):
+    for student_id, row in zip(roster.row_ids, roster.rows, strict=True):
         result = graded.get(student_id)
         if result is not None:
             score = _scaled(result, points) if points else result.final_score
@@ -83,7 +83,7 @@ def moodle_worksheet_csv(roster, results, comment):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(roster.header)
-    for student_id, row in zip(roster.row_ids, roster.rows):
+    for student_id, row in zip(roster.row_ids, roster.rows, strict=True):
         result = graded.get(student_id)
         row = dict(row)
         if result is not None:

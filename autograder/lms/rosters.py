@@ -138,7 +138,7 @@ def _canvas(path, header, body, delimiter):
                    if CANVAS_ASSIGNMENT.match(h) and not CANVAS_TOTALS.search(h)]
     roster = Roster("canvas", path, {}, header, assignment_columns=assignments, delimiter=delimiter)
     for number, cells in enumerate(body, start=2):
-        row = dict(zip(header, cells))
+        row = dict(zip(header, cells, strict=False))  # Canvas leaves trailing empty cells out of some rows
         label = (cells[0] if cells else "").strip()
         if label == "Points Possible":
             roster.points_possible = {a: _number(row.get(a)) for a in assignments}
@@ -177,7 +177,7 @@ def _moodle(path, header, body, delimiter, timezone):
         if len(cells) != len(header):
             raise RosterError(f"{path}, line {number}: {len(cells)} fields where the header has {len(header)}; "
                               "Moodle rejects such a worksheet: download it again")
-        row = dict(zip(header, cells))
+        row = dict(zip(header, cells, strict=True))
         match = MOODLE_IDENTIFIER.match(row["Identifier"].strip())
         if not match:
             raise RosterError(f"{path}, line {number}: Identifier {row['Identifier']!r} is not 'Participant <number>'")
@@ -209,7 +209,8 @@ def moodle_time(text, timezone, path="", line=0):
         moment = datetime.datetime.strptime(re.sub(r"\s+", " ", text), MOODLE_TIME)
     except ValueError:
         raise RosterError(f"{path}, line {line}: 'Last modified (submission)' {text!r} is not Moodle's English "
-                          "date format (e.g. 'Tuesday, 5 March 2024, 2:03 PM'); download the worksheet in English")
+                          "date format (e.g. 'Tuesday, 5 March 2024, 2:03 PM'); download the worksheet in "
+                          "English") from None
     zone = tz.gettz(timezone)
     if zone is None:
         raise RosterError(f"the time zone {timezone!r} (c.LatePolicy.timezone) is not known")

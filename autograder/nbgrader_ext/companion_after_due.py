@@ -48,7 +48,7 @@ def refusal(policy, now):
 class CompanionAfterDueRelease(ExchangeReleaseAssignment):
     def init_src(self):
         if self.coursedir.assignment_id == layout.COMPANION:
-            why = refusal(LatePolicy(config=self.config), datetime.datetime.now(datetime.timezone.utc))
+            why = refusal(LatePolicy(config=self.config), datetime.datetime.now(datetime.UTC))
             if why:
                 self.fail(why)
         super().init_src()

@@ -139,7 +139,7 @@ class GuardedExecute(Execute):
     def _get_timeout(self, cell):  # nbclient asks this for each cell's limit
         return self._cell_limit
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(self, cell, resources, index):  # noqa: C901 - the limits of one cell, in the order they apply
         if cell.cell_type != "code":
             return super().preprocess_cell(cell, resources, index)
         if self._dead_after is not None:

@@ -59,9 +59,9 @@ class OwnerCheckedCollect(ExchangeCollect):
                 claimed = parse_utc(handle.read().strip())
         except (OSError, ValueError):
             return
-        received = datetime.datetime.fromtimestamp(os.lstat(src).st_ctime, datetime.timezone.utc)
-        if claimed is not None and claimed.replace(tzinfo=datetime.timezone.utc) < received:
-            if claimed.replace(tzinfo=datetime.timezone.utc) < received - COPYING:
+        received = datetime.datetime.fromtimestamp(os.lstat(src).st_ctime, datetime.UTC)
+        if claimed is not None and claimed.replace(tzinfo=datetime.UTC) < received:
+            if claimed.replace(tzinfo=datetime.UTC) < received - COPYING:
                 self.log.error("%s claims it was submitted at %s, but the exchange received it at %s: the "
                                "collected timestamp.txt says %s", os.path.basename(src), claimed, received, received)
             with open(stamp, "w") as handle:

@@ -235,7 +235,7 @@ def plot_pass_rate(results, cells_order, path):
         counts = ax.twinx()
         counts.set_ylim(ax.get_ylim())
         counts.set_yticks(positions, [f"{passed}/{total} ({share:.0f}%)"
-                                      for (_, _, passed, total, _, _), share in zip(rows, shares)])
+                                      for (_, _, passed, total, _, _), share in zip(rows, shares, strict=True)])
         counts.tick_params(axis="y", length=0)
     _save_png(figure, path)
 

@@ -512,7 +512,7 @@ def compare_class(fingerprints, threshold=THRESHOLD):
         pairs=pairs, groups=_groups(pairs), threshold=threshold, compared=len(fingerprinted),
         skipped=dict(fingerprints.skipped), code={f.student_id: f.code for f in fingerprinted},
         own_lines={f.student_id: f.own_lines for f in fingerprinted},
-        fingerprints={f.student_id: size for f, size in zip(fingerprinted, sizes)},
+        fingerprints={f.student_id: size for f, size in zip(fingerprinted, sizes, strict=True)},
         cells=list(release.cells), common_cut=cut,
         settings={"K": K, "WINDOW": WINDOW, "COMMON_FRACTION": COMMON_FRACTION,
                   "COMMON_MIN_COUNT": COMMON_MIN_COUNT, "MIN_SHARED": MIN_SHARED})

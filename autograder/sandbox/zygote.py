@@ -76,7 +76,7 @@ def serve(socket_path, ready=sys.stdout):
         if os.fork() == 0:
             listener.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            forked.run_then_exit(lambda: _monitor(connection))  # never back into the accept loop
+            forked.run_then_exit(lambda connection=connection: _monitor(connection))  # never back into the accept loop
         connection.close()
 
 

@@ -152,7 +152,7 @@ def test_a_backdated_submission_is_timed_when_the_exchange_received_it(released)
 def test_a_submission_backdated_by_minutes_is_timed_when_the_exchange_received_it_too(released):
     import datetime
 
-    claimed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=2)
+    claimed = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=2)
     forged = claimed.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     folder = inbound() / f"{BOB}+task4_1+{forged}+minutesearly"
     released.run_as(BOB, f"mkdir '{folder}' && cp task4_1/numpy_neural_network.ipynb '{folder}/' && "

@@ -16,6 +16,7 @@ Each test runs its class's properties (contract.py) on several probes. A failure
 measured and, when a probe confirmed its cause, carries the cause's identifier (diagnoses.py) for
 the class report's misconception table. How student code is called: harness.py.
 """
+import itertools
 import time
 
 import numpy as np
@@ -103,7 +104,7 @@ def check_relu_gradients(ReLU):
             A = contract.relu_forward(relu, Z, ctx)
             precision = precision_of(A)
 
-            def loss():
+            def loss(relu=relu, Z=Z, G=G):
                 with quiet(), time_limit("ReLU.forward", (Z,)):
                     return np.sum(np.asarray(relu.forward(Z), dtype=np.float64) * G)
 
@@ -159,7 +160,7 @@ def check_cross_entropy_gradients(Softmax, CrossEntropyLoss):
                 fail("this check runs your Softmax and CrossEntropyLoss together, and Softmax.forward "
                      "is wrong here: the softmax tests say how.", ctx, "softmax.wrong-first")
 
-            def loss():
+            def loss(loss_fn=loss_fn, softmax=softmax, logits=logits, targets=targets):
                 with quiet(), time_limit("Softmax.forward and CrossEntropyLoss.forward", (logits,)):
                     return loss_fn.forward(softmax.forward(logits), targets)
 
@@ -286,7 +287,7 @@ def check_sgd_example_generalises(SGD):
     model = _toy_model(np.random.default_rng(106))
     expected = [(layer.W - 0.3 * layer.dW, layer.b - 0.3 * layer.db) for layer in model.layers]
     call("SGD.step", call("SGD(...)", SGD, 0.3).step, model)
-    for i, (layer, (W, b)) in enumerate(zip(model.layers, expected)):
+    for i, (layer, (W, b)) in enumerate(zip(model.layers, expected, strict=True)):
         _same(f"layers[{i}].W after a step", layer.W, W, "SGD(0.3) on random layers")
         _same(f"layers[{i}].b after a step", layer.b, b, "SGD(0.3) on random layers")
 
@@ -298,7 +299,7 @@ def check_momentum_example_generalises(SGDMomentum):
     optimizer = call("SGDMomentum(...)", SGDMomentum, lr, beta)
     for _ in range(2):  # same gradients twice: p - lr*g - (beta*lr*g + lr*g)
         call("SGDMomentum.step", optimizer.step, model)
-    for i, (layer, (W, b)) in enumerate(zip(model.layers, expected)):
+    for i, (layer, (W, b)) in enumerate(zip(model.layers, expected, strict=True)):
         _same(f"layers[{i}].W after two steps", layer.W, W, f"SGDMomentum({lr}, {beta}) on random layers")
         _same(f"layers[{i}].b after two steps", layer.b, b, f"SGDMomentum({lr}, {beta}) on random layers")
 
@@ -330,7 +331,7 @@ def train_and_score_mnist(MLP, CrossEntropyLoss, SGD, data, seed=0):
     batch_starts = range(0, len(order), MNIST_BATCH)
     shares = np.array_split(np.arange(len(batch_starts)), len(MNIST_SCHEDULE))
     with quiet(), time_limit("SGD(...)") as watch:  # each step gets the whole limit
-        for share, lr in zip(shares, MNIST_SCHEDULE):
+        for share, lr in zip(shares, MNIST_SCHEDULE, strict=True):
             watch.restart("SGD(...)", lr)
             optimizer = call("SGD(...)", SGD, lr)
             for batch_start in (batch_starts[i] for i in share):
@@ -367,7 +368,7 @@ def train_and_score_mnist(MLP, CrossEntropyLoss, SGD, data, seed=0):
 def matrix_step_seconds(repeats=5):
     """CPU seconds of one training step done with matrix operations only, measured here and now."""
     rng = np.random.default_rng(0)
-    weights = [rng.standard_normal((a, b)) * 0.05 for a, b in zip(MNIST_LAYERS, MNIST_LAYERS[1:])]
+    weights = [rng.standard_normal((a, b)) * 0.05 for a, b in itertools.pairwise(MNIST_LAYERS)]
     X = rng.standard_normal((MNIST_BATCH, MNIST_LAYERS[0]))
     start = time.process_time()
     for _ in range(repeats):
@@ -375,7 +376,7 @@ def matrix_step_seconds(repeats=5):
         for W in weights:
             hs.append(np.maximum(hs[-1] @ W, 0))
         grad = hs[-1]
-        for W, h in zip(reversed(weights), reversed(hs[:-1])):
+        for W, h in zip(reversed(weights), reversed(hs[:-1]), strict=True):
             W -= 0.001 * (h.T @ grad)
             grad = (grad @ W.T) * (h > 0)
     return (time.process_time() - start) / repeats

@@ -680,9 +680,9 @@ def sgd_steps(SGD, rng, lr=0.05, steps=3):
         first = first or grads
         ctx = f"SGD({lr}), step {step + 1} of {steps}, layers of shapes {[layer.W.shape for layer in model.layers]}"
         step_or_explain("SGD", make, optimizer, model, np.random.default_rng(1), ctx)
-        expected = [[p - lr * g for p, g in zip(ps, gs)] for ps, gs in zip(before, grads)]
+        expected = [[p - lr * g for p, g in zip(ps, gs, strict=True)] for ps, gs in zip(before, grads, strict=True)]
 
-        def probes(i, k, before=before, grads=grads, step=step):
+        def probes(i, k, before=before, grads=grads, step=step, first=first):
             p, g = before[i][k], grads[i][k]
             found = [Probe("stale-references", "It did not change at this step, though it did at the first: the "
                                                "optimiser updates the arrays it saw first, and the layer now holds "
