@@ -107,6 +107,9 @@ def setup_instructor(instructor, log=print):
     shutil.copytree(layout.REPO / "autograder", copy / "autograder",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copy(layout.CONFIG_FILE, copy / "nbgrader_config.py")
+    # each graded assignment's folder, whose assignment.toml the grader reads (autograder/assignment.py)
+    shutil.copytree(layout.SOURCE_DIR, copy / "source" / layout.ASSIGNMENT,
+                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
 
     root = course_root(instructor)
     config = root / "nbgrader_config.py"
