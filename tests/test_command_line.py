@@ -61,7 +61,10 @@ def test_ctrl_c_says_in_one_line_what_was_saved_and_how_to_go_on(tmp_path, mnist
     out = tmp_path / "out"
     grading = subprocess.Popen([sys.executable, "-m", "autograder", "grade", layout.ASSIGNMENT,
                                 str(tmp_path / "class" / "submitted"), "--out", str(out), "--workers", "1"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               # as from a terminal: a test run started in the background (`make test &`)
+                               # ignores SIGINT, and children inherit that
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while not list((out / "results").glob("*.json")) and time.monotonic() < deadline and grading.poll() is None:
         time.sleep(0.2)

@@ -3,8 +3,11 @@ for one BLAS thread and for several (tests/notebook_runs.py): the same seeds giv
 matrix products are summed in another order, so the text must state what holds for both.
 
 A claim is a phrase of a markdown cell (whitespace-insensitive) and a check of the run's printed output.
-The fast tests keep the table honest: every phrase is in the text, and every percentage or "about N" in
-the text lies inside a claim or in the short list of figures that are not measurements of a run.
+Timings ("one to two seconds per epoch", "under half a minute") are not claims here: they depend on what
+else the machine runs, so they are not tested (the benchmarks measure speed); tests/notebook_runs.py
+prints how long each run took. The fast tests keep the table honest: every phrase is in the text, and
+every percentage or "about N" in the text lies inside a claim or in the short list of figures that are
+not measurements of a run.
 """
 import math
 import re
@@ -81,13 +84,9 @@ ASSIGNMENT = [
     Claim("96.5% to 98% after five", lambda t: within(epoch(5, t)[1], 96.5, 98.0)),
     Claim("and the same range on the test set",
           lambda t: within(one(r"test accuracy of the final model: ([\d.]+)%", t), 96.5, 98.0)),
-    Claim("at one to two seconds per epoch on a 2-core machine",
-          lambda t: all(within(epoch(n, t)[2], 0.3, 2.5) for n in range(1, 6))),
     Claim("the third falls below 90% before the fourth recovers",
           lambda t: epoch(3, t)[1] < 90 < 95 < epoch(4, t)[1]),
     Claim("Validation accuracy should climb past the 95% line", lambda t: epoch(5, t)[1] > 95),
-    Claim("(the reference takes a few seconds)",
-          lambda t: within(one(r"\(([\d.]+) s of CPU time training\)", t), 0.5, 9)),
     Claim("is about $10^{-3}$ by layer 8", lambda t: within(spread("He / 2", 8, t), 5e-4, 2e-3)),
     Claim("reaches about 80", lambda t: within(spread("He x 2", 8, t), 60, 100)),
     Claim("every layer's outputs stay about 255 times too wide",
@@ -101,8 +100,6 @@ ASSIGNMENT = [
     Claim("batch losses peak between 15 and 23", lambda t: within(raw_pixels(t)[2], 15, 23.1)),
     Claim("nearly every ReLU dies", lambda t: min(raw_pixels(t)[1]) >= 90),
     Claim(r"the loss then sits at $\ln 10 \approx 2.3$", lambda t: within(raw_pixels(t)[3], 2.2, 2.45)),
-    Claim("Each run takes a few seconds, up to about ten on a 2-core machine",
-          lambda t: all(within(float(s), 0.2, 12) for s in re.findall(r"validation +[\d.]+% +([\d.]+) s +dead", t))),
     Claim("collapses to about 10% accuracy", lambda t: within(exercise("lr 3", t)[0], 8, 12)),
     Claim("none of these four rates does that",
           lambda t: all(exercise(f"lr {lr}", t)[0] > 50 for lr in ("0.001", "0.01", "0.1", "1"))),
@@ -128,9 +125,8 @@ ASSIGNMENT = [
     Claim("deeper 784-512-256-128-64-10 (575k) 95.7% to 96.3%",
           lambda t: within(exercise("deeper  784-512-256-128-64-10", t)[0], 95.65, 96.35)),
     Claim("at lr 0.05 reached 95.0% to 95.1%", lambda t: within(exercise("deeper, lr 0.05", t)[0], 94.95, 95.15)),
-    Claim("buy about 2 points for 2.5 to 3 times the parameters and several times the training time",
+    Claim("buy about 2 points for 2.5 to 3 times the parameters",
           lambda t: all(within(exercise(big, t)[0] - exercise("medium  784-256-128-10", t)[0], 1.4, 2.6)
-                        and within(exercise(big, t)[1] / exercise("medium  784-256-128-10", t)[1], 1.5, 6)
                         for big in ("wider   784-512-512-10", "deeper  784-512-256-128-64-10"))),
     Claim("5 epochs at lr 0.3, 96.5% to 98% validation", lambda t: within(epoch(5, t)[1], 96.5, 98.0)),
     Claim("after 3 epochs the network is far from trained (69.0%)",
@@ -190,8 +186,6 @@ def race(text):
 RELU_LIKE = ("tanh", "ReLU", "LeakyReLU", "GELU")
 
 COMPANION = [
-    Claim("under half a minute on a 2-core machine",
-          lambda t: within(one(r"All experiments ran in (\d+) s", t), 1, 30)),
     Claim("The relative errors are around $10^{-10}$",
           lambda t: all(within(e[0], 1e-12, 1e-8) for e in floats(r"dX +\(4, 6\) +([\d.e+-]+) +ok", t))),
     Claim(r"about $2 \times 10^{-12}$ times layer 20's",
@@ -238,7 +232,6 @@ COMPANION = [
           and all(within(race(t)[n][0], 88, 92) for n in RELU_LIKE)),
     Claim("Sigmoid is far behind (about 60%)", lambda t: within(race(t)["sigmoid"][0], 55, 66)),
     Claim("it reached only about 60%", lambda t: within(race(t)["sigmoid"][0], 55, 66)),
-    Claim("GELU usually costs the most per step", lambda t: race(t)["GELU"][1] == max(v[1] for v in race(t).values())),
 ]
 
 COMPANION_NOT_MEASURED = [
