@@ -61,8 +61,8 @@ def load(folder):
 
 def graded_in(source_root):
     """Every assignment of a course's source/ folder that has an assignment.toml, by name."""
-    return {folder.name: load(folder) for folder in sorted(pathlib.Path(source_root).glob(f"*/{FILE}"))
-            for folder in [folder.parent]}
+    folders = sorted(path.parent for path in pathlib.Path(source_root).glob(f"*/{FILE}"))
+    return {folder.name: load(folder) for folder in folders}
 
 
 def cell_timing(assignments):

@@ -6,7 +6,7 @@
   Never a student's score: the command refuses to start, or the row is a ``grader-error`` that the
   next run grades again.
 
-The command line maps each to its exit code in one table (``autograder.__main__.EXIT_CODES``).
+The command line maps each to its exit code in one table (``autograder.__main__.ERROR_EXIT_CODES``).
 Errors raised inside the student's kernel are named in ``autograder.kernel.cell_errors``.
 """
 

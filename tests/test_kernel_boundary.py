@@ -1,6 +1,6 @@
 """The kernel-side package (autograder/kernel/) runs inside the student's kernel: it imports only the
-standard library, numpy and itself, never the rest of the grader, and the rest of the grader's code
-that the kernel loads is named from there only."""
+standard library, numpy, IPython and itself, never the rest of the grader; and the modules the
+notebook's test cells import live in it."""
 import ast
 import pathlib
 import sys

@@ -1,7 +1,7 @@
 """The code that runs inside the student's kernel while a notebook is graded: the trust boundary.
 
 Test cells import it after student code has run, so it imports nothing of the rest of the grader
-(tests/test_kernel_boundary.py), only the standard library and numpy:
+(tests/test_kernel_boundary.py), only the standard library, numpy and IPython (the kernel itself):
 
 * ``harness``: how student code is called (quietly, on a CPU budget, crashes turned into messages);
 * ``measure``: what a wrong array is (shape, a factor, sign, NaN, which entries);
