@@ -48,9 +48,10 @@ class SleepingReLU:
 
 @pytest.fixture
 def short_limits(monkeypatch):
-    """0.3 CPU-s per call; a call that waits is stopped after 0.6 s of wall-clock time."""
+    """0.3 CPU-s per call; a call that waits is stopped after 3 s of wall-clock time (a loaded machine
+    running these tests still gives a computing call its 0.3 CPU-s well before that)."""
     monkeypatch.setattr(harness, "CALL_SECONDS", 0.3)
-    monkeypatch.setattr(harness, "HANG_FACTOR", 2)
+    monkeypatch.setattr(harness, "HANG_FACTOR", 10)
     monkeypatch.setattr(harness, "HANG_MIN_SECONDS", 0)
 
 
@@ -61,7 +62,7 @@ def test_a_call_that_computes_forever_fails_naming_its_cpu_budget_method_and_inp
 
 
 def test_a_call_that_sleeps_forever_is_stopped_by_the_wall_clock_and_says_it_was_waiting(short_limits):
-    with pytest.raises(checks.StudentCodeTimeout, match=r"did not return within 0.6 s .*it was waiting"):
+    with pytest.raises(checks.StudentCodeTimeout, match=r"did not return within 3 s .*it was waiting"):
         checks.call("ReLU.forward", SleepingReLU().forward, np.zeros((4, 3)))
 
 
@@ -195,10 +196,17 @@ def test_a_call_starved_of_cpu_by_other_processes_is_the_machines_fault_not_a_ti
     assert run.stdout.startswith("busy:"), run.stdout + run.stderr
 
 
-def test_a_stopped_or_starved_kernel_is_told_from_one_that_computed_or_slept():
-    from autograder.nbgrader_ext.kernel_watch import starved
-    assert starved(15, waited=2, stopped=10) and starved(15, waited=9, stopped=0)
-    assert not starved(15, waited=1, stopped=0) and not starved(15, waited=0.5, stopped=1)
+def test_the_machines_share_of_a_cell_is_what_it_stopped_queued_or_stole():
+    from autograder.nbgrader_ext.kernel_watch import Usage
+    computed = Usage(wall=15, cpu=14.8, waited=0.2, stopped=0, runnable=15)
+    slept = Usage(wall=15, cpu=0.1, waited=0, stopped=0, runnable=0.1)
+    queued = Usage(wall=15, cpu=5, waited=10, stopped=0, runnable=15)
+    stopped = Usage(wall=15, cpu=1, waited=0.5, stopped=10, runnable=1.5)
+    stolen = Usage(wall=15, cpu=4, waited=0, stopped=0, runnable=15)  # a virtual machine's host ran others
+    two_threads = Usage(wall=10, cpu=19, waited=0.5, stopped=0, runnable=10)
+    assert [u.own for u in (computed, slept, queued, stopped, stolen, two_threads)] == [14.8, 15, 5, 4.5, 4, 9.5]
+    assert not computed.starved() and not slept.starved() and not two_threads.starved()
+    assert queued.starved() and stopped.starved() and stolen.starved()
 
 
 def test_the_watch_sees_a_stopped_process_from_outside():
@@ -210,17 +218,20 @@ def test_the_watch_sees_a_stopped_process_from_outside():
         os.kill(sleeper.pid, signal.SIGSTOP)
         time.sleep(1.5)
         os.kill(sleeper.pid, signal.SIGCONT)
-        wall, cpu, waited, stopped = watch.since_mark()
+        wall, cpu, waited, stopped, _ = watch.since_mark()
         watch.close()
     finally:
         sleeper.kill()
     assert 1.0 <= stopped <= wall and cpu < 0.5, (wall, cpu, waited, stopped)
 
 
-def test_a_cell_that_ran_out_of_time_on_a_starved_kernel_becomes_a_busy_machine_error():
-    output = busy_machine_output(15, waited=3.0, stopped=10.0, cpu=0.4)
-    assert output.ename == "GradingMachineBusy" and "stopped 10 s" in output.evalue and "waited 3 s" in \
-        output.evalue and "Not a fault of the submission" in output.evalue
+def test_a_cell_the_machine_held_too_long_becomes_a_busy_machine_error_that_says_how():
+    from autograder.nbgrader_ext.kernel_watch import Usage
+    output = busy_machine_output(15, Usage(wall=60, cpu=0.4, waited=3.0, stopped=55.0, runnable=3.5))
+    assert output.ename == "GradingMachineBusy", output
+    for said in ("of 60 s it took 58 s", "waiting for a CPU 3 s", "stopped 55 s", "own time (1.9 s, computing 0.4 s)",
+                 "its 15 s limit", "Not a fault of the submission"):
+        assert said in output.evalue, (said, output.evalue)
 
 
 def ipython_interrupt(frames):

@@ -17,26 +17,29 @@ Added to plain Execute (configured in nbgrader_config.py in its place):
   ``after_hang_timeout``.  A cell stopped by its limit says where it was interrupted.
   When the notebook has used ``notebook_timeout`` seconds, the remaining cells are not
   run (graded ones fail), so the points earned so far are still saved;
-* a busy machine is never the student's fault: these limits are wall-clock time, far above
-  what the reference needs, to stop code that hangs. When one runs out while the kernel spent
-  at least half of it waiting for a CPU or stopped (``kernel_watch``: /proc, read from outside the
-  kernel), the cell gets a ``GradingMachineBusy`` error instead of a timeout, which the grade
-  command turns into a ``grader-error`` row.
+* a busy machine is never the student's fault: a cell's limit counts the kernel's own time
+  (computing, or waiting by its own choice), not time the machine took from it (waiting for a CPU,
+  stopped, stolen: ``kernel_watch``, /proc read from outside the kernel). When the wall-clock limit
+  passes, the cell runs on until its own time reaches the limit; if the machine holds it for
+  ``busy_wall_factor`` times the limit first, or a notebook's budget ran out while the machine took
+  at least half of it, the cell gets a ``GradingMachineBusy`` error instead of a timeout, which the
+  grade command turns into a ``grader-error`` row.
 """
+import asyncio
 import os
 import re
 import time
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbclient.util import run_sync
+from nbclient.util import ensure_async, run_sync
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Dict, Integer, List, Unicode
+from traitlets import Bool, Dict, Float, Integer, List, Unicode
 
 from autograder.kernel import cell_errors
 from autograder.limits import Limits
-from autograder.nbgrader_ext.kernel_watch import KernelWatch, starved
+from autograder.nbgrader_ext.kernel_watch import TICK, KernelWatch
 
 RECORD = "__import__('autograder.kernel.integrity')"
 # error names that mean student code did not return: nbgrader's cell timeout, the checks' per-call limit
@@ -47,11 +50,14 @@ NOTEBOOK_FRAME = re.compile(r"^Cell In\[\d+\], line \d+, in ([\w.<>]+)", re.MULT
 VERIFY = "__import__('sys').modules['autograder.kernel.integrity'].verify(globals())"
 
 
-def busy_machine_output(limit, waited, stopped, cpu):
+def busy_machine_output(limit, usage):
+    """The error of a cell the machine kept from running: ``usage`` (kernel_watch.Usage) says how."""
     return error_output(cell_errors.GRADING_MACHINE_BUSY,
-                        f"the cell's {limit} s ran out while the grading machine did not run the kernel: it waited "
-                        f"{waited:.0f} s for a CPU and was stopped {stopped:.0f} s, computing {cpu:.1f} s. "
-                        "Not a fault of the submission; grading it again decides")
+                        f"the grading machine kept the kernel from running: of {usage.wall:.0f} s it took "
+                        f"{usage.machine:.0f} s (waiting for a CPU {usage.waited:.0f} s, "
+                        f"stopped {usage.stopped:.0f} s), "
+                        f"so the code's own time ({usage.own:.1f} s, computing {usage.cpu:.1f} s) never reached its "
+                        f"{limit} s limit. Not a fault of the submission; grading it again decides")
 
 
 def integrity_message(ename, evalue):
@@ -106,6 +112,9 @@ class GuardedExecute(Execute):
                                  help="seconds for later cells once a cell has hung").tag(config=True)
     notebook_timeout = Integer(0, help="seconds for the whole notebook; later cells are not run (0: no "
                                        "limit)").tag(config=True)
+    busy_wall_factor = Float(4.0, help="a cell may run this many times its limit in wall-clock time while the "
+                             "machine, not its code, takes the time; then it ends as GradingMachineBusy"
+                             ).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         self._dead_after = None   # where the kernel died, once it has
@@ -118,6 +127,7 @@ class GuardedExecute(Execute):
         self._started = time.monotonic()
         self._cell_limit = self.timeout
         self._watch = None        # the kernel process, seen from outside (kernel_watch), once it reported its pid
+        self._busy = None         # Usage of a cell stopped because the machine held it too long
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -139,6 +149,23 @@ class GuardedExecute(Execute):
     def _get_timeout(self, cell):  # nbclient asks this for each cell's limit
         return self._cell_limit
 
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """nbclient: the cell's wall-clock limit passed without a reply. Wait on while the machine took the time."""
+        while self._watch is not None and cell is not None:
+            usage = self._watch.since_mark()
+            if usage.own >= self._cell_limit:
+                break
+            if usage.wall >= self._wall_cap:
+                whole = self._whole_notebook()  # the notebook's budget, not the machine, may have set the cap
+                self._busy = usage if usage.wall >= self.busy_wall_factor * self._cell_limit or whole.starved() \
+                    else None
+                break
+            if await ensure_async(self.kc.shell_channel.msg_ready()):
+                return None  # the reply came: nbclient reads it
+            await self._async_check_alive()
+            await asyncio.sleep(TICK)
+        return await super()._async_handle_timeout(timeout, cell)
+
     def preprocess_cell(self, cell, resources, index):  # noqa: C901 - the limits of one cell, in the order they apply
         if cell.cell_type != "code":
             return super().preprocess_cell(cell, resources, index)
@@ -152,10 +179,13 @@ class GuardedExecute(Execute):
         if self._out_of_time is None and seconds_left is not None and seconds_left < 1:
             self._out_of_time = where
         self._cell_limit = self._limit_for(cell, seconds_left)
+        self._wall_cap = self.busy_wall_factor * self._cell_limit  # wall-clock seconds the machine may stretch it to
+        if seconds_left is not None:
+            self._wall_cap = min(self._wall_cap, max(seconds_left, self._cell_limit))
         if self._out_of_time is not None:
             whole = self._whole_notebook()
-            if utils.is_grade(cell) and whole is not None and starved(whole[0], whole[2], whole[3]):
-                cell.outputs = [busy_machine_output(self.notebook_timeout, *whole[2:], whole[1])]
+            if utils.is_grade(cell) and whole is not None and whole.starved():
+                cell.outputs = [busy_machine_output(self.notebook_timeout, whole)]
             elif utils.is_grade(cell):
                 cell.outputs = [error_output(cell_errors.NOTEBOOK_TIME_LIMIT, f"not run: the notebook used up its "
                                              f"{self.notebook_timeout} s in {self._out_of_time}")]
@@ -178,14 +208,13 @@ class GuardedExecute(Execute):
                     return cell, resources
             if self._watch is not None:
                 self._watch.mark()
+            self._busy = None
             cell, resources = super().preprocess_cell(cell, resources, index)
             error_names = {o.get("ename") for o in cell.outputs if o.get("output_type") == "error"}
             if cell_errors.CELL_TIMEOUT in error_names:
-                if self._watch is not None:
-                    wall, cpu, waited, stopped = self._watch.since_mark()
-                    if starved(wall, waited, stopped):
-                        cell.outputs = [busy_machine_output(self._cell_limit, waited, stopped, cpu)]
-                        return cell, resources
+                if self._busy is not None:
+                    cell.outputs = [busy_machine_output(self._cell_limit, self._busy)]
+                    return cell, resources
                 explain_timeout(cell.outputs, self._cell_limit)
             self._hung = self._hung or bool(error_names & set(HANG_ERRORS))
             return cell, resources
@@ -193,9 +222,9 @@ class GuardedExecute(Execute):
             # an interrupted slow cell is handled by Execute itself; this is a kernel that is gone or mute
             self._dead_after = where
             if self._watch is not None:  # mute because the machine stopped or starved it: not the student's doing
-                wall, cpu, waited, stopped = self._watch.since_mark()
-                if starved(wall, waited, stopped):
-                    cell.outputs = [busy_machine_output(self._cell_limit, waited, stopped, cpu)]
+                usage = self._watch.since_mark()
+                if usage.starved():
+                    cell.outputs = [busy_machine_output(self._cell_limit, usage)]
                     return cell, resources
             self.log.warning("kernel lost in %s (%s); later graded cells fail, earlier points stay",
                              where, type(exc).__name__)
@@ -206,7 +235,7 @@ class GuardedExecute(Execute):
             return cell, resources
 
     def _whole_notebook(self):
-        """(wall, cpu, waited, stopped) of the kernel's whole run so far, or None without a watch."""
+        """The kernel's Usage over its whole run so far, or None without a watch."""
         return None if self._watch is None else self._watch.since_start()
 
     def _ask(self, expression, cell):
