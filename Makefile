@@ -31,7 +31,7 @@ test: lint           ## the linter, then every test but the slow, browser and hu
 test-fast: lint      ## the linter, then everything that needs no kernel: checks, corpus in-process, intake, report (about a minute)
 	$(PY) -m pytest tests -m "not kernel and not browser and not hub and not slow"
 
-test-slow: setup     ## slow end-to-end runs (root): a saturated machine keeps every point, a starved kernel is a grader error, grade/publish sequences keep every score
+test-slow: setup     ## slow end-to-end runs (root): the attack corpus, grader faults mid-run, a saturated machine keeps every point, a starved kernel is a grader error, grade/publish sequences keep every score
 	$(PY) -m pytest tests -m slow
 
 test-browser: setup  ## students and instructors in a real Chromium (Debian's chromium package); screenshots in build/screenshots/

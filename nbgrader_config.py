@@ -4,10 +4,11 @@ The course root is the directory nbgrader runs in (this repository, or the
 temporary course directories the `autograder` package creates).
 """
 import os
+import pathlib
 
 from autograder import assignment
 from autograder.course.environment import blas_thread_env
-from autograder.course.layout import COURSE_ID, SOURCE_ROOT
+from autograder.course.layout import COURSE_ID
 from autograder.limits import Limits  # the defaults the grade command uses too
 
 c = get_config()
@@ -27,8 +28,11 @@ c.CourseDirectory.course_id = COURSE_ID
 c.Execute.timeout = Limits.cell_timeout
 c.GuardedExecute.quick_timeout = Limits.quick_cell_timeout
 c.GuardedExecute.after_hang_timeout = Limits.after_hang_timeout
-# Which cells of each assignment may take long: its assignment.toml (autograder/assignment.py).
-c.GuardedExecute.assignment_cells = assignment.cell_timing(assignment.graded_in(SOURCE_ROOT).values())
+# Which cells of each assignment may take long: its assignment.toml (autograder/assignment.py), in the
+# source/ beside this file and in that of the course nbgrader runs in (a grading template, an output folder).
+SOURCES = dict.fromkeys([pathlib.Path(__file__).resolve().parent / "source", pathlib.Path.cwd().resolve() / "source"])
+ASSIGNMENTS = {name: task for source in SOURCES for name, task in assignment.graded_in(source).items()}
+c.GuardedExecute.assignment_cells = assignment.cell_timing(ASSIGNMENTS.values())
 c.Execute.kernel_name = "python3"
 # Nothing is saved when the kernel stops: kill it at once instead of waiting for a graceful exit.
 c.Execute.shutdown_kernel = "immediate"

@@ -58,16 +58,28 @@ def memory_cap(text):
     return value
 
 
+def assignment_named(text):
+    """The Assignment ASSIGNMENT names: an assignment of this course's source/, or a folder with an assignment.toml."""
+    from autograder import assignment
+
+    course = assignment.graded_in(layout.SOURCE_ROOT)
+    if text in course:
+        return course[text]
+    folder = pathlib.Path(text)
+    if (folder / assignment.FILE).is_file():
+        return assignment.load(folder.resolve())
+    raise UserError(f"unknown assignment {text!r}: this course has {', '.join(sorted(course))}; or give the folder "
+                    f"of an assignment (its {assignment.FILE} describes it: docs/instructor.md)")
+
+
 def grade_command(args):
     from autograder.grading import class_run, intake
     from autograder.result import Status
 
-    if args.assignment != layout.ASSIGNMENT:
-        print(f"unknown assignment {args.assignment!r}; this course has {layout.ASSIGNMENT!r}")
-        return REFUSED
+    task = assignment_named(args.assignment)
     limits = Limits(cell_timeout=args.cell_timeout, wall_seconds=args.wall_timeout,
                     memory_bytes=int(args.memory_gb * 2**30))
-    options = class_run.Options(submissions=args.submissions, out=args.out,
+    options = class_run.Options(submissions=args.submissions, out=args.out, task=task,
                                   workers=args.workers, scheduler=args.scheduler, db_url=args.db,
                                   force=args.force, pattern=args.pattern or intake.DEFAULT_PATTERN,
                                   limits=limits, isolation=args.isolation, verbose=args.verbose,
@@ -116,7 +128,8 @@ def main(argv=None):
         f"{grade_help}. Writes grades.csv, a feedback page per student, report.html and nbgrader's gradebook "
         "into --out (docs/instructor.md#grade-a-class). Run it as root (sudo) on the grading machine, so student "
         "code runs as an unprivileged sandbox user; the output is given to you."))
-    grade.add_argument("assignment", help=f"assignment name ({layout.ASSIGNMENT})")
+    grade.add_argument("assignment", help=f"assignment name ({layout.ASSIGNMENT}), or the folder of one with an "
+                                          "assignment.toml")
     grade.add_argument("submissions", type=pathlib.Path,
                        help="nbgrader submitted/ tree, or a folder or .zip of files named <student>_...ipynb")
     grade.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,

@@ -62,7 +62,7 @@ def write(folder, text, notebook="work.ipynb"):
 
 @pytest.mark.parametrize("text, notebook, says", [
     (None, "work.ipynb", "has no assignment.toml"),
-    ('name = "hw"\nnotebook = "work.ipynb"\n', "work.ipynb", "lacks checks"),
+    ('name = "hw"\nchecks = "m"\n', "work.ipynb", "lacks notebook"),
     ('name = "other"\nnotebook = "work.ipynb"\nchecks = "m"\n', "work.ipynb", "make them equal"),
     ('name = "hw"\nnotebook = "missing.ipynb"\nchecks = "m"\n', "work.ipynb", "which is not in"),
     ('name = "hw\n', "work.ipynb", "cannot be read"),
@@ -78,5 +78,5 @@ def test_a_broken_assignment_file_is_refused_with_what_to_fix(tmp_path, text, no
 
 
 def test_a_minimal_assignment_file_is_enough(tmp_path):
-    loaded = assignment.load(write(tmp_path / "hw", 'name = "hw"\nnotebook = "work.ipynb"\nchecks = "m"\n'))
-    assert (loaded.title, loaded.classes, loaded.long_cells, loaded.data) == ("hw", {}, (), {})
+    loaded = assignment.load(write(tmp_path / "hw", 'name = "hw"\nnotebook = "work.ipynb"\n'))
+    assert (loaded.title, loaded.checks, loaded.classes, loaded.long_cells, loaded.data) == ("hw", None, {}, (), {})

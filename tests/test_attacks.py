@@ -23,7 +23,7 @@ from autograder.grading import gradebook
 from autograder.sandbox import users
 from tests.adversarial import ALL_TESTS, CANARY, CASES, Context
 
-pytestmark = [pytest.mark.kernel,
+pytestmark = [pytest.mark.kernel, pytest.mark.slow,  # two minutes of grading: make test-slow (CI runs it)
               pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox (unprivileged user, namespaces) needs root")]
 
 POINTS = {"test_linear_gradients": 3, "test_cross_entropy_gradients": 2, "test_mlp_gradients": 2,

@@ -84,7 +84,7 @@ def test_a_plain_output_folder_gets_a_config_without_an_exchange_and_the_assignm
     template = tmp_path / "template"
     (template / "source" / layout.ASSIGNMENT).mkdir(parents=True)
     (template / "source" / layout.ASSIGNMENT / "x.ipynb").write_text("{}")
-    course_output.ensure_source(tmp_path / "out", template)
+    course_output.ensure_source(tmp_path / "out", template, layout.TASK)
     assert (tmp_path / "out" / "source" / layout.ASSIGNMENT / "x.ipynb").is_file()
 
 

@@ -232,7 +232,7 @@ def test_zygote_launcher_forwards_interrupts_and_takes_its_kernel_down(template,
     from jupyter_client.kernelspec import KernelSpecManager
 
     with users.claimed_slot(SLOT) as slot:
-        workspace = grade_one.create_workspace(template, users.sandbox_user(slot))
+        workspace = grade_one.create_workspace(template, users.sandbox_user(slot), layout.TASK)
         manager = client = None
         try:
             grade_one.write_kernel_spec(workspace, JobSpec(str(template), zygote=zygote.socket_path), "zygote-test")

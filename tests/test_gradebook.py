@@ -4,6 +4,7 @@ import types
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from autograder.course import layout
 from autograder.grading import gradebook
 from autograder.result import Result
 
@@ -38,21 +39,21 @@ def test_a_connection_lost_during_the_commit_leaves_the_outcome_unknown(monkeypa
                             connection_invalidated=True)
     monkeypatch.setattr("nbgrader.api.Gradebook", fake_gradebook(lost))
     with pytest.raises(gradebook.CommitOutcomeUnknown, match="server closed the connection"):
-        gradebook.record("postgresql://grader@db/gradebook", Result("amy", score=1.0))
+        gradebook.record("postgresql://grader@db/gradebook", Result("amy", score=1.0), layout.TASK)
 
 
 def test_a_refused_commit_may_leave_the_submission_nbgrader_already_stored(monkeypatch):
     refused = IntegrityError("COMMIT", {}, Exception("duplicate key"))
     monkeypatch.setattr("nbgrader.api.Gradebook", fake_gradebook(refused))
     with pytest.raises(gradebook.CommitOutcomeUnknown, match="duplicate key"):
-        gradebook.record("postgresql://grader@db/gradebook", Result("amy", score=1.0))
+        gradebook.record("postgresql://grader@db/gradebook", Result("amy", score=1.0), layout.TASK)
 
 
 def test_a_failure_before_the_submission_is_an_ordinary_failure(monkeypatch):
     refused = OperationalError("INSERT", {}, Exception("connection refused"))
     monkeypatch.setattr("nbgrader.api.Gradebook", fake_gradebook(None, student_error=refused))
     with pytest.raises(OperationalError):
-        gradebook.record("postgresql://grader@db/gradebook", Result("amy", score=1.0))
+        gradebook.record("postgresql://grader@db/gradebook", Result("amy", score=1.0), layout.TASK)
 
 
 def test_formgrader_lists_every_student_as_last_comma_first_with_no_empty_part(tmp_path):

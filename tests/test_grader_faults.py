@@ -23,7 +23,8 @@ from autograder.course import environment, layout, synthetic_submissions
 from autograder.grading import gradebook, preflight
 from tests.postgres import PostgresServer
 
-pytestmark = pytest.mark.kernel  # starts Jupyter kernels: make test, not make test-fast
+# Kills workers, the coordinator, the database and fills disks mid-run (two minutes): make test-slow (CI runs it)
+pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
 STUDENTS = ["amy", "ben", "cat"]
 NEEDS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (mounts a small tmpfs)")

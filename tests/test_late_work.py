@@ -362,7 +362,7 @@ def test_the_gradebook_holds_the_due_date_times_extensions_and_penalties_in_poin
     results = [graded(s, 20.0, DUE_UTC + datetime.timedelta(hours=3)) for s in ("amy", "bob")]
     late_work.apply(results, late, ASSIGNMENT)
     for _ in range(2):   # written again, not added up
-        gradebook.record_late_work(db_url, results, late)
+        gradebook.record_late_work(db_url, results, late, layout.TASK)
     with Gradebook(db_url) as book:
         assert book.find_assignment(ASSIGNMENT).duedate == DUE_UTC.replace(tzinfo=None)   # naive UTC, as nbgrader
         amy, bob = book.find_submission(ASSIGNMENT, "amy"), book.find_submission(ASSIGNMENT, "bob")
@@ -371,7 +371,7 @@ def test_the_gradebook_holds_the_due_date_times_extensions_and_penalties_in_poin
         assert (amy.late_submission_penalty, amy.score - amy.late_submission_penalty) == (2.0, results[0].final_score)
         assert (bob.extension, bob.total_seconds_late) == (datetime.timedelta(days=1), 0)
         assert bob.late_submission_penalty == 0.0
-    gradebook.record_late_work(db_url, results, policy(due_dates={}))   # the due date taken out again
+    gradebook.record_late_work(db_url, results, policy(due_dates={}), layout.TASK)   # the due date taken out again
     with Gradebook(db_url) as book:
         assert book.find_assignment(ASSIGNMENT).duedate is None
 
@@ -379,7 +379,7 @@ def test_the_gradebook_holds_the_due_date_times_extensions_and_penalties_in_poin
 def test_the_result_store_writes_the_notice_into_the_feedback_page(tmp_path):
     from autograder.grading.class_output import ResultStore
 
-    store = ResultStore(tmp_path)
+    store = ResultStore(tmp_path, layout.TASK)
     amy = graded("amy", 20.0, DUE_UTC + datetime.timedelta(hours=3))
     amy.feedback_html = PAGE
     late_work.apply([amy], policy(), ASSIGNMENT)

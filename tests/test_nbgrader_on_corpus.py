@@ -75,7 +75,8 @@ def test_mutant_carries_its_expected_diagnoses_through_nbgrader(graded, student)
     corpus, grades = graded
     cells = {gid: {"score": score or 0, "max_score": max_score, "needs_manual": manual}
              for gid, (score, max_score, manual) in grades[student]["cells"].items()}
-    add_diagnoses(cells, nbformat.read(str(corpus.course(student).autograded_notebook(student)), as_version=4))
+    add_diagnoses(cells, nbformat.read(str(corpus.course(student).autograded_notebook(student)), as_version=4),
+                  layout.TASK.catalogue())
     got = {gid: cell["diagnosis"] for gid, cell in cells.items() if "diagnosis" in cell}
     assert got == MUTANTS[student]["diagnosed"]
 
@@ -146,7 +147,7 @@ def test_class_report_names_the_corpus_mistakes_and_flags_only_the_planted_copie
         cells = {gid: {"score": score or 0, "max_score": max_score, "needs_manual": manual}
                  for gid, (score, max_score, manual) in grades[student]["cells"].items()}
         autograded = corpus.course(student).autograded_notebook(student)
-        add_diagnoses(cells, nbformat.read(str(autograded), as_version=4))
+        add_diagnoses(cells, nbformat.read(str(autograded), as_version=4), layout.TASK.catalogue())
         target = layout.student_notebook(tmp_path, "autograded", student)
         target.parent.mkdir(parents=True)
         shutil.copy(autograded, target)

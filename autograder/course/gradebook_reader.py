@@ -52,35 +52,38 @@ class StoredGrade:
 
 
 @functools.cache
-def _notebook_order():
+def _notebook_order(source_notebook):
     return [cell.metadata.get("nbgrader", {}).get("grade_id")
-            for cell in nbformat.read(str(layout.SOURCE_NOTEBOOK), as_version=4).cells]
+            for cell in nbformat.read(str(source_notebook), as_version=4).cells]
 
 
-def graded_cells(db_url):
-    """[GradedCell] of the assignment, in the notebook's order."""
+def graded_cells(db_url, task=None):
+    """[GradedCell] of assignment ``task`` (default: Task 4.1), in its notebook's order."""
+    task = task or layout.TASK
     with open_gradebook(db_url) as book:
         cells = {cell.name: GradedCell(cell.name, float(cell.max_score), cell.cell_type == "markdown")
-                 for notebook in book.find_assignment(layout.ASSIGNMENT).notebooks for cell in notebook.grade_cells}
+                 for notebook in book.find_assignment(task.name).notebooks for cell in notebook.grade_cells}
     if not cells:
-        raise ValueError(f"the gradebook {db_url} has no graded cells for {layout.ASSIGNMENT}")
-    order = {grade_id: index for index, grade_id in enumerate(_notebook_order())}
+        raise ValueError(f"the gradebook {db_url} has no graded cells for {task.name}")
+    order = {grade_id: index for index, grade_id in enumerate(_notebook_order(task.source_notebook))}
     return sorted(cells.values(), key=lambda cell: (order.get(cell.grade_id, len(order)), cell.grade_id))
 
 
-def cells_order(db_url):
+def cells_order(db_url, task=None):
     """[(grade_id, points)] of the graded cells: what grades.csv and the report take."""
-    return [(cell.grade_id, cell.max_score) for cell in graded_cells(db_url)]
+    return [(cell.grade_id, cell.max_score) for cell in graded_cells(db_url, task)]
 
 
-def _submissions(book, student_id):
+def _submissions(book, task, student_id):
+    name = (task or layout.TASK).name
     if student_id is None:
-        return book.assignment_submissions(layout.ASSIGNMENT)
-    return [book.find_submission(layout.ASSIGNMENT, student_id)]
+        return book.assignment_submissions(name)
+    return [book.find_submission(name, student_id)]
 
 
-def stored_grades(db_url, student_id=None):
-    """{student: {grade_id: StoredGrade}} of the assignment's submissions (one student's, if given).
+def stored_grades(db_url, student_id=None, task=None):
+    """{student: {grade_id: StoredGrade}} of the submissions of ``task`` (default: Task 4.1; one student's,
+    if given).
 
     Raises nbgrader's MissingEntry when that student has no submission.
     """
@@ -89,13 +92,13 @@ def stored_grades(db_url, student_id=None):
                     grade.name: StoredGrade(float(grade.score or 0), float(grade.max_score or 0),
                                             bool(grade.needs_manual_grade), grade.auto_score, grade.manual_score)
                     for notebook in submission.notebooks for grade in notebook.grades}
-                for submission in _submissions(book, student_id)}
+                for submission in _submissions(book, task, student_id)}
 
 
-def stored_comments(db_url):
+def stored_comments(db_url, task=None):
     """{student: {cell name: comment}}: what people wrote on cells in Formgrader."""
     with open_gradebook(db_url) as book:
         return {submission.student_id: {comment.name: comment.manual_comment
                                         for notebook in submission.notebooks for comment in notebook.comments
                                         if comment.manual_comment}
-                for submission in _submissions(book, None)}
+                for submission in _submissions(book, task, None)}

@@ -33,13 +33,13 @@ GRADED_CLASSES = TASK.classes
 
 
 def student_dir(course_root, step, student_id):
-    """nbgrader's folder of one student's assignment in a course: <root>/<step>/<student>/<assignment>."""
-    return pathlib.Path(course_root) / step / student_id / ASSIGNMENT
+    """Task 4.1's folder of one student's work in a course (Assignment.student_dir)."""
+    return TASK.student_dir(course_root, step, student_id)
 
 
 def student_notebook(course_root, step, student_id, suffix=".ipynb"):
-    """The assignment's notebook inside student_dir (step: submitted, autograded; feedback with suffix .html)."""
-    return student_dir(course_root, step, student_id) / f"{NOTEBOOK}{suffix}"
+    """Task 4.1's notebook inside student_dir (Assignment.student_notebook)."""
+    return TASK.student_notebook(course_root, step, student_id, suffix)
 
 
 def sqlite_url(course_root):

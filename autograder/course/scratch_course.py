@@ -16,21 +16,23 @@ class NbgraderFailed(GraderFault):
 
 
 class Course:
-    def __init__(self, root):
+    def __init__(self, root, task=None):
         self.root = pathlib.Path(root).resolve()
+        self.task = task or layout.TASK  # the assignment its commands name (autograder/assignment.py)
 
     @classmethod
-    def create(cls, root, fresh=True):
-        """Lay out a course at ``root``: the config and the assignment's source/."""
+    def create(cls, root, fresh=True, task=None):
+        """Lay out a course at ``root``: the config and the source/ folder of ``task`` (default: Task 4.1)."""
+        task = task or layout.TASK
         root = pathlib.Path(root)
         if fresh and root.exists():
             shutil.rmtree(root)
         (root / "source").mkdir(parents=True, exist_ok=True)
         shutil.copy(layout.CONFIG_FILE, root / "nbgrader_config.py")
-        shutil.copytree(layout.SOURCE_DIR, root / "source" / layout.ASSIGNMENT,
+        shutil.copytree(task.folder, root / "source" / task.name,
                         ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"),
                         dirs_exist_ok=True)
-        return cls(root)
+        return cls(root, task)
 
     @property
     def db_url(self):
@@ -47,11 +49,11 @@ class Course:
                 raise NbgraderFailed(f"`nbgrader {' '.join(args)}` failed ({why}):\n{output}")
 
     def generate_assignment(self):
-        self.nbgrader("generate_assignment", layout.ASSIGNMENT, "--force")
-        return self.root / "release" / layout.ASSIGNMENT
+        self.nbgrader("generate_assignment", self.task.name, "--force")
+        return self.root / "release" / self.task.name
 
     def submission_path(self, student):
-        return layout.student_notebook(self.root, "submitted", student)
+        return self.task.student_notebook(self.root, "submitted", student)
 
     def submit(self, student, notebook_file):
         """Place a notebook as the student's submission."""
@@ -61,18 +63,18 @@ class Course:
         return dest
 
     def autograde(self, student=None):
-        args = ["autograde", layout.ASSIGNMENT, "--force"]
+        args = ["autograde", self.task.name, "--force"]
         if student:
             args.append(f"--student={student}")
         return self.nbgrader(*args)
 
     def autograded_notebook(self, student):
-        return layout.student_notebook(self.root, "autograded", student)
+        return self.task.student_notebook(self.root, "autograded", student)
 
     def grades(self):
         """{student: {"score", "max_score", "cells": {grade_id: (score, max, needs_manual)}}}."""
         found = {}
-        for student, grades in gradebook_reader.stored_grades(self.db_url).items():
+        for student, grades in gradebook_reader.stored_grades(self.db_url, task=self.task).items():
             cells = {gid: (grade.score, grade.max_score, grade.needs_manual) for gid, grade in grades.items()}
             found[student] = {"score": sum(grade.score for grade in grades.values()),
                               "max_score": sum(grade.max_score for grade in grades.values()), "cells": cells}

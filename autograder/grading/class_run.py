@@ -29,6 +29,7 @@ import time
 import warnings
 
 from autograder import late_work
+from autograder.assignment import Assignment
 from autograder.course import environment, gradebook_reader, layout, run_nbgrader
 from autograder.course.scratch_course import Course
 from autograder.grading import class_output, course_output, gradebook, intake, lms_output, preflight, schedule
@@ -44,6 +45,7 @@ from autograder.result import Result, Status
 class Options:
     submissions: pathlib.Path
     out: pathlib.Path
+    task: Assignment                   # what is graded (autograder/assignment.py)
     workers: int = os.cpu_count() or 1
     scheduler: str | None = None
     db_url: str | None = None
@@ -57,15 +59,15 @@ class Options:
     verbose: bool = False              # library warnings and one line per graded submission
 
 
-def _build_template(root):
+def _build_template(root, task):
     """The course every submission is graded in (copied per submission): source/ and a gradebook."""
     # imported before generate_assignment forks this process: the fork and the gradebook share the import
     importlib.import_module("nbgrader.apps.nbgraderapp")
 
-    template = Course.create(root)
+    template = Course.create(root, task=task)
     gradebook.create_stamped_sqlite(template.root / layout.GRADEBOOK)
     log_path = root.parent / "template.log"
-    code = run_nbgrader.run(["generate_assignment", layout.ASSIGNMENT, "--force"], template.root,
+    code = run_nbgrader.run(["generate_assignment", task.name, "--force"], template.root,
                             environment.child_env(), log_path, timeout=600)
     if code != 0:
         raise RuntimeError(f"nbgrader generate_assignment failed (exit {code}) for the grading template:\n"
@@ -135,7 +137,7 @@ def run(options, log=print):
 
 
 def _run(options, log):  # noqa: C901 - the class run in small steps with a value object: issue 33, next step
-    out = options.out.resolve()
+    out, task = options.out.resolve(), options.task
     db_url = options.db_url or layout.sqlite_url(out)
     work = pathlib.Path(tempfile.mkdtemp(prefix="task41-grading-"))
     os.chmod(work, 0o711)  # sandboxed kernels traverse into their own course only
@@ -143,17 +145,21 @@ def _run(options, log):  # noqa: C901 - the class run in small steps with a valu
     pool = zygote = None
     try:
         # local workers start first: their imports overlap the checks and the setup
-        pool = None if options.scheduler else LocalPool(max(1, options.workers))
+        released = task.release_notebook(task.folder.parents[1])  # beside source/ in its course, if generated
+        pool = None if options.scheduler else LocalPool(max(1, options.workers),
+                                                          released if released.is_file() else None)
         # then what can refuse to start: nothing is written to --out before these pass
         policy = late_work.load_policy(course_output.policy_config(out))  # a bad due date stops here
         class_roster = rosters.read(options.roster, policy.timezone) if options.roster else None
         if class_roster is not None:  # extensions granted in the LMS (Moodle's worksheet says them)
-            late_work.with_extensions(policy, layout.ASSIGNMENT, class_roster.extensions())
-        data_dir = str(preflight.prepare_mnist(work / "mnist"))  # decompressed once for the class
+            late_work.with_extensions(policy, task.name, class_roster.extensions())
+        # the assignment's data, decompressed once for the class
+        data_dir = str(preflight.prepare_mnist(work / "mnist")) if task.data else None
         found = {}
-        staged = intake.discover(options.submissions, layout.ASSIGNMENT, layout.NOTEBOOK, work / "staged",
+        staged = intake.discover(options.submissions, task.name, task.notebook_stem, work / "staged",
                                  pattern=options.pattern, source=options.source, roster=class_roster,
-                                 on_layout=lambda name, reason: found.update(layout=name, reason=reason))
+                                 on_layout=lambda name, reason: found.update(layout=name, reason=reason),
+                                 released=task.released_files())
         log(f"submissions: {detect.TITLES[found['layout']]} ({found['reason']})")
         if class_roster is not None:
             rosters.check_not_anonymous(class_roster, [s.student_id for s in staged])
@@ -165,7 +171,7 @@ def _run(options, log):  # noqa: C901 - the class run in small steps with a valu
                 "class's rows, figures and grade import")
         staged = [s for s in staged if s not in testing]
         if not staged:
-            raise intake.IntakeError(f"{options.submissions} holds no submission of {layout.ASSIGNMENT}: nothing to "
+            raise intake.IntakeError(f"{options.submissions} holds no submission of {task.name}: nothing to "
                                      "grade. Give the folder that holds the students' work (nbgrader's submitted/, "
                                      "an LMS download, or notebooks named <student id>_...ipynb)")
         preflight.run(out, options.db_url, len(staged), options.isolation)
@@ -175,18 +181,18 @@ def _run(options, log):  # noqa: C901 - the class run in small steps with a valu
         zygote = _start_zygote(options, work, threads, data_dir)
         pool = pool or _dask_pool(options.scheduler)
         pool.check_workers(data_dir)
-        template = _build_template(work / "template")
-        cells_order = gradebook_reader.cells_order(template.db_url)
+        template = _build_template(work / "template", task)
+        cells_order = gradebook_reader.cells_order(template.db_url, task)
         max_score = sum(points for _, points in cells_order)
         out.mkdir(parents=True, exist_ok=True)
-        store = class_output.ResultStore(out)
+        store = class_output.ResultStore(out, task)
         default_db = out / layout.GRADEBOOK
         if options.db_url is None and not default_db.exists():
             shutil.copy(template.root / layout.GRADEBOOK, default_db)  # already holds the assignment
-        gradebook.ensure_assignment(db_url, template)
+        gradebook.ensure_assignment(db_url, template, task)
         with class_output.stop_when_full(out, "writing the course files", "it regrades nothing already graded."):
             course_output.write_config(out, options.db_url)
-            course_output.ensure_source(out, template.root)
+            course_output.ensure_source(out, template.root, task)
         gradebook.name_students(db_url, [s.student_id for s in staged if s.status in (Status.OK, Status.MISSING)],
                                 class_roster.names() if class_roster else [])
         lms_settings = lms_output.remember(out, found["layout"], options.roster, options.lms_assignment)
@@ -216,7 +222,7 @@ def _run(options, log):  # noqa: C901 - the class run in small steps with a valu
                 zygote_socket = zygote.socket_path
             else:
                 log("warning: the kernel zygote did not start; kernels start the usual way (slower)")
-        todo = schedule.longest_first(todo, previous.get)
+        todo = schedule.longest_first(todo, previous.get, task.release_notebook(template.root))
         coordinator = _grade(options, pool, template.root, threads, data_dir, zygote_socket, todo, store, db_url,
                              max_score, policy)
         pool.close()
@@ -224,15 +230,15 @@ def _run(options, log):  # noqa: C901 - the class run in small steps with a valu
         results = [r for r in store.all() if r.student_id in {s.student_id for s in staged}]
         manual = {}
         try:  # scores a person gave in Formgrader
-            manual = gradebook.manual_grading(db_url)
+            manual = gradebook.manual_grading(db_url, task)
             gradebook.apply_manual_grades(results, manual)
         except Exception as exc:  # noqa: BLE001 - an unreachable gradebook must not lose the CSV of what was graded
             log(f"warning: manual scores could not be read from the gradebook ({type(exc).__name__}: "
                 f"{preflight.first_line(exc, 200)}); grades.csv shows automatic scores only. Once the gradebook "
                 f"is back, `python -m autograder publish` adds them.")
-        late_work.apply(results, policy, layout.ASSIGNMENT)
+        late_work.apply(results, policy, task.name)
         try:  # Formgrader and `nbgrader export` show the penalties too
-            gradebook.record_late_work(db_url, results, policy)
+            gradebook.record_late_work(db_url, results, policy, task)
         except Exception as exc:  # noqa: BLE001 - grades.csv holds them either way
             log(f"warning: late penalties could not be written to the gradebook ({type(exc).__name__}: "
                 f"{preflight.first_line(exc, 200)}); grades.csv and the report hold them")
@@ -278,7 +284,7 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
     """Grade ``todo`` on the pool in its order, recording each result as it arrives; the seconds that took."""
     if not todo:
         return 0.0
-    spec = JobSpec(template=str(template_root), limits=options.limits, threads=threads,
+    spec = JobSpec(template=str(template_root), assignment=options.task.name, limits=options.limits, threads=threads,
                    data_dir=str(data_dir) if data_dir else None, hide=tuple(_private_paths(options)), zygote=zygote)
     futures = {pool.submit(s.student_id, str(s.notebook), spec): s for s in todo}
     coordinator = 0.0
@@ -297,7 +303,7 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
                 result.detail = "; ".join(filter(None, [submission.detail, result.detail]))
             if result.scored:
                 try:  # the gradebook first: a saved result means "graded", so it must be in the gradebook
-                    gradebook.record(db_url, result)
+                    gradebook.record(db_url, result, options.task)
                 except Exception as exc:  # noqa: BLE001 - any driver error: this row is not graded
                     unknown = isinstance(exc, gradebook.CommitOutcomeUnknown)
                     what = (f"{gradebook.OUTCOME_UNKNOWN}; the rerun writes it again" if unknown
@@ -308,7 +314,7 @@ def _grade(options, pool, template_root, threads, data_dir, zygote, todo, store,
             result.digest, result.origin = submission.digest, submission.origin
             result.submitted_at = late_work.iso(submission.submitted_at)
             result.reported_late, result.lms_name = submission.reported_late, submission.lms_name
-            late_work.apply([result], policy, layout.ASSIGNMENT)  # for the notice on the feedback page
+            late_work.apply([result], policy, options.task.name)  # for the notice on the feedback page
             store.save(result, intake.submission_files(submission))
             coordinator += time.monotonic() - received
             if options.verbose:

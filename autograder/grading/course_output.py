@@ -63,15 +63,37 @@ def write_config(out, db_url=None):
     return True
 
 
-def ensure_source(out, template_root):
-    """source/<assignment>/ from the grading template (the assignment the gradebook holds), unless present."""
-    target = pathlib.Path(out) / "source" / layout.ASSIGNMENT
-    if not target.exists():
-        shutil.copytree(pathlib.Path(template_root) / "source" / layout.ASSIGNMENT, target)
+def ensure_source(out, template_root, task):
+    """source/<assignment>/ and release/<assignment>/ from the grading template (the assignment the
+    gradebook holds; the report compares submissions with the release), unless present."""
+    for step in ("source", "release"):
+        target = pathlib.Path(out) / step / task.name
+        if not target.exists():
+            shutil.copytree(pathlib.Path(template_root) / step / task.name, target)
 
 
-def feedback_page(out, student_id):
-    return layout.student_notebook(out, "feedback", student_id, ".html")
+def ensure_release(out, task):
+    """release/<assignment>/ in a folder graded before `grade` copied it there: the course's own release."""
+    target = pathlib.Path(out) / "release" / task.name
+    course_release = layout.REPO / "release" / task.name
+    if not target.exists() and course_release.is_dir():
+        shutil.copytree(course_release, target)
+
+
+def graded_assignment(out):
+    """The Assignment a class in ``out`` was graded on: the one folder ensure_source put in its source/."""
+    from autograder import assignment
+    from autograder.errors import UserError
+
+    found = assignment.graded_in(pathlib.Path(out) / "source")
+    if len(found) != 1:
+        raise UserError(f"{out}/source/ holds {len(found)} graded assignments ({', '.join(found) or 'none'}), not "
+                        "the one `python -m autograder grade` copied there: give that command's --out folder")
+    return next(iter(found.values()))
+
+
+def feedback_page(out, student_id, task):
+    return task.student_notebook(out, "feedback", student_id, ".html")
 
 
 def write_submission_files(folder, submission_files):

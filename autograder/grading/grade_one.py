@@ -26,10 +26,10 @@ import tempfile
 import threading
 import time
 
+from autograder import assignment
 from autograder.course import environment, gradebook_reader, layout, run_nbgrader
 from autograder.grading.job import JobSpec
-from autograder.kernel import cell_errors
-from autograder.kernel.task4_1 import diagnoses
+from autograder.kernel import cell_errors, diagnosis
 from autograder.report import fallback_feedback
 from autograder.result import Result, Status, valid_student_id
 from autograder.sandbox.users import TOKEN_VARIABLE, claimed_slot, kill_processes, sandbox_user
@@ -45,6 +45,7 @@ class Workspace:
     """``base/`` (from mkdtemp) holding course/, jupyter/ (kernel spec), runtime/, scratch/ and log."""
     base: pathlib.Path
     user: object  # pwd entry or None
+    task: assignment.Assignment  # what is graded in it
 
     @property
     def course(self):
@@ -75,17 +76,28 @@ class Workspace:
         os.chmod(path, mode)
 
 
-def create_workspace(template, user):
+def task_of(job):
+    """The Assignment ``job`` grades, read from the template course's source/ (its only one, if not named)."""
+    source = pathlib.Path(job.template) / "source"
+    if job.assignment:
+        return assignment.load_cached(source / job.assignment)
+    found = sorted(path.parent for path in source.glob(f"*/{assignment.FILE}"))
+    if len(found) != 1:
+        raise FileNotFoundError(f"template course {job.template} holds {len(found)} assignments: name one")
+    return assignment.load_cached(found[0])
+
+
+def create_workspace(template, user, task):
     """Fresh base directory with the course copied from ``template`` and locked down.
 
     The kernel (sandbox user) may only pass through base/ and course/ to reach its
     working directory; source/, gradebook.db, submitted/ and the config are root's.
     """
     template = pathlib.Path(template)
-    for required in ("nbgrader_config.py", layout.GRADEBOOK, f"source/{layout.ASSIGNMENT}"):
+    for required in ("nbgrader_config.py", layout.GRADEBOOK, f"source/{task.name}"):
         if not (template / required).exists():
             raise FileNotFoundError(f"template course {template} has no {required}")
-    workspace = Workspace(pathlib.Path(tempfile.mkdtemp(prefix="task41-grade-")), user)
+    workspace = Workspace(pathlib.Path(tempfile.mkdtemp(prefix="task41-grade-")), user, task)
     course = workspace.course
     course.mkdir()
     shutil.copy(template / "nbgrader_config.py", course / "nbgrader_config.py")
@@ -110,8 +122,8 @@ def create_workspace(template, user):
 
 
 def stage_notebook(workspace, student_id, notebook):
-    """Copy the submission to submitted/<student>/task4_1/<notebook>.ipynb."""
-    dest = layout.student_notebook(workspace.course, "submitted", student_id)
+    """Copy the submission to submitted/<student>/<assignment>/<notebook>.ipynb."""
+    dest = workspace.task.student_notebook(workspace.course, "submitted", student_id)
     dest.parent.mkdir(parents=True)
     shutil.copyfile(notebook, dest)
     return dest
@@ -168,12 +180,13 @@ def preflight(workspace, sandbox_options, env):
 
     A failure here is the grading machine's fault, not the student's: raise.
     """
-    key = workspace.user.pw_name if workspace.user else ""
+    key = (workspace.user.pw_name if workspace.user else "", workspace.task.checks)
     with _preflight_lock:
         if key in _preflight_done:
             return
         probe = [sys.executable, "-m", "autograder.sandbox.probe", *sandbox_options,
-                 *(["--no-network"] if workspace.user else [])]
+                 *(["--no-network"] if workspace.user else []),
+                 *(["--imports", workspace.task.checks] if workspace.task.checks else [])]
         result = subprocess.run(probe, cwd=workspace.course, env=env, capture_output=True,
                                 text=True, timeout=120)
         expected = f"uid {workspace.user.pw_uid if workspace.user else os.getuid()}"
@@ -222,16 +235,16 @@ def failure_detail(command, code, workspace):
 
 def autograde_args(workspace, student_id, limits):
     """nbgrader autograde with our limits and kernel; unix sockets let the kernel live without a network."""
-    return ["autograde", layout.ASSIGNMENT, f"--student={student_id}", "--force",
+    return ["autograde", workspace.task.name, f"--student={student_id}", "--force",
             f"--Execute.timeout={int(limits.cell_timeout)}", f"--LimitOutput.max_lines={int(limits.max_output_lines)}",
             f"--GuardedExecute.notebook_timeout={limits.notebook_seconds}",
             f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc",
             f"--KernelManager.ip={workspace.sockets / 'kernel'}"]
 
 
-def feedback_args(student_id):
+def feedback_args(workspace, student_id):
     """nbgrader generate_feedback for one student (the preprocessors come from nbgrader_config.py)."""
-    return ["generate_feedback", layout.ASSIGNMENT, f"--student={student_id}", "--force"]
+    return ["generate_feedback", workspace.task.name, f"--student={student_id}", "--force"]
 
 
 # ---------------------------------------------------------------- reading results
@@ -239,7 +252,7 @@ def feedback_args(student_id):
 def assignment_cells(workspace):
     """{grade_id: {"score": 0.0, "max_score", "needs_manual"}} for every graded cell of the assignment."""
     return {cell.grade_id: {"score": 0.0, "max_score": cell.max_score, "needs_manual": cell.manual}
-            for cell in gradebook_reader.graded_cells(workspace.db_url)}
+            for cell in gradebook_reader.graded_cells(workspace.db_url, workspace.task)}
 
 
 def submission_cells(workspace, student_id):
@@ -248,7 +261,7 @@ def submission_cells(workspace, student_id):
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        grades = gradebook_reader.stored_grades(workspace.db_url, student_id)[student_id]
+        grades = gradebook_reader.stored_grades(workspace.db_url, student_id, workspace.task)[student_id]
     except (MissingEntry, SQLAlchemyError):  # not graded, or a gradebook half-written by a killed nbgrader
         return None
     return {gid: {"score": grade.score, "max_score": grade.max_score, "needs_manual": grade.needs_manual}
@@ -265,9 +278,9 @@ def read_text(path):
 
 def student_files(workspace, student_id):
     """(feedback HTML, autograded notebook) as text, "" when missing."""
-    course = workspace.course
-    return (read_text(layout.student_notebook(course, "feedback", student_id, ".html")),
-            read_text(layout.student_notebook(course, "autograded", student_id)))
+    course, task = workspace.course, workspace.task
+    return (read_text(task.student_notebook(course, "feedback", student_id, ".html")),
+            read_text(task.student_notebook(course, "autograded", student_id)))
 
 
 # ---------------------------------------------------------------- the unit
@@ -297,7 +310,7 @@ def _grade_in_slot(job, student_id, notebook, slot):
         result.detail = f"no notebook at {notebook}"
         return result
     token = secrets.token_hex(16)
-    workspace = create_workspace(job.template, user)
+    workspace = create_workspace(job.template, user, task_of(job))
     try:
         result.set_cells(assignment_cells(workspace))
         env = nbgrader_env(workspace, job.data_dir)
@@ -332,7 +345,7 @@ def _grade(workspace, result, student_id, limits, env, deadline):
             result.score = None
         return
     else:
-        code = nbgrader_in_workspace(workspace, feedback_args(student_id), env, deadline - time.monotonic())
+        code = nbgrader_in_workspace(workspace, feedback_args(workspace, student_id), env, deadline - time.monotonic())
         if code is None:
             result.status, result.detail = Status.TIMEOUT, f"grading stopped after {limits.wall_seconds} s"
         else:
@@ -347,12 +360,12 @@ def _grade(workspace, result, student_id, limits, env, deadline):
             return
     cells = submission_cells(workspace, student_id)
     if cells:
-        take_scored_cells(result, cells, graded_notebook)
+        take_scored_cells(result, cells, graded_notebook, workspace.task.catalogue())
     elif result.status == Status.GRADED:
         result.status, result.detail = Status.ERROR, f"nbgrader saved no grades:\n{log_tail(workspace)}"
 
 
-def take_scored_cells(result, cells, graded_notebook):
+def take_scored_cells(result, cells, graded_notebook, catalogue):
     """Put the gradebook's ``cells`` into the row, with the diagnosis each failed test cell carries."""
     # a deleted or demoted test cell: nbgrader leaves it to a person; it is a 0 with a note
     finished = result.status != Status.TIMEOUT  # else nothing was scored yet
@@ -364,7 +377,7 @@ def take_scored_cells(result, cells, graded_notebook):
         result.add_detail(f"test cells missing from the notebook scored 0: {', '.join(missing)}")
     result.set_cells({**result.cells, **cells})
     if graded_notebook is not None:
-        add_diagnoses(result.cells, graded_notebook)
+        add_diagnoses(result.cells, graded_notebook, catalogue)
 
 
 # Error names GuardedExecute and nbgrader write into graded cells, and what they mean for the row.
@@ -385,7 +398,7 @@ def read_autograded(result, workspace, student_id):
     """The autograded notebook, or None (and a detail saying so) when nbgrader left none to read."""
     import nbformat
 
-    path = layout.student_notebook(workspace.course, "autograded", student_id)
+    path = workspace.task.student_notebook(workspace.course, "autograded", student_id)
     try:
         return nbformat.read(str(path), as_version=4)
     except Exception as exc:  # noqa: BLE001 - whatever nbformat raises (or a missing file), the row says it
@@ -394,15 +407,15 @@ def read_autograded(result, workspace, student_id):
         return None
 
 
-def add_diagnoses(cells, notebook):
-    """Give each failed test cell the diagnosis its error output carries (diagnoses.py), if any."""
+def add_diagnoses(cells, notebook, catalogue):
+    """Give each failed test cell the diagnosis its error output carries (one of ``catalogue``), if any."""
     for cell in notebook.cells:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         graded = cells.get(grade_id)
         if not graded or graded.get("needs_manual") or graded["score"] >= graded["max_score"]:
             continue
         for output in cell.get("outputs", []):
-            found = diagnoses.of_error_output(output) if output.get("output_type") == "error" else None
+            found = diagnosis.of_error_output(output, catalogue) if output.get("output_type") == "error" else None
             if found:
                 graded["diagnosis"] = found
 

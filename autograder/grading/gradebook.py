@@ -8,7 +8,7 @@ import pathlib
 import sqlite3
 
 from autograder import late_work
-from autograder.course import gradebook_reader, layout
+from autograder.course import gradebook_reader
 from autograder.course.gradebook_reader import open_gradebook
 from autograder.course.safe_html import plain_name
 from autograder.errors import GraderFault
@@ -38,17 +38,17 @@ def create_stamped_sqlite(path):
     db.close()
 
 
-def ensure_assignment(db_url, course):
-    """Create the assignment (notebooks, grade cells) in the database unless it is there."""
+def ensure_assignment(db_url, course, task):
+    """Create assignment ``task`` (notebooks, grade cells) in the database unless it is there."""
     from nbgrader.api import MissingEntry
 
     with open_gradebook(db_url) as gradebook:
         try:
-            gradebook.find_assignment(layout.ASSIGNMENT)
+            gradebook.find_assignment(task.name)
             return
         except MissingEntry:
             pass
-    course.nbgrader("generate_assignment", layout.ASSIGNMENT, "--force", f"--CourseDirectory.db_url={db_url}")
+    course.nbgrader("generate_assignment", task.name, "--force", f"--CourseDirectory.db_url={db_url}")
 
 
 # In a grader-error row's detail when the database may hold its score after all (and the rerun rewrites it).
@@ -59,8 +59,8 @@ class CommitOutcomeUnknown(GraderFault):
     """The connection broke during the commit: the database may or may not have stored the record."""
 
 
-def record(db_url, result):
-    """Store one student's automatic scores; manual scores already given are left alone.
+def record(db_url, result, task):
+    """Store one student's automatic scores of ``task``; manual scores already given are left alone.
 
     Raises CommitOutcomeUnknown when the database fails once the submission may be stored: nbgrader's
     update_or_create_submission commits the submission itself (without these scores), and a server
@@ -72,7 +72,7 @@ def record(db_url, result):
     with open_gradebook(db_url) as gradebook:
         gradebook.update_or_create_student(result.student_id)
         try:
-            submission = gradebook.update_or_create_submission(layout.ASSIGNMENT, result.student_id)
+            submission = gradebook.update_or_create_submission(task.name, result.student_id)
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
                     cell = result.cells.get(grade.name)
@@ -86,45 +86,45 @@ def record(db_url, result):
             raise CommitOutcomeUnknown(f"{type(exc.orig).__name__}: {exc.orig}") from exc
 
 
-def scores(db_url):
+def scores(db_url, task=None):
     """{student: {grade_id: auto score or None}} as stored (for tests and checks)."""
     return {student: {gid: grade.auto_score for gid, grade in grades.items()}
-            for student, grades in gradebook_reader.stored_grades(db_url).items()}
+            for student, grades in gradebook_reader.stored_grades(db_url, task=task).items()}
 
 
-def manual_grading(db_url):
+def manual_grading(db_url, task):
     """{student: ({grade_id: manual score}, {grade_id: manual comment})}: what people entered in Formgrader."""
-    comments = gradebook_reader.stored_comments(db_url)
+    comments = gradebook_reader.stored_comments(db_url, task)
     return {student: ({gid: grade.manual_score for gid, grade in grades.items() if grade.manual_score is not None},
                       comments.get(student, {}))
-            for student, grades in gradebook_reader.stored_grades(db_url).items()}
+            for student, grades in gradebook_reader.stored_grades(db_url, task=task).items()}
 
 
-def record_late_work(db_url, results, policy):
+def record_late_work(db_url, results, policy, task):
     """The due date, submission times, extensions and penalties (in points) into nbgrader's gradebook.
 
     Formgrader, nbgrader's feedback and `nbgrader export` then show the same final scores as grades.csv.
     The penalties are the ones late_work.apply set on ``results``.
     """
-    due = policy.due_date(layout.ASSIGNMENT)
+    due = policy.due_date(task.name)
     rows = {}
     for result in results:
         if result.scored:
-            student_due, extended = policy.student_due_date(layout.ASSIGNMENT, result.student_id)
+            student_due, extended = policy.student_due_date(task.name, result.student_id)
             extension = student_due - due if extended and due else None
             points = round(result.score - result.final_score, 6)
             rows[result.student_id] = (late_work.from_iso(result.submitted_at), extension, points)
-    set_due_date(db_url, due)
-    record_lateness(db_url, rows)
+    set_due_date(db_url, due, task)
+    record_lateness(db_url, rows, task)
 
 
-def set_due_date(db_url, due):
+def set_due_date(db_url, due, task):
     """The assignment's due date (an aware datetime, or None for none), stored as nbgrader does: naive UTC."""
     with open_gradebook(db_url) as gradebook:
-        gradebook.update_or_create_assignment(layout.ASSIGNMENT, duedate=due)  # converts to naive UTC, commits
+        gradebook.update_or_create_assignment(task.name, duedate=due)  # converts to naive UTC, commits
 
 
-def record_lateness(db_url, lateness):
+def record_lateness(db_url, lateness, task):
     """``{student: (submitted_at, extension, penalty in points)}`` into the submissions the gradebook holds.
 
     nbgrader takes late_submission_penalty off the score it shows (Formgrader, its feedback, `nbgrader export`).
@@ -133,7 +133,7 @@ def record_lateness(db_url, lateness):
     from nbgrader.utils import parse_utc
 
     with open_gradebook(db_url) as gradebook:
-        for submission in gradebook.assignment_submissions(layout.ASSIGNMENT):
+        for submission in gradebook.assignment_submissions(task.name):
             if submission.student_id not in lateness:
                 continue
             submitted_at, extension, points = lateness[submission.student_id]
@@ -141,7 +141,7 @@ def record_lateness(db_url, lateness):
                 submission.timestamp = parse_utc(submitted_at)
             submission.extension = extension
             for notebook in submission.notebooks:
-                notebook.late_submission_penalty = (points or None) if notebook.name == layout.NOTEBOOK else None
+                notebook.late_submission_penalty = (points or None) if notebook.name == task.notebook_stem else None
         gradebook.db.commit()
 
 

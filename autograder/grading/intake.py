@@ -24,7 +24,6 @@ import collections
 import contextlib
 import dataclasses
 import datetime
-import functools
 import hashlib
 import os
 import pathlib
@@ -41,7 +40,6 @@ from typing import BinaryIO
 import nbformat
 from nbformat import validator
 
-from autograder.course import layout
 from autograder.errors import UserError
 from autograder.grading import preflight
 from autograder.lms import rosters
@@ -119,6 +117,7 @@ class _Context:
     regex: re.Pattern
     max_bytes: int
     tree: bool = False
+    released: frozenset = frozenset()  # files students receive beside the notebook: returned, they are not news
 
     @property
     def expected_file(self):
@@ -137,8 +136,10 @@ class _Rejected(UserError):
 
 def discover(submissions: str | os.PathLike, assignment: str, notebook_name: str, staging_dir: os.PathLike,
              pattern: str = DEFAULT_PATTERN, max_bytes: int = MAX_NOTEBOOK_BYTES, source: str = "auto",
-             roster=None, on_layout=None) -> list[Submission]:
+             roster=None, on_layout=None, released=frozenset()) -> list[Submission]:
     """One Submission per student (sorted by student_id).
+
+    ``released``: names of the files students receive beside the notebook (handed back, not noted).
 
     ``source``: auto, nbgrader, canvas, moodle or pattern (autograder/lms/detect.py says how auto
     decides; ``on_layout(layout, reason)`` hears which and why). ``roster``
@@ -166,7 +167,7 @@ def discover(submissions: str | os.PathLike, assignment: str, notebook_name: str
         if on_layout:
             on_layout(layout_name, reason)
         ctx = _Context(assignment, notebook_name, pathlib.Path(staging_dir), regex, max_bytes,
-                       tree=layout_name == "nbgrader")
+                       tree=layout_name == "nbgrader", released=frozenset(released))
         if layout_name == "nbgrader":
             groups = _tree_groups(entries, assignment)
         elif layout_name in ("canvas", "moodle"):
@@ -546,16 +547,10 @@ def _choose(entries, ctx):
     else:
         raise _Rejected(Status.AMBIGUOUS, f"{len(notebooks)} notebooks and none named {ctx.expected_file}: "
                                    f"{_names(notebooks, ctx)}")
-    unexpected = [e for e in others if e.name not in _released_files()]  # the data loader, the checker
+    unexpected = [e for e in others if e.name not in ctx.released]  # the data loader, the checker
     if unexpected:
         notes.append(f"ignored {_names(unexpected, ctx)}")
     return chosen, notes
-
-
-@functools.cache
-def _released_files():
-    """Names of the files students receive beside the notebook: returned with it, they are not news."""
-    return frozenset(p.name for p in layout.RELEASE_DIR.iterdir() if p.suffix != ".ipynb")
 
 
 def _candidates(files, ctx):

@@ -11,9 +11,10 @@ class JobSpec:
     template: str                      # the built course every submission is graded in a copy of
     limits: Limits = Limits()
     threads: int | None = None         # BLAS threads of each kernel (None: the library's default)
-    data_dir: str | None = None        # the decompressed, verified MNIST folder
+    data_dir: str | None = None        # the assignment's data, decompressed and verified (None: it reads none)
     hide: tuple[str, ...] = ()         # folders student code must not see (submissions, --out)
     zygote: str | None = None          # socket of the kernel zygote, if one runs
+    assignment: str = ""               # the assignment graded: its folder in the template's source/ ("": the only one)
 
     def to_json(self):
         return {**dataclasses.asdict(self), "hide": list(self.hide)}

@@ -13,10 +13,10 @@ from autograder.grading import worker
 class LocalPool:
     """One grading worker process per slot, each driven by a thread; slots are never shared."""
 
-    def __init__(self, workers):
+    def __init__(self, workers, warm_up=None):
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
         self.idle = queue.Queue()
-        self.host, self.processes = worker.start_workers(workers)  # their imports overlap setup
+        self.host, self.processes = worker.start_workers(workers, warm_up)  # their imports overlap setup
         for slot, process in enumerate(self.processes):
             self.idle.put((slot, process))
 

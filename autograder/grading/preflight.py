@@ -204,7 +204,8 @@ def run(out, db_url, submissions, isolation):
 
 
 def check_worker(data_dir, digests=True):
-    """A worker's machine: nbgrader's version and MNIST at ``data_dir`` (its digests too, unless told not to).
+    """A worker's machine: nbgrader's version and MNIST at ``data_dir`` (its digests too, unless told not to;
+    None: the assignment reads no data).
 
     Dask workers run it with digests before they get work; grading workers without, before every
     job (the coordinator or the Dask check verified the same files; this catches data gone since).
@@ -213,9 +214,11 @@ def check_worker(data_dir, digests=True):
     problem = check_nbgrader()
     if problem:
         raise GraderFault(f"this grading worker: {problem}")
+    if data_dir is None:
+        return
     loader = environment.course_mnist_loader()
     try:
-        loader.verify(data_dir or mnist_source_dir(), digests=digests)
+        loader.verify(data_dir, digests=digests)
     except loader.MNISTError as exc:
         raise GraderFault(f"this grading worker cannot use MNIST: {exc}\nGive the worker the verified "
                           "MNIST files at that path (MNIST_DIR), then rerun.") from None

@@ -26,17 +26,18 @@ def run(out, db_url=None, log=print):
         raise NotAGradedClass(f"{out} holds no class graded by `python -m autograder grade` (no results/ or "
                               "nbgrader_config.py): give the --out folder of that command")
     db_url = db_url or layout.sqlite_url(out)
-    store = class_output.ResultStore(out)
+    task = course_output.graded_assignment(out)
+    store = class_output.ResultStore(out, task)
     results = store.all()
-    manual = gradebook.manual_grading(db_url)
+    manual = gradebook.manual_grading(db_url, task)
     gradebook.apply_manual_grades(results, manual)
     policy = late_work.load_policy(course_output.policy_config(out))
     settings = lms_output.recall(out)
     if settings and settings.get("roster"):  # the LMS's extensions, as grade read them
         roster = rosters.read(out / "lms" / settings["roster"], policy.timezone)
-        late_work.with_extensions(policy, layout.ASSIGNMENT, roster.extensions())
-    late_work.apply(results, policy, layout.ASSIGNMENT)
-    gradebook.record_late_work(db_url, results, policy)  # before nbgrader's feedback reads them
+        late_work.with_extensions(policy, task.name, roster.extensions())
+    late_work.apply(results, policy, task.name)
+    gradebook.record_late_work(db_url, results, policy, task)  # before nbgrader's feedback reads them
     rerun = "it changes nothing in the gradebook."
     people = class_output.feedback_with_manual_grades(out, db_url, results, manual, store, rerun, everyone=True)
     with class_output.stop_when_full(out, "writing feedback", rerun):
@@ -44,8 +45,9 @@ def run(out, db_url=None, log=print):
             page = store.feedback_path(result.student_id)
             if result.student_id not in people and page.is_file():  # the late-work notice as the policy says now
                 store.write_feedback(result, page.read_text(encoding="utf-8"))
-    class_output.write_tables(out, results, gradebook_reader.cells_order(db_url), lms_output.recall(out), store, log,
-                              rerun=rerun)
+    course_output.ensure_release(out, task)
+    class_output.write_tables(out, results, gradebook_reader.cells_order(db_url, task), lms_output.recall(out),
+                              store, log, rerun=rerun)
     course_output.give_to_owner(out)
     pending = sorted(r.student_id for r in results if any(c.get("needs_manual") for c in r.cells.values()))
     log(f"{len(results)} students; manual grades or comments of {len(people)} carried into their feedback; "

@@ -34,13 +34,14 @@ PR_SET_NAME = 15
 WORKER_NAME, HOST_NAME = b"grading-worker", b"grading-host"  # what ps and top show
 
 
-def prepare():
-    """Import what grading needs and warm it up: every fork of this process starts with it."""
+def prepare(warm_up=None):
+    """Import what grading needs and warm it up on notebook ``warm_up``: every fork of this process starts with it."""
     import importlib
 
     for module in PRELOAD:
         importlib.import_module(module)
-    _warm_up()
+    if warm_up:
+        _warm_up(warm_up)
 
 
 def serve(requests, replies):
@@ -66,12 +67,12 @@ def serve(requests, replies):
         _reply(replies, result)
 
 
-def host(pipes):
+def host(pipes, warm_up=None):
     """Prepare once, fork one worker per (requests fd, replies fd) in ``pipes``; return when all have exited."""
     from autograder.course import forked
 
     _name_process(HOST_NAME)
-    prepare()
+    prepare(warm_up)
     children = set()
     for index, (requests, replies) in enumerate(pipes):
         pid = os.fork()
@@ -89,9 +90,9 @@ def host(pipes):
         children.discard(os.wait()[0])
 
 
-def _warm_up():
-    """Render the release notebook to HTML so the forks inherit compiled regexes, lexers and templates
-    (~1 s each), the highlighted code of every cell a submission shares with it, and its markdown
+def _warm_up(path):
+    """Render the release notebook at ``path`` to HTML so the forks inherit compiled regexes, lexers and
+    templates (~1 s each), the highlighted code of every cell a submission shares with it, and its markdown
     already cleaned by SanitizeStudentContent (in both of the forms autograde and feedback see)."""
     import nbformat
 
@@ -99,7 +100,7 @@ def _warm_up():
     from autograder.nbgrader_ext.sanitize_student_content import SanitizeStudentContent
 
     try:
-        notebook = nbformat.read(str(layout.RELEASE_NOTEBOOK), as_version=4)
+        notebook = nbformat.read(str(path), as_version=4)
         notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}  # as a kernel records it
         SanitizeStudentContent().preprocess(notebook, {})  # twice: the autograde pass, then the feedback pass
         SanitizeStudentContent().preprocess(notebook, {})
@@ -138,10 +139,10 @@ def _popen(args, **kwargs):
                             cwd=layout.REPO, start_new_session=True, **kwargs)
 
 
-def start_workers(count):
+def start_workers(count, warm_up=None):
     """(host process, ``count`` WorkerProcess): workers forked by one host that prepared once.
 
-    Their imports overlap whatever the caller does next.
+    Their imports overlap whatever the caller does next; ``warm_up``: the release notebook they warm up on.
     """
     handles, pipes, child_ends = [], [], []
     for _ in range(count):
@@ -151,7 +152,8 @@ def start_workers(count):
         pipes.append(f"{requests_read}:{replies_write}")
         child_ends += [requests_read, replies_write]
     try:
-        process = _popen(["--host", *pipes], pass_fds=child_ends, stdin=subprocess.DEVNULL)
+        process = _popen([*(["--warm-up", str(warm_up)] if warm_up else []), "--host", *pipes], pass_fds=child_ends,
+                         stdin=subprocess.DEVNULL)
     finally:
         for fd in child_ends:
             os.close(fd)
@@ -259,11 +261,14 @@ def main():
     replies = os.dup(1)
     os.dup2(2, 1)  # stray prints must not corrupt the protocol
     sys.stdout = sys.stderr
-    if sys.argv[1:2] == ["--host"]:
+    args, warm_up = sys.argv[1:], None
+    if args[:1] == ["--warm-up"]:
+        warm_up, args = args[1], args[2:]
+    if args[:1] == ["--host"]:
         os.close(replies)
-        host([tuple(int(fd) for fd in pair.split(":")) for pair in sys.argv[2:]])
+        host([tuple(int(fd) for fd in pair.split(":")) for pair in args[1:]], warm_up)
     else:
-        prepare()
+        prepare(warm_up)
         serve(sys.stdin, os.fdopen(replies, "w"))
     sys.stderr.flush()
     os._exit(0)  # skip the interpreter's teardown of everything nbgrader imported (~0.5 s)

@@ -406,9 +406,12 @@ def _cells_section(results, cells_order):
             + _table(["grade_id", "points", "full points", "share", "grading"], rows, numeric={1, 2, 3}))
 
 
-def write_class_report(results, cells_order, out_dir, title="Class report"):
+def write_class_report(results, cells_order, out_dir, title="Class report", task=None, release_notebook=None):
     """Write ``out_dir/report.html``, its plots in ``out_dir/report/``, misconceptions.csv and
-    similarity.csv with a page per flagged pair in ``out_dir/similarity/``; return the HTML path."""
+    similarity.csv with a page per flagged pair in ``out_dir/similarity/``; return the HTML path.
+
+    ``task``: the Assignment graded (default: Task 4.1), ``release_notebook`` its student version.
+    """
     out_dir = pathlib.Path(out_dir)
     plots = out_dir / "report"
     plots.mkdir(parents=True, exist_ok=True)
@@ -416,9 +419,14 @@ def write_class_report(results, cells_order, out_dir, title="Class report"):
     plot_pass_rate(results, cells_order, plots / "pass_rate.png")
     plot_grading_time(results, plots / "grading_time.png")
 
-    mistakes = misconceptions.class_misconceptions(results)
+    if task is None:
+        mistakes = misconceptions.class_misconceptions(results)
+        similar = copied_work.compare(results, out_dir)
+    else:
+        exercised = misconceptions.classes_exercised(task.source_notebook, tuple(task.classes.items()))
+        mistakes = misconceptions.class_misconceptions(results, exercised, task.catalogue())
+        similar = copied_work.compare(results, out_dir, release_notebook, task)
     misconceptions.write_csv(mistakes, out_dir / misconceptions.CSV_NAME)
-    similar = copied_work.compare(results, out_dir)
 
     stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     page = "\n".join([

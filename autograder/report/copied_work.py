@@ -14,9 +14,10 @@ CSV_NAME = "similarity.csv"
 PAGES = "similarity"
 
 
-def compare(results, out_dir, release_notebook=layout.RELEASE_NOTEBOOK):
-    """Fingerprint and compare the class; write the CSV and the pair pages; return the SimilarityReport."""
-    notebooks = {r.student_id: layout.student_notebook(out_dir, "autograded", r.student_id) for r in results
+def compare(results, out_dir, release_notebook=layout.RELEASE_NOTEBOOK, task=layout.TASK):
+    """Fingerprint and compare the class's notebooks of ``task`` (starter code: ``release_notebook``); write the
+    CSV and the pair pages; return the SimilarityReport."""
+    notebooks = {r.student_id: task.student_notebook(out_dir, "autograded", r.student_id) for r in results
                  if r.scored}
     found = similarity.find_similar({sid: path for sid, path in notebooks.items() if path.is_file()},
                                     release_notebook)

@@ -35,17 +35,23 @@ class Misconception:
     tests: collections.Counter   # test grade_id -> how many of these students it cost
 
 
+TASK_CLASSES = tuple(layout.GRADED_CLASSES.items())
+
+
 @functools.cache
-def classes_exercised(notebook_path=layout.SOURCE_NOTEBOOK):
-    """{test grade_id: frozenset of graded class names its code runs}, closed over class dependencies."""
+def classes_exercised(notebook_path=layout.SOURCE_NOTEBOOK, graded_classes=TASK_CLASSES):
+    """{test grade_id: frozenset of graded class names its code runs}, closed over class dependencies.
+
+    ``graded_classes``: (class name, grade_id of the cell defining it) pairs, as Assignment.classes.
+    """
     cells = cells_by_grade_id(notebook_path)
-    names = set(layout.GRADED_CLASSES)
+    names = {name for name, _ in graded_classes}
 
     def named_in(source):
         """Graded classes the code refers to (names in code, not in comments or messages)."""
         return {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)} & names
 
-    uses = {name: named_in(cells[grade_id].source) - {name} for name, grade_id in layout.GRADED_CLASSES.items()}
+    uses = {name: named_in(cells[grade_id].source) - {name} for name, grade_id in graded_classes}
 
     def closure(start):
         found, todo = set(), list(start)
@@ -84,13 +90,14 @@ def student_mistakes(failed, exercised):
     return dict(mistakes)
 
 
-def title(key):
+def title(key, catalogue=None):
+    """The row's title: from ``catalogue`` ({identifier: title}; default: Task 4.1's)."""
     if key.startswith(UNNAMED_PREFIX):
         return f"failed {key[len(UNNAMED_PREFIX):]} without a named cause"
-    return diagnoses.title(key)
+    return diagnoses.title(key) if catalogue is None else catalogue.get(key, diagnoses.title(key))
 
 
-def class_misconceptions(results, exercised=None):
+def class_misconceptions(results, exercised=None, catalogue=None):
     """The table's rows, most students first: only students graded in full count."""
     exercised = classes_exercised() if exercised is None else exercised
     students, tests = collections.defaultdict(set), collections.defaultdict(collections.Counter)
@@ -100,7 +107,7 @@ def class_misconceptions(results, exercised=None):
         for key, cost in student_mistakes(failed_tests(result, exercised), exercised).items():
             students[key].add(result.student_id)
             tests[key].update(cost)
-    rows = [Misconception(key, title(key), sorted(ids), tests[key]) for key, ids in students.items()]
+    rows = [Misconception(key, title(key, catalogue), sorted(ids), tests[key]) for key, ids in students.items()]
     return sorted(rows, key=lambda row: (-len(row.students), row.key.startswith(UNNAMED_PREFIX), row.key))
 
 

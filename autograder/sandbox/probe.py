@@ -1,22 +1,30 @@
 """The preflight's probe: confined exactly as a kernel, the sandbox user imports what kernels need.
 
 ``grade_one.preflight`` runs ``python -m autograder.sandbox.probe`` with the kernel's sandbox
-options once per worker and user; it prints ``uid N``.  A failure is the grading machine's fault.
+options once per worker, user and assignment; after ``--imports`` come the modules the
+assignment's test cells import (its checks). It prints ``uid N``.  A failure is the grading machine's fault.
 """
 import os
 import sys
 
 from autograder.sandbox import confinement
 
-CHECK = ("import os, numpy, ipykernel, autograder.kernel.task4_1.checks; "
-         "os.listdir(os.environ['MNIST_DIR']) if os.environ.get('MNIST_DIR') else None; "
-         "print('uid', os.getuid())")
+
+def check(modules):
+    """The probe's code: import what every kernel needs and ``modules``, list the data, print the uid."""
+    return (f"import {', '.join(['os', 'numpy', 'ipykernel', 'autograder.kernel.integrity', *modules])}; "
+            "os.listdir(os.environ['MNIST_DIR']) if os.environ.get('MNIST_DIR') else None; "
+            "print('uid', os.getuid())")
 
 
 def main(argv=None):
-    options, _ = confinement.parse_args(sys.argv[1:] if argv is None else argv)
+    argv, modules = list(sys.argv[1:] if argv is None else argv), []
+    if "--imports" in argv:
+        at = argv.index("--imports")
+        argv, modules = argv[:at], argv[at + 1:]
+    options, _ = confinement.parse_args(argv)
     _, env = confinement.confine(options)
-    os.execve(sys.executable, [sys.executable, "-c", CHECK], env)
+    os.execve(sys.executable, [sys.executable, "-c", check(modules)], env)
 
 
 if __name__ == "__main__":
