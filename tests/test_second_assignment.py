@@ -71,7 +71,7 @@ def test_every_student_gets_the_scores_their_functions_earn(graded):
 
 def test_the_gradebook_holds_the_same_scores(graded):
     _, out, rows = graded
-    stored = gradebook.scores(layout.sqlite_url(out))
+    stored = gradebook.scores(layout.sqlite_url(out), TASK)
     assert {s: {g: f"{v:g}" for g, v in cells.items()} for s, cells in stored.items()} == {
         s: {"test_dot": row["test_dot"], "test_norm": row["test_norm"]} for s, row in rows.items()}
 
