@@ -86,6 +86,11 @@ def test_a_plain_output_folder_gets_a_config_without_an_exchange_and_the_assignm
     (template / "source" / layout.ASSIGNMENT / "x.ipynb").write_text("{}")
     course_output.ensure_source(tmp_path / "out", template, layout.TASK)
     assert (tmp_path / "out" / "source" / layout.ASSIGNMENT / "x.ipynb").is_file()
+    assert not (tmp_path / "out" / "release").exists()  # the template had none to give
+    (template / "release" / layout.ASSIGNMENT).mkdir(parents=True)
+    (template / "release" / layout.ASSIGNMENT / "x.ipynb").write_text("{}")
+    course_output.ensure_source(tmp_path / "out", template, layout.TASK)
+    assert (tmp_path / "out" / "release" / layout.ASSIGNMENT / "x.ipynb").is_file()  # the report's starter code
 
 
 def test_the_no_exchange_classes_list_nothing_and_refuse_the_rest_with_what_to_do():

@@ -67,9 +67,9 @@ def ensure_source(out, template_root, task):
     """source/<assignment>/ and release/<assignment>/ from the grading template (the assignment the
     gradebook holds; the report compares submissions with the release), unless present."""
     for step in ("source", "release"):
-        target = pathlib.Path(out) / step / task.name
-        if not target.exists():
-            shutil.copytree(pathlib.Path(template_root) / step / task.name, target)
+        target, given = pathlib.Path(out) / step / task.name, pathlib.Path(template_root) / step / task.name
+        if not target.exists() and (step == "source" or given.is_dir()):
+            shutil.copytree(given, target)
 
 
 def ensure_release(out, task):
