@@ -22,8 +22,9 @@ demo: setup          ## the main job: release, grade the solution and a blank no
 hub: setup           ## the course hub on http://127.0.0.1:8000 (root; the example roster; Ctrl-C stops it): docs/hub.md
 	$(PY) -m autograder hub
 
-lint: setup          ## ruff, configured in pyproject.toml: zero findings
+lint: setup          ## ruff and mypy, configured in pyproject.toml: zero findings
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 test: lint           ## the linter, then every test but the slow, browser and hub tiers, real nbgrader runs included
 	$(PY) -m pytest tests -m "not browser and not hub and not slow"

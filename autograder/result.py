@@ -40,8 +40,11 @@ class Status(str, enum.Enum):
     def __str__(self):
         return self.value
 
-    __format__ = str.__format__
-    __hash__ = str.__hash__  # "graded" (read back from JSON) and Status.GRADED are one set member
+    def __format__(self, format_spec: str) -> str:
+        return str.__format__(self, format_spec)
+
+    def __hash__(self) -> int:  # "graded" (read back from JSON) and Status.GRADED are one set member
+        return str.__hash__(self)
 
 
 SCORED = frozenset({Status.GRADED, Status.CRASHED, Status.TAMPERED, Status.TIMEOUT})

@@ -11,7 +11,7 @@ with open(os.environ["TASK41_HUB_SETTINGS"]) as handle:
     settings = json.load(handle)
 state = settings["private"]  # root's alone (0700): the database and log name every submission
 
-c = get_config()
+c = get_config()  # type: ignore[name-defined]  # provided by JupyterHub
 
 c.JupyterHub.ip = "127.0.0.1"
 c.JupyterHub.port = settings["port"]

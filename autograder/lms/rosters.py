@@ -200,7 +200,7 @@ MOODLE_EXTENSION = re.compile(r"Extension granted until:?\s*(\w+day, \d{1,2} \w+
 
 def moodle_time(text, timezone, path="", line=0):
     """A worksheet time (teacher's zone, no marker) as an aware datetime; None for '-' or empty."""
-    from dateutil import tz
+    from dateutil import tz  # type: ignore[import-untyped]  # ships no stubs
 
     text = text.strip()
     if text in ("", "-"):

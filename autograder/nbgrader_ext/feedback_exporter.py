@@ -43,7 +43,7 @@ MAX_REMEMBERED = 2000  # highlighted cells; a long-lived process (Formgrader) st
 class RememberingHighlight2HTML(Highlight2HTML):
     """``Highlight2HTML`` that reuses the HTML of code it highlighted before in this process."""
 
-    remembered = {}  # shared by every instance: the warm-up's exporter is not the one forks use
+    remembered: dict[tuple, str] = {}  # shared by every instance: the warm-up's exporter is not the one forks use
 
     def __call__(self, source, language=None, metadata=None):
         key = (source, language or self.pygments_lexer, (metadata or {}).get("magics_language"),

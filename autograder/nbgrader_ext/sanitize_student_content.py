@@ -66,7 +66,7 @@ def is_inert(source):
 
 
 MAX_REMEMBERED = 2000  # cells; most markdown of a submission is the release's own, the same for everyone
-_remembered = {}
+_remembered: dict[str, str] = {}
 
 
 def safe_markdown(source, attachments=None):
