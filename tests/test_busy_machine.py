@@ -133,7 +133,8 @@ def test_a_starved_kernel_is_a_grader_error_graded_again_by_the_next_run(tmp_pat
         row = next(csv.DictReader(handle))
     assert stopped, "the kernel was never found to stop"
     assert (code, row["status"]) == (3, "grader-error"), (code, row["status"], row["detail"])
-    assert "kept the kernel from running" in row["detail"] and "grading it again decides" in row["detail"], row["detail"]
+    detail = row["detail"]
+    assert "kept the kernel from running" in detail and "grading it again decides" in detail, detail
 
     assert main(args) == 0  # the next run grades it again, on a machine that now runs it
     with open(tmp_path / "out" / "grades.csv", newline="") as handle:
