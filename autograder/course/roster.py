@@ -18,7 +18,8 @@ EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "hub" / "example_roster.
 
 
 class RosterError(UserError):
-    """The roster cannot be used: the message names the row and the fix."""
+    """A class list cannot be used (this course roster, or an LMS's export: lms/rosters.py): the message says
+    which file, row or column, and the fix."""
 
 
 @dataclasses.dataclass(frozen=True)

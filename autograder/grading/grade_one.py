@@ -171,18 +171,18 @@ def nbgrader_env(workspace, data_dir=None):
 
 # ---------------------------------------------------------------- running nbgrader
 
-_preflight_done = set()
-_preflight_lock = threading.Lock()
+_probed = set()
+_probe_lock = threading.Lock()
 
 
-def preflight(workspace, sandbox_options, env):
+def probe_sandbox(workspace, sandbox_options, env):
     """Once per process and user: the probe, confined as a kernel, imports what kernels need.
 
     A failure here is the grading machine's fault, not the student's: raise.
     """
     key = (workspace.user.pw_name if workspace.user else "", workspace.task.checks)
-    with _preflight_lock:
-        if key in _preflight_done:
+    with _probe_lock:
+        if key in _probed:
             return
         probe = [sys.executable, "-m", "autograder.sandbox.probe", *sandbox_options,
                  *(["--no-network"] if workspace.user else []),
@@ -193,7 +193,7 @@ def preflight(workspace, sandbox_options, env):
         if result.returncode != 0 or expected not in result.stdout:
             raise RuntimeError(f"the kernel sandbox does not work here (exit {result.returncode}):\n"
                                f"{result.stdout}{result.stderr}")
-        _preflight_done.add(key)
+        _probed.add(key)
 
 
 def nbgrader_in_workspace(workspace, args, env, timeout):
@@ -315,7 +315,7 @@ def _grade_in_slot(job, student_id, notebook, slot):
         result.set_cells(assignment_cells(workspace))
         env = nbgrader_env(workspace, job.data_dir)
         sandbox_options = write_kernel_spec(workspace, job, token)
-        preflight(workspace, sandbox_options, env)
+        probe_sandbox(workspace, sandbox_options, env)
         stage_notebook(workspace, student_id, notebook)
         stop_processes(workspace, token)  # leftovers of a crashed earlier run would count against the limits
         _grade(workspace, result, student_id, limits, env, deadline)

@@ -19,7 +19,6 @@ import re
 
 from autograder.course import roster as course_roster
 from autograder.course.safe_html import plain_name
-from autograder.errors import UserError
 
 CANVAS_INFO = ("Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Root Account", "Section")
 CANVAS_TOTALS = re.compile(r"Current Score|Current Points|Current Grade|Final Score|Final Points|Final Grade|"
@@ -29,8 +28,7 @@ MOODLE_IDENTIFIER = re.compile(r"^\D*?(\d+)$")   # "Participant 123456" in the t
 MOODLE_TIME = "%A, %d %B %Y, %I:%M %p"
 
 
-class RosterError(UserError):
-    """The roster cannot be used: the message says which file, row or column, and the fix."""
+RosterError = course_roster.RosterError  # one error for every class list: the course roster's or the LMS's
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The preflight's probe: confined exactly as a kernel, the sandbox user imports what kernels need.
 
-``grade_one.preflight`` runs ``python -m autograder.sandbox.probe`` with the kernel's sandbox
+``grade_one.probe_sandbox`` runs ``python -m autograder.sandbox.probe`` with the kernel's sandbox
 options once per worker, user and assignment; after ``--imports`` come the modules the
 assignment's test cells import (its checks). It prints ``uid N``.  A failure is the grading machine's fault.
 """
