@@ -5,9 +5,9 @@ import pathlib
 import signal
 import subprocess
 import time
-import urllib.request
 
 from autograder.course import environment, ownership, roster
+from autograder.course.answering import wait_until_answering
 from autograder.errors import GraderFault
 from autograder.hub import accounts, course, runtime
 from autograder.limits import Limits
@@ -108,17 +108,7 @@ class Hub:
         return hub
 
     def wait_ready(self, seconds=90):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise HubFailed(f"JupyterHub exited with {self.process.returncode}; its log ({self.log_path}) "
-                                f"ends:\n{self.log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                urllib.request.urlopen(f"{self.url}/hub/api/", timeout=2).read()
-                return
-            except OSError:
-                time.sleep(0.3)
-        raise HubFailed(f"JupyterHub did not answer on {self.url} within {seconds} s; see {self.log_path}")
+        wait_until_answering(self.process, f"{self.url}/hub/api/", self.log_path, seconds, "JupyterHub", HubFailed)
 
     def stop(self, seconds=30):
         """JupyterHub stops the servers and the proxy itself; whatever is left is killed."""

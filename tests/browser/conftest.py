@@ -10,10 +10,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
+
+from autograder.course.answering import wait_until_answering
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "screenshots"
@@ -70,19 +70,12 @@ class JupyterServer:
         self._wait_ready(log_path)
 
     def _wait_ready(self, log_path, seconds=60):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with {self.process.returncode}:\n"
-                                   f"{pathlib.Path(log_path).read_text()[-3000:]}")
-            try:
-                urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=2).read()
-                return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        log = pathlib.Path(log_path).read_text()[-3000:]
-        raise RuntimeError(f"jupyter lab did not answer within {seconds} s:\n{log}")
+        try:
+            wait_until_answering(self.process, f"{self.url}/api/status?token={self.token}", log_path, seconds,
+                                 "jupyter lab")
+        except RuntimeError:
+            self.stop()
+            raise
 
     def login(self, page):
         """What a person does with the address `jupyter lab` prints: open it, type the token on its login page."""
