@@ -121,6 +121,8 @@ def test_a_moodle_download_of_every_folder_style_is_read_with_the_worksheets_tim
 def test_a_forced_source_that_does_not_fit_and_a_roster_of_the_other_lms_are_refused(canvas, moodle, tmp_path):
     with pytest.raises(intake.IntakeError, match="--source moodle: none of the"):
         discover(canvas[0], tmp_path, source="moodle")
+    with pytest.raises(intake.IntakeError, match="--source nbgrader: no <student>/hw2/ folders here"):
+        intake.discover(canvas[0], "hw2", "hw2", tmp_path / "staged", source="nbgrader")  # the assignment graded
     with pytest.raises(intake.IntakeError, match="is Moodle's, the submissions are canvas"):
         discover(canvas[0], tmp_path, roster=moodle[1])
 

@@ -161,7 +161,7 @@ def discover(submissions: str | os.PathLike, assignment: str, notebook_name: str
             entries = _unwrap(entries, assignment)
         try:
             layout_name, reason = detect.layout(sorted({e.parts[0] for e in entries}), _is_tree(entries, assignment),
-                                                source, regex)
+                                                source, regex, assignment)
         except detect.LayoutError as exc:
             raise IntakeError(str(exc)) from None
         if on_layout:

@@ -11,14 +11,15 @@ class LayoutError(UserError):
     """--source names a layout the submissions are not in."""
 
 
-def layout(top_names, is_tree, source, regex):
-    """(layout, reason) for the top-level names of SUBMISSIONS; LayoutError when ``source`` does not fit."""
+def layout(top_names, is_tree, source, regex, assignment="<assignment>"):
+    """(layout, reason) for the top-level names of SUBMISSIONS of ``assignment``; LayoutError when ``source``
+    does not fit."""
     counts = {lms: sum(names.entry(name, lms) is not None for name in top_names) for lms in ("canvas", "moodle")}
     total = len(top_names)
     if source == "nbgrader" or (source == "auto" and is_tree):
         if not is_tree:
-            raise LayoutError("--source nbgrader: no <student>/task4_1/ folders here; give nbgrader's submitted/ "
-                              "folder (or the exchange's collected tree), or another --source")
+            raise LayoutError(f"--source nbgrader: no <student>/{assignment}/ folders here; give nbgrader's "
+                              "submitted/ folder (or the exchange's collected tree), or another --source")
         return "nbgrader", "folders <student>/<assignment>/, as nbgrader's submitted/ and the exchange's collect write"
     if source in ("canvas", "moodle"):
         if not counts[source]:
