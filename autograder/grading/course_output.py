@@ -64,20 +64,13 @@ def write_config(out, db_url=None):
 
 
 def ensure_source(out, template_root, task):
-    """source/<assignment>/ and release/<assignment>/ from the grading template (the assignment the
-    gradebook holds; the report compares submissions with the release), unless present."""
+    """source/<assignment>/ and release/<assignment>/ from the course at ``template_root`` (the grading
+    template: the assignment the gradebook holds; the report compares submissions with the release), unless
+    present."""
     for step in ("source", "release"):
         target, given = pathlib.Path(out) / step / task.name, pathlib.Path(template_root) / step / task.name
         if not target.exists() and (step == "source" or given.is_dir()):
             shutil.copytree(given, target)
-
-
-def ensure_release(out, task):
-    """release/<assignment>/ in a folder graded before `grade` copied it there: the course's own release."""
-    target = pathlib.Path(out) / "release" / task.name
-    course_release = layout.REPO / "release" / task.name
-    if not target.exists() and course_release.is_dir():
-        shutil.copytree(course_release, target)
 
 
 def graded_assignment(out):

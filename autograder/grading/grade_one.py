@@ -81,10 +81,10 @@ def task_of(job):
     source = pathlib.Path(job.template) / "source"
     if job.assignment:
         return assignment.load_cached(source / job.assignment)
-    found = sorted(path.parent for path in source.glob(f"*/{assignment.FILE}"))
+    found = assignment.graded_in(source)
     if len(found) != 1:
         raise FileNotFoundError(f"template course {job.template} holds {len(found)} assignments: name one")
-    return assignment.load_cached(found[0])
+    return next(iter(found.values()))
 
 
 def create_workspace(template, user, task):

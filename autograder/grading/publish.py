@@ -45,7 +45,7 @@ def run(out, db_url=None, log=print):
             page = store.feedback_path(result.student_id)
             if result.student_id not in people and page.is_file():  # the late-work notice as the policy says now
                 store.write_feedback(result, page.read_text(encoding="utf-8"))
-    course_output.ensure_release(out, task)
+    course_output.ensure_source(out, layout.REPO, task)  # release/ in a folder graded before grade copied it
     class_output.write_tables(out, results, gradebook_reader.cells_order(db_url, task), lms_output.recall(out),
                               store, log, rerun=rerun)
     course_output.give_to_owner(out)

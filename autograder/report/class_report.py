@@ -420,12 +420,10 @@ def write_class_report(results, cells_order, out_dir, title="Class report", task
     plot_grading_time(results, plots / "grading_time.png")
 
     if task is None:
-        mistakes = misconceptions.class_misconceptions(results)
-        similar = copied_work.compare(results, out_dir)
-    else:
-        exercised = misconceptions.classes_exercised(task.source_notebook, tuple(task.classes.items()))
-        mistakes = misconceptions.class_misconceptions(results, exercised, task.catalogue())
-        similar = copied_work.compare(results, out_dir, release_notebook, task)
+        task, release_notebook = layout.TASK, layout.RELEASE_NOTEBOOK
+    exercised = misconceptions.classes_exercised(task.source_notebook, tuple(task.classes.items()))
+    mistakes = misconceptions.class_misconceptions(results, exercised, task.catalogue())
+    similar = copied_work.compare(results, out_dir, release_notebook, task)
     misconceptions.write_csv(mistakes, out_dir / misconceptions.CSV_NAME)
 
     stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
