@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 data: setup          ## MNIST into data/mnist/, verified: copied from ../shared/data/mnist (or MNIST_DIR), else downloaded
-	$(PY) -c "from autograder.course.environment import fetch_mnist; fetch_mnist()"
+	$(PY) -c "from autograder.course.environment import fetch_data; fetch_data()"
 
 demo: setup          ## the main job: release, grade the solution and a blank notebook, print grades
 	$(PY) -m autograder demo

@@ -10,6 +10,7 @@ import importlib
 import pathlib
 import tomllib
 
+from autograder import dataset
 from autograder.errors import UserError
 
 FILE = "assignment.toml"
@@ -26,7 +27,7 @@ class Assignment:
     classes: dict = dataclasses.field(default_factory=dict)     # graded class name -> grade_id of its cell
     long_cells: tuple = ()       # grade_ids allowed the full cell timeout
     self_timed_cells: tuple = ()  # long cells whose checks bound each call of student code
-    data: dict = dataclasses.field(default_factory=dict)        # name, loader, preload; {} if it reads none
+    data: dataset.Dataset | None = None  # what its notebook reads besides its folder (None: nothing)
 
     @property
     def notebook_stem(self):
@@ -84,7 +85,7 @@ def load(folder):
                       notebook=spec["notebook"], checks=spec.get("checks"), diagnoses=spec.get("diagnoses"),
                       classes=dict(cells.get("classes", {})),
                       long_cells=tuple(cells.get("long", ())), self_timed_cells=tuple(cells.get("self_timed", ())),
-                      data=dict(spec.get("data", {})))
+                      data=dataset.from_table(spec.get("data"), folder, path))
 
 
 @functools.cache

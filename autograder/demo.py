@@ -29,11 +29,11 @@ def format_table(grades, seconds):
 
 
 def run(out_dir=DEFAULT_DIR, log=print):
-    """Raises preflight.PreflightFailed, before anything is graded, when MNIST or nbgrader is not right."""
+    """Raises preflight.PreflightFailed, before anything is graded, when the data or nbgrader is not right."""
     problem = preflight.check_nbgrader()
     if problem:
         raise preflight.PreflightFailed([("nbgrader", problem)])
-    preflight.verify_mnist()
+    preflight.verify_data(layout.TASK)
     log(f"course directory: {out_dir}")
     course = Course.create(out_dir)
     log(f"1. nbgrader generate_assignment {layout.ASSIGNMENT}: student version -> {course.generate_assignment()}")

@@ -71,14 +71,15 @@ def plain_autograde(course, student):
     """`nbgrader autograde` as a fresh CLI process (what an instructor runs); seconds."""
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "nbgrader", "autograde", layout.ASSIGNMENT, f"--student={student}",
-                    "--force"], cwd=course.root, env=environment.child_env(), check=True, capture_output=True)
+                    "--force"], cwd=course.root, env=environment.child_env(layout.TASK), check=True,
+                   capture_output=True)
     return time.perf_counter() - start
 
 
 def time_plain_execution(notebook_path):
     """Execute the notebook as nbgrader would (grading mode on), without nbgrader around it."""
     notebook = nbformat.read(str(notebook_path), as_version=4)
-    env = environment.child_env()
+    env = environment.child_env(layout.TASK)
     env["NBGRADER_EXECUTION"] = "autograde"
     old_env = dict(os.environ)
     os.environ.update(env)
@@ -113,7 +114,7 @@ def grade(class_dir, out, workers):
     """`python -m autograder grade` in a fresh process: (wall s, busy CPU s, its timing line, rows)."""
     cpu, start = busy_cpu_seconds(), time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", layout.ASSIGNMENT, str(class_dir),
-                           "--out", str(out), "--workers", str(workers)], env=environment.child_env(),
+                           "--out", str(out), "--workers", str(workers)], env=environment.child_env(layout.TASK),
                           cwd=layout.REPO, capture_output=True, text=True)
     wall, cpu = time.perf_counter() - start, busy_cpu_seconds() - cpu
     if done.returncode != 0:
@@ -142,7 +143,7 @@ print(time.perf_counter() - start)
 
 def probe(copies):
     """Seconds of PROBE in each of ``copies`` processes run at once."""
-    env = {**environment.child_env(), **environment.blas_thread_env(1)}
+    env = {**environment.child_env(layout.TASK), **environment.blas_thread_env(1)}
     processes = [subprocess.Popen([sys.executable, "-c", PROBE], env=env, stdout=subprocess.PIPE, text=True)
                  for _ in range(copies)]
     return [float(process.communicate()[0]) for process in processes]

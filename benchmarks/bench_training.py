@@ -112,7 +112,7 @@ def print_environment(threads_note):
 
 def load_data():
     """MNIST as float32/int64 arrays; defaults MNIST_DIR to the workplace copy, if there is one."""
-    os.environ.setdefault("MNIST_DIR", str(environment.mnist_dir()))
+    os.environ.setdefault("MNIST_DIR", str(environment.data_dir()))
     from mnist_loader import load_mnist
     return load_mnist(verbose=False)
 

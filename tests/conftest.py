@@ -9,7 +9,7 @@ from autograder.course import environment, layout, synthetic_submissions
 from autograder.course.scratch_course import Course
 
 # The loader in source/ must find MNIST without network access: the copy that ships with the course.
-os.environ.setdefault("MNIST_DIR", str(environment.mnist_dir()))
+os.environ.setdefault(layout.TASK.data.env, str(environment.data_dir()))
 
 
 @pytest.fixture(scope="session")

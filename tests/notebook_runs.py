@@ -31,7 +31,7 @@ def execute(name, threads):
     """Execute notebook `name` with `threads` BLAS threads; write and return the executed copy."""
     source = NOTEBOOKS[name]
     notebook = nbformat.read(str(source), as_version=4)
-    env = {**environment.child_env(), **environment.blas_thread_env(threads)}
+    env = {**environment.child_env(layout.TASK), **environment.blas_thread_env(threads)}
     env.pop("NBGRADER_EXECUTION", None)
     client = NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3",
                             resources={"metadata": {"path": str(source.parent)}})

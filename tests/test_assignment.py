@@ -35,7 +35,10 @@ def test_what_the_file_says_agrees_with_the_notebook():
     hidden_imports = [cell.source for cell in cells.values() if TASK.checks in cell.source]
     assert hidden_imports, f"no cell of the notebook imports {TASK.checks}"
     importlib.import_module(TASK.checks)
-    assert (TASK.folder / TASK.data["loader"]).is_file()
+    assert TASK.data.loader.is_file() and TASK.data.loader.parent == TASK.folder
+    loader = TASK.data.load_loader()
+    assert all(callable(getattr(loader, name)) for name in ("verify", "decompress_to", TASK.data.preload))
+    assert issubclass(getattr(loader, TASK.data.error), Exception) and loader.FILES
 
 
 def test_nbgrader_config_takes_each_assignments_cells_from_its_file():
@@ -79,4 +82,19 @@ def test_a_broken_assignment_file_is_refused_with_what_to_fix(tmp_path, text, no
 
 def test_a_minimal_assignment_file_is_enough(tmp_path):
     loaded = assignment.load(write(tmp_path / "hw", 'name = "hw"\nnotebook = "work.ipynb"\n'))
-    assert (loaded.title, loaded.checks, loaded.classes, loaded.long_cells, loaded.data) == ("hw", None, {}, (), {})
+    assert (loaded.title, loaded.checks, loaded.classes, loaded.long_cells, loaded.data) == ("hw", None, {}, (), None)
+
+
+DATA = 'name = "Tiny"\nloader = "tiny_loader.py"\nerror = "TinyError"\nenv = "TINY_DIR"\nfolder = "tiny"\npreload = "load"\n'
+
+
+@pytest.mark.parametrize("table, says", [
+    ('name = "Tiny"\n', "lacks env, error, folder, loader, preload"),
+    (DATA + 'url = "x"\n', "unknown keys url"),
+    (DATA.replace("tiny_loader.py", "gone.py"), "names the loader 'gone.py', which is not in"),
+])
+def test_a_data_table_with_a_gap_is_refused_with_its_keys(tmp_path, table, says):
+    folder = write(tmp_path / "hw", 'name = "hw"\nnotebook = "work.ipynb"\n[data]\n' + table)
+    (folder / "tiny_loader.py").write_text("")
+    with pytest.raises(UserError, match=says):
+        assignment.load(folder)

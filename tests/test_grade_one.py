@@ -145,7 +145,7 @@ def zygote(tmp_path_factory):
     from autograder.sandbox import zygote_client
 
     process = zygote_client.Zygote(tmp_path_factory.mktemp("zygote") / "zygote.sock",
-                                   data_dir=os.environ.get("MNIST_DIR"))
+                                   data=layout.TASK.data, data_dir=os.environ.get("MNIST_DIR"))
     assert process.wait_ready(), "the kernel zygote did not start"
     yield process
     process.close()

@@ -263,14 +263,17 @@ def test_make_data_copies_a_verified_mnist_that_the_tools_then_prefer(tmp_path, 
     from autograder.course import environment, layout
 
     monkeypatch.delenv("MNIST_DIR", raising=False)
-    monkeypatch.setattr(layout, "MNIST_DIR", tmp_path / "course" / "data" / "mnist")
-    monkeypatch.setattr(layout, "SHARED_MNIST_DIR", pathlib.Path(REAL_MNIST_DIR))
-    assert environment.mnist_dir() == pathlib.Path(REAL_MNIST_DIR)
-    environment.fetch_mnist(log=lambda line: None)
-    assert environment.mnist_dir() == layout.MNIST_DIR
-    assert ml.find_data_dir(tmp_path / "course" / "release" / "task4_1") == layout.MNIST_DIR
-    monkeypatch.setattr(layout, "SHARED_MNIST_DIR", tmp_path / "nothing-here")
-    assert environment.mnist_dir() == layout.MNIST_DIR
+    copy = tmp_path / "course" / "data" / "mnist"
+    monkeypatch.setattr(layout, "DATA_ROOT", copy.parent)
+    monkeypatch.setattr(layout, "SHARED_DATA_ROOT", tmp_path / "shared")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "mnist").symlink_to(REAL_MNIST_DIR)
+    assert environment.data_dir() == tmp_path / "shared" / "mnist"
+    environment.fetch_data(log=lambda line: None)
+    assert environment.data_dir() == copy
+    assert ml.find_data_dir(tmp_path / "course" / "release" / "task4_1") == copy
+    monkeypatch.setattr(layout, "SHARED_DATA_ROOT", tmp_path / "nothing-here")
+    assert environment.data_dir() == copy
 
 
 def test_find_data_dir_fallbacks(tmp_path):

@@ -1,4 +1,4 @@
-"""plan_mounts, the pure part of the confinement: what is hidden, what is mounted back."""
+"""The sandbox's mount plan, pure logic on paths (no root, no mounts), and the variables a kernel keeps."""
 import os
 import pathlib
 import shutil
@@ -7,6 +7,7 @@ import types
 
 import pytest
 
+from autograder.sandbox import confinement
 from autograder.sandbox.confinement import plan_mounts
 
 STUDENT = types.SimpleNamespace(pw_uid=54321, pw_gid=54321)  # owns nothing here: sees only "other" bits
@@ -63,3 +64,11 @@ def test_fresh_folders_get_a_tmpfs_and_missing_ones_are_ignored(tmp_path):
     cwd, = folders(tmp_path, "work")
     empty, fresh, back = plan_mounts([tmp_path / "absent"], [tmp, tmp_path / "gone"], set(), cwd, [], STUDENT)
     assert empty == [] and fresh == [tmp] and back == []
+
+
+def test_a_kernel_keeps_only_the_data_variables_it_is_given(tmp_path):
+    environ = {"PATH": "/bin", "VECTORS_DIR": "/data/vectors", "MNIST_DIR": "/data/mnist", "AWS_SECRET_ACCESS_KEY": "x"}
+    env = confinement.kernel_environment(tmp_path, ["VECTORS_DIR"], environ=environ)
+    assert env["VECTORS_DIR"] == "/data/vectors" and env["PATH"] == "/bin"
+    assert "MNIST_DIR" not in env and "AWS_SECRET_ACCESS_KEY" not in env
+    assert "MNIST_DIR" not in confinement.kernel_environment(tmp_path, environ=environ)

@@ -4,6 +4,7 @@ import sqlite3
 
 import pytest
 
+from autograder.course import layout
 from autograder.grading import grade_one, preflight
 
 
@@ -87,7 +88,7 @@ def test_dask_workers_that_cannot_grade_stop_the_run_before_it_starts():
     from autograder.grading.dask_pool import DaskPool
 
     class Client:
-        def run(self, function, data_dir, on_error):
+        def run(self, function, data, data_dir, on_error):
             assert function is preflight.check_worker and on_error == "return"
             return {"tcp://10.0.0.7:4000": preflight.GraderFault("this grading worker cannot use MNIST: missing"),
                     "tcp://10.0.0.8:4000": None}
@@ -95,7 +96,7 @@ def test_dask_workers_that_cannot_grade_stop_the_run_before_it_starts():
     pool = DaskPool.__new__(DaskPool)
     pool.client = Client()
     with pytest.raises(preflight.PreflightFailed) as failed:
-        pool.check_workers("/data/mnist")
+        pool.check_workers(layout.TASK.data, "/data/mnist")
     assert failed.value.problems == [("Dask worker tcp://10.0.0.7:4000",
                                       "this grading worker cannot use MNIST: missing")]
 
@@ -103,7 +104,7 @@ def test_dask_workers_that_cannot_grade_stop_the_run_before_it_starts():
 @pytest.mark.parametrize("digests", [True, False])
 def test_a_worker_without_mnist_is_a_grader_fault(tmp_path, digests):
     with pytest.raises(preflight.GraderFault, match="cannot use MNIST"):
-        preflight.check_worker(str(tmp_path), digests=digests)
+        preflight.check_worker(layout.TASK.data, str(tmp_path), digests=digests)
 
 
 def test_first_line_of_an_error_prefers_the_database_driver_message():

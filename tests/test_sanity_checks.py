@@ -30,9 +30,7 @@ def run_sanity(answers, mnist):
 
 @pytest.fixture(scope="module")
 def mnist(mnist_available):
-    from autograder.course import environment
-
-    return environment.course_mnist_loader().load_mnist(verbose=False)
+    return layout.TASK.data.load_loader().load_mnist(verbose=False)
 
 
 def test_the_solution_passes_both(mnist):

@@ -1,19 +1,9 @@
-"""The environment of the grader's child processes: PATH, MNIST_DIR, BLAS threads, the course's data loader."""
+"""The environment of the grader's child processes: PATH, the course's data folder, BLAS threads."""
 import os
 import pathlib
 import sys
 
 from autograder.course import layout
-
-
-def course_mnist_loader():
-    """The course's ``source/task4_1/mnist_loader.py``, freshly imported as a module named mnist_loader."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("mnist_loader", layout.SOURCE_DIR / "mnist_loader.py")
-    loader = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loader)
-    return loader
 
 
 def blas_thread_env(threads):
@@ -22,44 +12,43 @@ def blas_thread_env(threads):
         if threads else {}
 
 
-def mnist_dir():
-    """The MNIST folder the tools use: MNIST_DIR if set; else data/mnist/ once `make data` filled it; else the
-    build machines' copy beside the checkout (../shared/data/mnist); else data/mnist/, where it should go."""
-    if os.environ.get("MNIST_DIR"):
-        return pathlib.Path(os.environ["MNIST_DIR"])
-    for folder in (layout.MNIST_DIR, layout.SHARED_MNIST_DIR):
-        if any((folder / f"train-images-idx3-ubyte{ext}").is_file() for ext in ("", ".gz")):
-            return folder
-    return layout.MNIST_DIR
+def data_dir(task=None):
+    """The folder of ``task``'s data (default: the course's assignment) the tools use: its variable if set;
+    else data/<folder>/ once `make data` filled it; else the build machines' copy beside the checkout
+    (../shared/data/<folder>); else data/<folder>/, where it should go. None if it reads no data."""
+    data = (task or layout.TASK).data
+    return data.source_dir(layout.DATA_ROOT, layout.SHARED_DATA_ROOT) if data else None
 
 
-def fetch_mnist(log=print):
-    """Fill data/mnist/ with the four verified files: from the folder mnist_dir() finds, else by download."""
+def fetch_data(task=None, log=print):
+    """Fill data/<folder>/ with ``task``'s verified files: copied from the folder data_dir() finds, else
+    downloaded by its loader."""
     import shutil
 
-    loader = course_mnist_loader()
-    source = mnist_dir()
-    layout.MNIST_DIR.mkdir(parents=True, exist_ok=True)
-    if source != layout.MNIST_DIR and source.is_dir():
-        loader.verify(source)
+    data = (task or layout.TASK).data
+    loader, source, target = data.load_loader(), data_dir(task), layout.DATA_ROOT / data.folder
+    target.mkdir(parents=True, exist_ok=True)
+    if source != target and source.is_dir():
+        data.verify(source)
         for name in loader.FILES:
             for ext in ("", ".gz"):
                 if (source / (name + ext)).is_file():
-                    shutil.copyfile(source / (name + ext), layout.MNIST_DIR / (name + ext))
-        log(f"MNIST copied from {source}")
+                    shutil.copyfile(source / (name + ext), target / (name + ext))
+        log(f"{data.name} copied from {source}")
     else:
-        loader.load_mnist(layout.MNIST_DIR, download=True, verbose=True)
-    log(f"MNIST verified in {loader.verify(layout.MNIST_DIR)}")
+        getattr(loader, data.preload)(target, download=True, verbose=True)
+    log(f"{data.name} verified in {data.verify(target)}")
 
 
-def child_env():
+def child_env(task=None):
     """Environment for nbgrader child processes.
 
     The interpreter's bin/ goes first on PATH because nbgrader shells out to
-    `alembic` and Jupyter looks up kernels there; MNIST_DIR names the data
-    (the course's own copy unless it is set).
+    `alembic` and Jupyter looks up kernels there. With a ``task`` whose notebook reads data,
+    its variable names that folder (its own copy unless the variable is set).
     """
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(pathlib.Path(sys.executable).parent), env.get("PATH", "")])
-    env["MNIST_DIR"] = str(mnist_dir())
+    if task is not None and task.data:
+        env[task.data.env] = str(data_dir(task))
     return env

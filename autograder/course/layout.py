@@ -24,8 +24,8 @@ COMPANION_RELEASE_DIR = REPO / "release" / COMPANION
 COMPANION_NOTEBOOK = "02-activation-function-study"
 RELEASED = (ASSIGNMENT, COMPANION)  # the folders of source/ that `python -m autograder release` generates
 CONFIG_FILE = REPO / "nbgrader_config.py"
-MNIST_DIR = REPO / "data" / "mnist"  # this checkout's copy of MNIST, made by `make data` (never committed)
-SHARED_MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"  # the build machines' copy beside the checkout
+DATA_ROOT = REPO / "data"  # assignments' data, each in its folder, filled by `make data` (never committed)
+SHARED_DATA_ROOT = REPO.parent / "shared" / "data"  # the build machines' copy beside the checkout
 GRADEBOOK = "gradebook.db"  # nbgrader's SQLite gradebook in a course root
 
 # The graded classes, each defined by one solution cell of this grade_id.

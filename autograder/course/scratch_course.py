@@ -42,7 +42,7 @@ class Course:
         """Run ``nbgrader ARGS`` in the course root (run_nbgrader.run); raise NbgraderFailed with its log on error."""
         with tempfile.TemporaryDirectory(prefix="task41-nbgrader-") as scratch:
             log = pathlib.Path(scratch) / "nbgrader.log"
-            code = run_nbgrader.run(list(args), self.root, environment.child_env(), log, timeout)
+            code = run_nbgrader.run(list(args), self.root, environment.child_env(self.task), log, timeout)
             if code != 0:
                 output = log.read_text(errors="replace") if log.exists() else ""
                 why = f"exit {code}" if code is not None else f"no answer within {timeout} s"

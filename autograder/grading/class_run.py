@@ -82,7 +82,7 @@ def _dask_pool(address):
     return DaskPool(address)
 
 
-def _start_zygote(options, work, threads, data_dir):
+def _start_zygote(options, work, threads, data, data_dir):
     """The kernel zygote all local workers fork their kernels from (root only: kernels run as sandbox users)."""
     if options.scheduler or os.geteuid() != 0 or os.environ.get("TASK41_NO_ZYGOTE"):
         return None
@@ -90,7 +90,7 @@ def _start_zygote(options, work, threads, data_dir):
 
     folder = work / "zygote"
     folder.mkdir(mode=0o700)  # root's: kernels must not reach the socket
-    return zygote_client.Zygote(folder / "zygote.sock", threads, data_dir)
+    return zygote_client.Zygote(folder / "zygote.sock", threads, data, data_dir)
 
 
 def _private_paths(options):
@@ -154,7 +154,7 @@ def _run(options, log):  # noqa: C901 - the class run in small steps with a valu
         if class_roster is not None:  # extensions granted in the LMS (Moodle's worksheet says them)
             late_work.with_extensions(policy, task.name, class_roster.extensions())
         # the assignment's data, decompressed once for the class
-        data_dir = str(preflight.prepare_mnist(work / "mnist")) if task.data else None
+        data_dir = preflight.prepare_data(task, work / "data")
         found = {}
         staged = intake.discover(options.submissions, task.name, task.notebook_stem, work / "staged",
                                  pattern=options.pattern, source=options.source, roster=class_roster,
@@ -178,9 +178,9 @@ def _run(options, log):  # noqa: C901 - the class run in small steps with a valu
         # kernels share the machine with each other and with other work: one BLAS thread each (limits.py)
         threads = options.limits.kernel_blas_threads
         # the kernel zygote (or the Dask cluster) next: its imports overlap the template build
-        zygote = _start_zygote(options, work, threads, data_dir)
+        zygote = _start_zygote(options, work, threads, task.data, data_dir)
         pool = pool or _dask_pool(options.scheduler)
-        pool.check_workers(data_dir)
+        pool.check_workers(task.data, data_dir)
         template = _build_template(work / "template", task)
         cells_order = gradebook_reader.cells_order(template.db_url, task)
         max_score = sum(points for _, points in cells_order)

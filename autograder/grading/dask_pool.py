@@ -52,9 +52,9 @@ class DaskPool:
         return self.client.submit(_grade_task, student_id, notebook, spec,
                                   key=f"grade-{student_id}-{time.time_ns()}", pure=False)
 
-    def check_workers(self, data_dir):
-        """Every Dask worker checks its machine (nbgrader, MNIST at ``data_dir``) before it takes work."""
-        answers = self.client.run(preflight.check_worker, data_dir, on_error="return")
+    def check_workers(self, data, data_dir):
+        """Every Dask worker checks its machine (nbgrader, the Dataset ``data`` at ``data_dir``) before work."""
+        answers = self.client.run(preflight.check_worker, data, data_dir, on_error="return")
         problems = [(f"Dask worker {address}", str(answer)) for address, answer in sorted(answers.items())
                     if isinstance(answer, BaseException)]
         if not answers:

@@ -144,6 +144,8 @@ def write_kernel_spec(workspace, job, token):
         options += ["--hide", str(pathlib.Path(path).resolve())]
     if workspace.user:
         options += ["--user", workspace.user.pw_name]
+    if workspace.task.data:
+        options += ["--data-env", workspace.task.data.env]
     argv = [sys.executable, "-m", "autograder.sandbox.launcher", *options]
     if workspace.user and job.zygote:
         argv += ["--zygote", str(job.zygote)]
@@ -159,11 +161,11 @@ def write_kernel_spec(workspace, job, token):
 def nbgrader_env(workspace, data_dir=None):
     """child_env() with our kernel spec first on JUPYTER_PATH and connection files in the workspace.
 
-    ``data_dir``: the MNIST folder the kernel should read (default: as child_env finds it).
+    ``data_dir``: the folder of the assignment's data the kernel should read (default: as child_env finds it).
     """
-    env = environment.child_env()
-    if data_dir:
-        env["MNIST_DIR"] = str(data_dir)
+    env = environment.child_env(workspace.task)
+    if data_dir and workspace.task.data:
+        env[workspace.task.data.env] = str(data_dir)
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(workspace.base / "jupyter"), env.get("JUPYTER_PATH")]))
     env["JUPYTER_RUNTIME_DIR"] = str(workspace.base / "runtime")
     return env

@@ -30,7 +30,7 @@ class LocalPool:
     def submit(self, student_id, notebook, spec):
         return self.executor.submit(self._run, student_id, notebook, spec)
 
-    def check_workers(self, data_dir):
+    def check_workers(self, data, data_dir):
         """Nothing to do up front: local workers check their machine (this one) before each job."""
 
     def as_completed(self, futures):

@@ -1,12 +1,12 @@
 """Is this machine fit to grade?  Checked before anything is graded or written.
 
-A fault of the grading machine must never become a student's score: with MNIST
-missing, every student would lose the MNIST test's points.  So ``grade`` and
+A fault of the grading machine must never become a student's score: with its data
+missing, every student would lose the points of the tests that read it.  So ``grade`` and
 ``demo`` check their own environment first and refuse to start, with one message
 naming each fix; grading workers check theirs before they take work
 (``check_worker``), and a failure there marks the row ``grader-error``.
 
-Checks: MNIST present and matching its published SHA-256 digests; the nbgrader
+Checks: the assignment's data present and matching its digests (its loader holds them); the nbgrader
 version this course is built for; the gradebook reachable and writable; the
 isolation asked for available (root, namespaces); room for the output.
 """
@@ -17,6 +17,7 @@ import shutil
 import tempfile
 
 from autograder.course import environment, layout
+from autograder.dataset import DataUnavailable
 from autograder.errors import GraderFault
 
 
@@ -40,7 +41,7 @@ class PreflightFailed(GraderFault):
 # Output per submission: results JSON (~10 kB) and the feedback page (~0.3 MB), with margin.
 BYTES_PER_SUBMISSION = 2 * 2**20
 BYTES_FIXED = 50 * 2**20            # gradebook, report, CSV
-WORK_BYTES = 300 * 2**20            # decompressed MNIST (55 MB), template course, workspaces
+WORK_BYTES = 300 * 2**20            # decompressed data (MNIST: 55 MB), template course, workspaces
 
 
 def pinned_nbgrader():
@@ -64,43 +65,43 @@ def check_nbgrader():
             f"for nbgrader {wanted}.\nFix: pip install -r {layout.REPO / 'requirements.txt'}")
 
 
-def mnist_source_dir():
-    """The MNIST folder grading reads (environment.mnist_dir)."""
-    return environment.mnist_dir()
-
-
-def _mnist(action):
-    loader = environment.course_mnist_loader()
+def _ready(task, action):
     try:
-        return action(loader)
-    except loader.MNISTError as exc:
-        raise PreflightFailed([("MNIST", instructor_mnist_message(str(exc)))]) from None
+        return action(task.data)
+    except DataUnavailable as exc:
+        raise PreflightFailed([(task.data.name, instructor_data_message(task, exc.finding))]) from None
 
 
-def instructor_mnist_message(loader_message):
+def instructor_data_message(task, loader_message):
     """The loader's finding (which files, where, what is wrong) with the fix for whoever runs the grader.
 
-    The loader's own advice is a student's (restart Jupyter, call load_mnist with a folder); an
+    The loader's own advice is a student's (restart Jupyter, call the loader with a folder); an
     instructor restores the course's copy or names another.
     """
-    how = "named by MNIST_DIR" if os.environ.get("MNIST_DIR") else "where data/README.md says the tools look"
+    data = task.data
+    how = f"named by {data.env}" if os.environ.get(data.env) else "where data/README.md says the tools look"
     finding = [line.replace("Directory searched:", "Folder checked:").replace("(data_dir argument)", f"({how})")
                for line in loader_message.split("To fix it")[0].splitlines()
                if line.strip() and not line.rstrip().endswith("does not download.")]
-    return ("\n".join(finding) + "\nThe MNIST test would fail for every student, so nothing is graded until "
-            f"the data is in place. Run `make data` in {layout.REPO} (it copies the four files from "
-            f"{layout.SHARED_MNIST_DIR} or downloads them, verified, into {layout.MNIST_DIR}), or set MNIST_DIR to a "
-            "folder holding them (data/README.md lists their SHA-256), then run the command again.")
+    return ("\n".join(finding) + f"\nThe tests that read {data.name} would fail for every student, so nothing is "
+            f"graded until the data is in place. Run `make data` in {layout.REPO} (it copies the files from "
+            f"{layout.SHARED_DATA_ROOT / data.folder} or downloads them, verified, into "
+            f"{layout.DATA_ROOT / data.folder}), or set {data.env} to a folder holding them (data/README.md lists "
+            "their SHA-256), then run the command again.")
 
 
-def prepare_mnist(destination):
-    """Verify MNIST against its digests and decompress it into ``destination``; raise PreflightFailed."""
-    return _mnist(lambda loader: loader.decompress_to(destination, data_dir=mnist_source_dir()))
+def prepare_data(task, destination):
+    """Verify ``task``'s data against its digests and decompress it into ``destination`` (None: it reads
+    none); raise PreflightFailed."""
+    if not task.data:
+        return None
+    return _ready(task, lambda data: data.decompress_to(destination, environment.data_dir(task)))
 
 
-def verify_mnist():
-    """Verify MNIST where grading reads it, without copying it; raise PreflightFailed."""
-    return _mnist(lambda loader: loader.verify(mnist_source_dir()))
+def verify_data(task):
+    """Verify ``task``'s data where grading reads it, without copying it; raise PreflightFailed."""
+    if task.data:
+        _ready(task, lambda data: data.verify(environment.data_dir(task)))
 
 
 def check_output_space(out, submissions):
@@ -194,7 +195,7 @@ def check_isolation(isolation):
 
 
 def run(out, db_url, submissions, isolation):
-    """Every check of the coordinator's machine except MNIST (see prepare_mnist); raise PreflightFailed."""
+    """Every check of the coordinator's machine except the data (see prepare_data); raise PreflightFailed."""
     checks = (("nbgrader", check_nbgrader), ("isolation", lambda: check_isolation(isolation)),
               ("disk space", lambda: check_output_space(out, submissions)),
               ("gradebook", lambda: check_gradebook(db_url, out)))
@@ -203,9 +204,9 @@ def run(out, db_url, submissions, isolation):
         raise PreflightFailed(problems)
 
 
-def check_worker(data_dir, digests=True):
-    """A worker's machine: nbgrader's version and MNIST at ``data_dir`` (its digests too, unless told not to;
-    None: the assignment reads no data).
+def check_worker(data, data_dir, digests=True):
+    """A worker's machine: nbgrader's version and the Dataset ``data`` at ``data_dir`` (its digests too,
+    unless told not to; None: the assignment reads no data).
 
     Dask workers run it with digests before they get work; grading workers without, before every
     job (the coordinator or the Dask check verified the same files; this catches data gone since).
@@ -214,11 +215,10 @@ def check_worker(data_dir, digests=True):
     problem = check_nbgrader()
     if problem:
         raise GraderFault(f"this grading worker: {problem}")
-    if data_dir is None:
+    if data is None or data_dir is None:
         return
-    loader = environment.course_mnist_loader()
     try:
-        loader.verify(data_dir, digests=digests)
-    except loader.MNISTError as exc:
-        raise GraderFault(f"this grading worker cannot use MNIST: {exc}\nGive the worker the verified "
-                          "MNIST files at that path (MNIST_DIR), then rerun.") from None
+        data.verify(data_dir, digests=digests)
+    except DataUnavailable as exc:
+        raise GraderFault(f"this grading worker cannot use {data.name}: {exc.finding}\nGive the worker the "
+                          f"verified {data.name} files at that path ({data.env}), then rerun.") from None

@@ -57,7 +57,7 @@ def serve(requests, replies):
         try:
             job = json.loads(line)
             spec = JobSpec.from_json(job["spec"])
-            preflight.check_worker(spec.data_dir, digests=False)  # the data is still there
+            preflight.check_worker(grade_one.task_of(spec).data, spec.data_dir, digests=False)  # still there
             result = grade_one.grade_one(spec, job["student_id"], job["notebook"], job["slot"]).to_json(in_flight=True)
         except GraderFault as exc:
             result = {"worker_error": str(exc)}

@@ -18,6 +18,7 @@ import shutil
 import stat
 
 from autograder.course import environment, layout
+from autograder.dataset import DataUnavailable
 from autograder.hub import accounts
 
 STATE = pathlib.Path(os.environ.get("TASK41_HUB_STATE", "/srv/task41-hub"))
@@ -149,20 +150,28 @@ c.ExportPlugin.to = "nbgrader-grades.csv"  # `grade` writes grades.csv here
 
 
 def setup_data():
-    """A copy of MNIST every user can read (the notebook's loader finds it through MNIST_DIR)."""
-    source = environment.mnist_dir()
-    target = STATE / "mnist"
+    """A copy of the assignment's data every user can read (the notebook's loader finds it through its
+    variable); None if it reads none or the copy is incomplete (students' loader will download)."""
+    data = layout.TASK.data
+    if data is None:
+        return None
+    source, target = environment.data_dir(), STATE / data.folder
     _mkdir(target, 0o755)
-    names = sorted(p.name for p in source.glob("*-ubyte.gz"))
-    for name in names:
-        if not (target / name).exists():
-            shutil.copy(source / name, target / name)
-        (target / name).chmod(0o644)
-    return target if len(names) == 4 else None
+    files = data.load_loader().FILES
+    for name in files:
+        stored = next((f"{name}{ext}" for ext in (".gz", "") if (source / f"{name}{ext}").is_file()), None)
+        if stored and not (target / stored).exists():
+            shutil.copy(source / stored, target / stored)
+        if stored:
+            (target / stored).chmod(0o644)
+    try:
+        return data.verify(target, digests=False)
+    except DataUnavailable:
+        return None
 
 
 def setup(instructor, log=print):
-    """Everything on disk the hub needs; returns the MNIST folder (None: students' loader will download)."""
+    """Everything on disk the hub needs; returns the data's folder (None: students' loader will download)."""
     _mkdir(STATE, 0o711)
     setup_exchange(instructor)
     setup_student_config()

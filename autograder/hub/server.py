@@ -6,7 +6,7 @@ import signal
 import subprocess
 import time
 
-from autograder.course import environment, ownership, roster
+from autograder.course import environment, layout, ownership, roster
 from autograder.course.answering import wait_until_answering
 from autograder.errors import GraderFault
 from autograder.hub import accounts, course, runtime
@@ -19,14 +19,14 @@ class HubFailed(GraderFault):
     """The hub could not start: the message says why and where its log is."""
 
 
-def user_environment(person, venv, mnist):
+def user_environment(person, venv, data_dir):
     home = accounts.home(person.username)
     env = {"PATH": f"{venv}/bin:/usr/local/bin:/usr/bin:/bin",
            # the user's own settings and workspaces stay theirs whatever the configuration folder is
            "JUPYTERLAB_SETTINGS_DIR": str(home / ".jupyter" / "lab" / "user-settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / ".jupyter" / "lab" / "workspaces")}
-    if mnist is not None:
-        env["MNIST_DIR"] = str(mnist)
+    if data_dir is not None:
+        env[layout.TASK.data.env] = str(data_dir)
     env.update(environment.blas_thread_env(Limits.kernel_blas_threads))  # thirty kernels share the cores
     if person.role == "instructor":
         env["JUPYTER_CONFIG_DIR"] = str(course.instructor_config_dir(person.username))
@@ -82,13 +82,13 @@ class Hub:
             if (course.STATE / leftover).exists():
                 (course.STATE / leftover).chmod(0o600)
         accounts.ensure(people, course.STATE / "passwords.csv", log)
-        mnist = course.setup(instructor.username, log)
+        data_dir = course.setup(instructor.username, log)
         write_instructor_server_config(instructor.username)
         settings = {"state": str(course.STATE), "private": str(private), "port": port, "hub_port": free_port(),
                     "proxy_api_port": free_port(),
                     "proxy": str(runtime.proxy_command()), "singleuser": str(runtime.bin_path("jupyterhub-singleuser")),
                     "admins": [instructor.username],
-                    "users": {p.username: {"role": p.role, "environment": user_environment(p, venv, mnist)}
+                    "users": {p.username: {"role": p.role, "environment": user_environment(p, venv, data_dir)}
                               for p in people}}
         settings_path = private / "settings.json"
         settings_path.write_text(json.dumps(settings, indent=1))

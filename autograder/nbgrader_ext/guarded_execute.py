@@ -11,7 +11,7 @@ Added to plain Execute (configured in nbgrader_config.py in its place):
   graded cell after it fail with an explanation, and the notebook is still graded:
   points earned before stay.  Plain Execute raises, and nbgrader grades nothing;
 * time limits by kind of cell, so that code that never returns costs seconds, not the
-  whole budget: the cells in ``long_cells`` (MNIST, training) get ``timeout``, every
+  whole budget: the cells in ``long_cells`` (loading data, training) get ``timeout``, every
   other cell ``quick_timeout``; once one cell has hung, every later cell but those in
   ``self_timed_cells`` (whose checks bound each call of student code themselves) gets
   ``after_hang_timeout``.  A cell stopped by its limit says where it was interrupted.

@@ -7,7 +7,7 @@
 2. when root, enters a private mount namespace in which the course repository,
    the grading template, root's home and every temporary directory are replaced
    by empty file systems; only what the kernel needs is mounted back (the
-   interpreter, the ``autograder`` package, MNIST and, read-only, the kernel's
+   interpreter, the ``autograder`` package, the data folders (--data-env) and, read-only, the kernel's
    working directory), the scratch directory stays writable, ``/tmp`` and
    ``/dev/shm`` become small private tmpfs, ``/`` read-only and ``/proc`` shows
    only the user's own processes; when the connection file uses the ``ipc``
@@ -35,7 +35,7 @@ from autograder.sandbox.users import TOKEN_VARIABLE
 
 # Variables the kernel may see; everything else (credentials of the grading
 # host, scheduler addresses, ...) is dropped.
-ENV_ALLOWED = {"PATH", "LANG", "LANGUAGE", "TZ", "TERM", "MNIST_DIR", "PYTHONPATH", "PYTHONHASHSEED",
+ENV_ALLOWED = {"PATH", "LANG", "LANGUAGE", "TZ", "TERM", "PYTHONPATH", "PYTHONHASHSEED",
                "MPLBACKEND", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                TOKEN_VARIABLE, "VIRTUAL_ENV"}
 ENV_ALLOWED_PREFIXES = ("LC_", "JPY_", "NBGRADER_", "PYDEVD_")
@@ -81,9 +81,10 @@ def copy_connection_file(connection_file, private, user):
     return copy
 
 
-def kernel_environment(private, environ=os.environ):
-    """Allow-listed variables plus HOME and cache directories in the scratch."""
-    env = {k: v for k, v in environ.items() if k in ENV_ALLOWED or k.startswith(ENV_ALLOWED_PREFIXES)}
+def kernel_environment(private, data_env=(), environ=os.environ):
+    """Allow-listed variables and the ``data_env`` ones, plus HOME and cache directories in the scratch."""
+    allowed = ENV_ALLOWED | set(data_env)
+    env = {k: v for k, v in environ.items() if k in allowed or k.startswith(ENV_ALLOWED_PREFIXES)}
     home = private / "home"
     env.update(HOME=str(home), MPLCONFIGDIR=str(home / ".config" / "matplotlib"),
                IPYTHONDIR=str(home / ".ipython"), XDG_CACHE_HOME=str(home / ".cache"),
@@ -138,12 +139,13 @@ def is_within(path, other):
     return path == other or other in path.parents
 
 
-def needed_paths(cwd, private):
-    """Directories the kernel must see: the interpreter, import paths, data, cwd and scratch."""
+def needed_paths(cwd, private, data_env=()):
+    """Directories the kernel must see: the interpreter, import paths, the data folders that the
+    ``data_env`` variables name, cwd and scratch."""
     import autograder
 
     candidates = [sys.prefix, sys.base_prefix, pathlib.Path(autograder.__file__).parent,
-                  os.environ.get("MNIST_DIR"), *[p for p in sys.path if p]]
+                  *[os.environ.get(name) for name in data_env], *[p for p in sys.path if p]]
     found = {pathlib.Path(os.path.realpath(p)) for p in candidates if p and os.path.isdir(p)}
     return found, pathlib.Path(os.path.realpath(cwd)), private
 
@@ -264,6 +266,8 @@ def parse_args(argv):
     parser.add_argument("--fsize", type=int, default=0, help="RLIMIT_FSIZE in bytes (0: unchanged)")
     parser.add_argument("--hide", action="append", default=[], help="path to replace by an empty directory")
     parser.add_argument("--no-network", action="store_true", help="own empty network namespace (root only)")
+    parser.add_argument("--data-env", action="append", default=[],
+                        help="variable naming a data folder: kept in the kernel's environment, the folder read-only")
     parser.add_argument("--zygote", default="", help="socket of an autograder.sandbox.zygote to fork the kernel from")
     return parser.parse_known_args(argv)
 
@@ -277,10 +281,10 @@ def confine(options):
         sys.exit("sandbox: --user needs root")
     private = make_private_dir(options.scratch, user)
     connection = copy_connection_file(options.connection_file, private, user) if options.connection_file else None
-    env = kernel_environment(private)
+    env = kernel_environment(private, options.data_env)
     if user:
         sockets = socket_dir(options.connection_file) if options.connection_file else None
-        needed, real_cwd, real_private = needed_paths(os.getcwd(), private)
+        needed, real_cwd, real_private = needed_paths(os.getcwd(), private, options.data_env)
         plan = plan_mounts(default_hidden(options.hide), default_fresh(), needed, real_cwd,
                            [real_private, *([sockets] if sockets else [])], user)
         isolate_filesystem(*plan, tmpfs_bytes=min(options.fsize or TMPFS_BYTES, TMPFS_BYTES),

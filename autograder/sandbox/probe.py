@@ -10,11 +10,13 @@ import sys
 from autograder.sandbox import confinement
 
 
-def check(modules):
-    """The probe's code: import what every kernel needs and ``modules``, list the data, print the uid."""
+def check(modules, data_env=()):
+    """The probe's code: import what every kernel needs and ``modules``, list the folders the ``data_env``
+    variables name, print the uid."""
+    listings = "".join(f"os.listdir(os.environ[{name!r}]) if os.environ.get({name!r}) else None; "
+                       for name in data_env)
     return (f"import {', '.join(['os', 'numpy', 'ipykernel', 'autograder.kernel.integrity', *modules])}; "
-            "os.listdir(os.environ['MNIST_DIR']) if os.environ.get('MNIST_DIR') else None; "
-            "print('uid', os.getuid())")
+            f"{listings}print('uid', os.getuid())")
 
 
 def main(argv=None):
@@ -24,7 +26,7 @@ def main(argv=None):
         argv, modules = argv[:at], argv[at + 1:]
     options, _ = confinement.parse_args(argv)
     _, env = confinement.confine(options)
-    os.execve(sys.executable, [sys.executable, "-c", check(modules)], env)
+    os.execve(sys.executable, [sys.executable, "-c", check(modules, options.data_env)], env)
 
 
 if __name__ == "__main__":

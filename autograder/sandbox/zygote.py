@@ -1,7 +1,7 @@
-"""A preloaded parent for sandboxed kernels: numpy, ipykernel and MNIST loaded once per class.
+"""A preloaded parent for sandboxed kernels: numpy, ipykernel and the assignment's data loaded once per class.
 
 Each kernel used to spend ~1.5 s of CPU before the first cell: a fresh interpreter,
-ipykernel's and numpy's imports, the MNIST files parsed into float arrays. A zygote
+ipykernel's and numpy's imports, the data files parsed into arrays (MNIST's, for Task 4.1). A zygote
 pays that once (``grading.class_run`` starts one per class run) and forks a kernel per submission.
 jupyter_client still starts ``autograder.sandbox.launcher`` (the kernel spec only gains ``--zygote SOCKET``); that
 launcher, instead of exec'ing ipykernel, asks the zygote for a kernel and stands in
@@ -38,23 +38,27 @@ from autograder.course import forked
 PRELOAD = ("numpy", "numpy.linalg", "numpy.random", "numpy.testing", "IPython", "ipykernel.kernelapp",
            "ipykernel.ipkernel", "ipykernel.zmqshell", "tqdm.auto", "matplotlib", "matplotlib.pyplot")
 PR_SET_PDEATHSIG = 1
+PRELOAD_VARIABLE = "GRADER_PRELOAD"  # "<loader file>:<function>" (zygote_client sets it from the Dataset)
 MAX_MESSAGE = 1 << 20  # a request: argv, cwd and environment of the launcher
 
 
 def preload():
-    """Import PRELOAD and, if MNIST_DIR is set, parse MNIST into the course loader's cache."""
+    """Import PRELOAD and, if PRELOAD_VARIABLE names a loader's function, read the data into its cache."""
     import gc
     import importlib
-
-    from autograder.course import environment
+    import importlib.util
 
     for name in PRELOAD:
         importlib.import_module(name)
-    if os.environ.get("MNIST_DIR"):
-        # the notebook's `from mnist_loader import load_mnist` then finds these arrays cached
-        loader = environment.course_mnist_loader()
-        loader.load_mnist(download=False, verbose=False)
-        sys.modules["mnist_loader"] = loader
+    if os.environ.get(PRELOAD_VARIABLE):
+        path, function = os.environ[PRELOAD_VARIABLE].rsplit(":", 1)
+        name = os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(name, path)
+        loader = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loader)
+        getattr(loader, function)(None, download=False, verbose=False)  # the folder: from its variable
+        # the notebook's `from <loader> import ...` then finds the arrays in the loader's cache
+        sys.modules[name] = loader
     gc.collect()
     gc.freeze()  # kernels' collections skip these objects, so their pages stay shared
 

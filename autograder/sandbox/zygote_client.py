@@ -8,19 +8,22 @@ import subprocess
 import sys
 
 from autograder.course import environment, layout
+from autograder.sandbox import zygote
 
 
 class Zygote:
-    """The zygote process, started with kernels' BLAS threads and MNIST folder."""
+    """The zygote process, started with kernels' BLAS threads and the assignment's data (a Dataset, read
+    from ``data_dir``) preloaded."""
 
-    def __init__(self, socket_path, threads=None, data_dir=None):
+    def __init__(self, socket_path, threads=None, data=None, data_dir=None):
         self.socket_path = str(socket_path)
         env = environment.child_env()
         env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # what ipykernel sets
         env["MPLCONFIGDIR"] = os.path.join(os.path.dirname(self.socket_path), "matplotlib")
         env.update(environment.blas_thread_env(threads))
-        if data_dir:
-            env["MNIST_DIR"] = str(data_dir)
+        if data and data_dir:
+            env[data.env] = str(data_dir)
+            env[zygote.PRELOAD_VARIABLE] = f"{data.loader}:{data.preload}"
         command = [sys.executable, "-m", "autograder.sandbox.zygote", "--socket", self.socket_path]
         self.process = subprocess.Popen(command,
                                         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
