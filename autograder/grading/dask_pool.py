@@ -11,7 +11,7 @@ import zlib
 from distributed import Client, WorkerPlugin, as_completed, get_worker
 
 from autograder.grading import preflight
-from autograder.grading.worker import WorkerProcess
+from autograder.grading.worker_client import WorkerProcess
 
 PLUGIN_NAME = "task41-grading"
 

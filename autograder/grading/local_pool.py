@@ -7,7 +7,7 @@ import queue
 import signal
 import subprocess
 
-from autograder.grading import worker
+from autograder.grading import worker_client
 
 
 class LocalPool:
@@ -16,7 +16,7 @@ class LocalPool:
     def __init__(self, workers, warm_up=None):
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
         self.idle = queue.Queue()
-        self.host, self.processes = worker.start_workers(workers, warm_up)  # their imports overlap setup
+        self.host, self.processes = worker_client.start_workers(workers, warm_up)  # their imports overlap setup
         for slot, process in enumerate(self.processes):
             self.idle.put((slot, process))
 
