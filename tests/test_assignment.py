@@ -85,7 +85,8 @@ def test_a_minimal_assignment_file_is_enough(tmp_path):
     assert (loaded.title, loaded.checks, loaded.classes, loaded.long_cells, loaded.data) == ("hw", None, {}, (), None)
 
 
-DATA = 'name = "Tiny"\nloader = "tiny_loader.py"\nerror = "TinyError"\nenv = "TINY_DIR"\nfolder = "tiny"\npreload = "load"\n'
+DATA = ('name = "Tiny"\nloader = "tiny_loader.py"\nerror = "TinyError"\nenv = "TINY_DIR"\nfolder = "tiny"\n'
+        'preload = "load"\n')
 
 
 @pytest.mark.parametrize("table, says", [

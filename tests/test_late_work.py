@@ -312,7 +312,7 @@ def test_grades_csv_has_the_late_columns(tmp_path):
 def test_report_shows_late_rows_and_uses_final_scores(tmp_path):
     results = [graded("amy", 20.0, DUE_UTC + datetime.timedelta(hours=3)), graded("bob", 20.0, DUE_UTC)]
     late_work.apply(results, policy(), ASSIGNMENT)
-    page = class_report.write_class_report(results, [("a", 23.0)], tmp_path).read_text(encoding="utf-8")
+    page = class_report.write_class_report(results, [("a", 23.0)], tmp_path, layout.TASK).read_text(encoding="utf-8")
     assert "1 of 2 submissions late" in page
     assert "<th>late</th>" in page and "3 h: \u221210% \u2192 18" in page
     assert class_report.score_summary(results) == {"mean": 19.0, "median": 19.0, "min": 18.0, "max": 20.0}

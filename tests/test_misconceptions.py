@@ -4,12 +4,14 @@ import csv
 
 import pytest
 
+from autograder.course import layout
 from autograder.report import class_report, misconceptions
 from autograder.result import Result, Status
 from tests.corpus import load_mutants
 
 MUTANTS = {m["name"]: m for m in load_mutants()}
-EXERCISED = misconceptions.classes_exercised()
+EXERCISED = misconceptions.classes_exercised(layout.SOURCE_NOTEBOOK, tuple(layout.TASK.classes.items()))
+CATALOGUE = layout.TASK.catalogue()
 
 
 def expected_failures(mutant):
@@ -67,7 +69,8 @@ def result_of(student, mutant, status=Status.GRADED):
 def test_a_written_answer_a_person_scored_low_is_not_a_misconception():
     answer = {"exercise_answer": {"score": 0.5, "max_score": 2.0, "needs_manual": False, "manual": True},
               "test_sgd_exact": {"score": 0.0, "max_score": 1.0, "needs_manual": False, "diagnosis": "sgd.uphill"}}
-    rows = misconceptions.class_misconceptions([Result("ann", Status.GRADED, max_score=3.0, cells=answer)], EXERCISED)
+    rows = misconceptions.class_misconceptions([Result("ann", Status.GRADED, max_score=3.0, cells=answer)], EXERCISED,
+                                               CATALOGUE)
     assert [(row.key, dict(row.tests)) for row in rows] == [("sgd.uphill", {"test_sgd_exact": 1})]
 
 
@@ -79,7 +82,7 @@ def class_results():
 
 
 def test_rows_count_students_most_first_and_skip_rows_not_graded_in_full(class_results):
-    rows = misconceptions.class_misconceptions(class_results, EXERCISED)
+    rows = misconceptions.class_misconceptions(class_results, EXERCISED, CATALOGUE)
     first = rows[0]
     assert (first.key, first.students) == ("summed-over-batch", ["ann", "ben"])
     assert first.tests["test_linear_gradients"] == 2 and first.tests["test_mlp_visible"] == 2
@@ -91,7 +94,7 @@ def test_rows_count_students_most_first_and_skip_rows_not_graded_in_full(class_r
 def test_report_shows_the_table_and_writes_its_csv(class_results, tmp_path):
     (tmp_path / "feedback" / "ann" / "task4_1").mkdir(parents=True)
     cells = [("test_linear_gradients", 3.0), ("exercise_answer", 2.0)]
-    class_report.write_class_report(class_results, cells, tmp_path)
+    class_report.write_class_report(class_results, cells, tmp_path, layout.TASK)
     page = (tmp_path / "report.html").read_text()
     assert "What the class got wrong" in page and "summed-over-batch" in page
     with open(tmp_path / misconceptions.CSV_NAME, newline="") as handle:
@@ -103,7 +106,7 @@ def test_report_shows_the_table_and_writes_its_csv(class_results, tmp_path):
 def test_no_section_when_nobody_lost_a_point(tmp_path):
     perfect = Result("ann", Status.GRADED, max_score=1.0,
                      cells={"test_sgd_visible": {"score": 1.0, "max_score": 1.0, "needs_manual": False}})
-    class_report.write_class_report([perfect], [("test_sgd_visible", 1.0)], tmp_path)
+    class_report.write_class_report([perfect], [("test_sgd_visible", 1.0)], tmp_path, layout.TASK)
     assert "What the class got wrong" not in (tmp_path / "report.html").read_text()
 
 

@@ -153,7 +153,7 @@ def test_class_report_names_the_corpus_mistakes_and_flags_only_the_planted_copie
         shutil.copy(autograded, target)
         results.append(Result(student, Status.GRADED, max_score=25.0, cells=cells))
     cells_order = [(gid, points) for gid, (_, points, _) in grades["reference-solution"]["cells"].items()]
-    class_report.write_class_report(results, cells_order, tmp_path)
+    class_report.write_class_report(results, cells_order, tmp_path, layout.TASK)
 
     expected = misconceptions.class_misconceptions([
         Result(student, Status.GRADED, max_score=25.0,
@@ -161,7 +161,9 @@ def test_class_report_names_the_corpus_mistakes_and_flags_only_the_planted_copie
                             **({"diagnosis": MUTANTS[student]["diagnosed"][gid]}
                                if gid in MUTANTS[student]["diagnosed"] else {})}
                       for gid in MUTANTS[student]["must_fail"]})
-        for student in MUTANTS])
+        for student in MUTANTS],
+        misconceptions.classes_exercised(layout.SOURCE_NOTEBOOK, tuple(layout.TASK.classes.items())),
+        layout.TASK.catalogue())
     with open(tmp_path / misconceptions.CSV_NAME, newline="") as handle:
         table = {row["misconception"]: (row["student_ids"].split(), row["tests"]) for row in csv.DictReader(handle)}
     assert table == {row.key: (row.students, " ".join(f"{gid}:{n}" for gid, n in sorted(row.tests.items())))

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from autograder.course import layout
 from autograder.report import class_report
 from autograder.result import Result, Status
 
@@ -48,7 +49,7 @@ def results():
 @pytest.fixture(scope="module")
 def report_dir(results, tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    class_report.write_class_report(results, CELLS, out)
+    class_report.write_class_report(results, CELLS, out, layout.TASK)
     return out
 
 
@@ -165,7 +166,7 @@ def test_edge_cases_do_not_crash(case, tmp_path):
             "single": [graded("only", seconds=3)],
             "same-score": [graded(f"s{i}", fraction=1.0, seconds=5.0) for i in range(5)],
             "empty": []}[case]
-    page = class_report.write_class_report(rows, CELLS, tmp_path).read_text(encoding="utf-8")
+    page = class_report.write_class_report(rows, CELLS, tmp_path, layout.TASK).read_text(encoding="utf-8")
     class_report.write_grades_csv(rows, CELLS, tmp_path / "grades.csv")
     for name in class_report.PLOTS:
         assert (tmp_path / "report" / name).read_bytes()[:8] == PNG_SIGNATURE

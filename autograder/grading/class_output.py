@@ -153,6 +153,5 @@ def write_tables(out, results, cells_order, lms_settings, store, log, roster=Non
     """grades.csv, report.html (with misconceptions.csv) and the LMS files, from ``results``."""
     with stop_when_full(out, "writing grades.csv and the report", rerun):
         class_report.write_grades_csv(results, cells_order, out / "grades.csv")
-        class_report.write_class_report(results, cells_order, out, title=f"{store.task.title} \u2014 class report",
-                                        task=store.task, release_notebook=store.task.release_notebook(out))
+        class_report.write_class_report(results, cells_order, out, store.task)
         lms_output.write(out, lms_settings, results, store.feedback_path, log, roster)

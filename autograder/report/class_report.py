@@ -15,7 +15,6 @@ import statistics
 import urllib.parse
 
 from autograder import late_work
-from autograder.course import layout
 from autograder.course.atomic_files import atomic_open
 from autograder.course.safe_html import with_csp
 from autograder.report import copied_work, misconceptions
@@ -371,18 +370,18 @@ def _problems_section(results):
     return f"<h2>Not graded ({len(problems)})</h2>" + _table(["student_id", "status", "detail"], rows)
 
 
-def _feedback_href(out_dir, student):
+def _feedback_href(out_dir, student, task):
     """The student's feedback page relative to the report, or None when there is none."""
-    page = layout.student_notebook(out_dir, "feedback", student, ".html")
+    page = task.student_notebook(out_dir, "feedback", student, ".html")
     return page.relative_to(out_dir).as_posix() if page.is_file() else None
 
 
-def _students_section(results, out_dir):
+def _students_section(results, out_dir, task):
     """One row per student: score, status, what a person still has to grade, a link to the feedback page."""
     rows = []
     for r in _by_id(results):
         student = r.student_id
-        href = _feedback_href(out_dir, student)
+        href = _feedback_href(out_dir, student, task)
         link = (f'<a href="{urllib.parse.quote(href)}">feedback</a>' if href
                 else "<span class='muted'>none</span>")
         pending = sorted(g for g, c in r.cells.items() if c.get("needs_manual"))
@@ -406,11 +405,12 @@ def _cells_section(results, cells_order):
             + _table(["grade_id", "points", "full points", "share", "grading"], rows, numeric={1, 2, 3}))
 
 
-def write_class_report(results, cells_order, out_dir, title="Class report", task=None, release_notebook=None):
+def write_class_report(results, cells_order, out_dir, task, title=None, release_notebook=None):
     """Write ``out_dir/report.html``, its plots in ``out_dir/report/``, misconceptions.csv and
     similarity.csv with a page per flagged pair in ``out_dir/similarity/``; return the HTML path.
 
-    ``task``: the Assignment graded (default: Task 4.1), ``release_notebook`` its student version.
+    ``task``: the Assignment graded; ``title``: the page's (default: "<its title> — class report");
+    ``release_notebook``: its student version (default: the one in ``out_dir``'s release/, else its course's).
     """
     out_dir = pathlib.Path(out_dir)
     plots = out_dir / "report"
@@ -419,8 +419,11 @@ def write_class_report(results, cells_order, out_dir, title="Class report", task
     plot_pass_rate(results, cells_order, plots / "pass_rate.png")
     plot_grading_time(results, plots / "grading_time.png")
 
-    if task is None:
-        task, release_notebook = layout.TASK, layout.RELEASE_NOTEBOOK
+    title = title or f"{task.title} \u2014 class report"
+    if release_notebook is None:  # the output course's copy; else the one beside the assignment's source/
+        release_notebook = next((path for path in (task.release_notebook(out_dir),
+                                                   task.release_notebook(task.folder.parents[1])) if path.is_file()),
+                                task.release_notebook(out_dir))
     exercised = misconceptions.classes_exercised(task.source_notebook, tuple(task.classes.items()))
     mistakes = misconceptions.class_misconceptions(results, exercised, task.catalogue())
     similar = copied_work.compare(results, out_dir, release_notebook, task)
@@ -434,9 +437,9 @@ def write_class_report(results, cells_order, out_dir, title="Class report", task
         f"{html.escape(_late_summary(results))}</p>",
         _counts_section(results), _scores_section(results, cells_order), _plots_section(),
         _problems_section(results), _cells_section(results, cells_order),
-        misconceptions.section_html(mistakes, lambda student: _feedback_href(out_dir, student)),
+        misconceptions.section_html(mistakes, lambda student: _feedback_href(out_dir, student, task)),
         copied_work.section_html(similar),
-        _students_section(results, out_dir),
+        _students_section(results, out_dir, task),
         "</body></html>", ""])
     path = out_dir / "report.html"
     with atomic_open(path, "w", encoding="utf-8") as handle:

@@ -7,14 +7,13 @@ import html
 import shutil
 import urllib.parse
 
-from autograder.course import layout
 from autograder.report import similarity
 
 CSV_NAME = "similarity.csv"
 PAGES = "similarity"
 
 
-def compare(results, out_dir, release_notebook=layout.RELEASE_NOTEBOOK, task=layout.TASK):
+def compare(results, out_dir, release_notebook, task):
     """Fingerprint and compare the class's notebooks of ``task`` (starter code: ``release_notebook``); write the
     CSV and the pair pages; return the SimilarityReport."""
     notebooks = {r.student_id: task.student_notebook(out_dir, "autograded", r.student_id) for r in results

@@ -17,13 +17,13 @@ import functools
 import html
 import urllib.parse
 
-from autograder.course import layout
 from autograder.course.atomic_files import atomic_open
 from autograder.course.notebook_code import cells_by_grade_id
-from autograder.kernel.task4_1 import diagnoses
+from autograder.kernel import diagnosis
 from autograder.result import Status
 
-UNNAMED_PREFIX = diagnoses.UNNAMED + ":"
+UNNAMED_PREFIX = diagnosis.UNNAMED + ":"
+UNKNOWN_TITLE = "a mistake the checks could not name"
 CSV_NAME = "misconceptions.csv"
 
 
@@ -35,11 +35,8 @@ class Misconception:
     tests: collections.Counter   # test grade_id -> how many of these students it cost
 
 
-TASK_CLASSES = tuple(layout.GRADED_CLASSES.items())
-
-
 @functools.cache
-def classes_exercised(notebook_path=layout.SOURCE_NOTEBOOK, graded_classes=TASK_CLASSES):
+def classes_exercised(notebook_path, graded_classes):
     """{test grade_id: frozenset of graded class names its code runs}, closed over class dependencies.
 
     ``graded_classes``: (class name, grade_id of the cell defining it) pairs, as Assignment.classes.
@@ -90,16 +87,18 @@ def student_mistakes(failed, exercised):
     return dict(mistakes)
 
 
-def title(key, catalogue=None):
-    """The row's title: from ``catalogue`` ({identifier: title}; default: Task 4.1's)."""
+def title(key, catalogue):
+    """The row's title: from ``catalogue`` ({identifier: title}, Assignment.catalogue())."""
     if key.startswith(UNNAMED_PREFIX):
         return f"failed {key[len(UNNAMED_PREFIX):]} without a named cause"
-    return diagnoses.title(key) if catalogue is None else catalogue.get(key, diagnoses.title(key))
+    return catalogue.get(key, UNKNOWN_TITLE)
 
 
-def class_misconceptions(results, exercised=None, catalogue=None):
-    """The table's rows, most students first: only students graded in full count."""
-    exercised = classes_exercised() if exercised is None else exercised
+def class_misconceptions(results, exercised, catalogue=diagnosis.GENERIC):
+    """The table's rows, most students first: only students graded in full count.
+
+    ``exercised``: classes_exercised() of the assignment; ``catalogue``: its Assignment.catalogue().
+    """
     students, tests = collections.defaultdict(set), collections.defaultdict(collections.Counter)
     for result in results:
         if result.status != Status.GRADED:
