@@ -9,8 +9,7 @@ import nbformat
 import pytest
 
 from autograder import result
-from autograder.grading import intake
-from autograder.grading.intake import IntakeError, discover
+from autograder.grading.intake import IntakeError, containers, discover
 
 ASSIGNMENT = "task4_1"
 NB = "numpy_neural_network"
@@ -245,7 +244,7 @@ def test_special_file_is_refused_not_read(tmp_path):
 def test_too_large_is_decided_without_reading(tmp_path, monkeypatch):
     root = tmp_path / "submitted"
     write(root / "s1" / ASSIGNMENT / NB_FILE)
-    monkeypatch.setattr(intake, "_open_regular", lambda path: pytest.fail("read an oversized notebook"))
+    monkeypatch.setattr(containers, "_open_regular", lambda path: pytest.fail("read an oversized notebook"))
     row = run(root, tmp_path, max_bytes=100)["s1"]
     assert row.status == "too-large" and row.digest == ""
 
