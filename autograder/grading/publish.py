@@ -10,9 +10,9 @@ from the submission times and the scores now) and can be run any number of times
 import pathlib
 
 from autograder import late_work
-from autograder.course import gradebook_reader, layout
+from autograder.course import layout
 from autograder.errors import UserError
-from autograder.grading import class_output, course_output, gradebook, lms_output
+from autograder.grading import class_output, course_output, finish, lms_output
 from autograder.lms import rosters
 
 
@@ -29,25 +29,12 @@ def run(out, db_url=None, log=print):
     task = course_output.graded_assignment(out)
     store = class_output.ResultStore(out, task)
     results = store.all()
-    manual = gradebook.manual_grading(db_url, task)
-    gradebook.apply_manual_grades(results, manual)
     policy = late_work.load_policy(course_output.policy_config(out))
     settings = lms_output.recall(out)
     if settings and settings.get("roster"):  # the LMS's extensions, as grade read them
         roster = rosters.read(out / "lms" / settings["roster"], policy.timezone)
         late_work.with_extensions(policy, task.name, roster.extensions())
-    late_work.apply(results, policy, task.name)
-    gradebook.record_late_work(db_url, results, policy, task)  # before nbgrader's feedback reads them
-    rerun = "it changes nothing in the gradebook."
-    people = class_output.feedback_with_manual_grades(out, db_url, results, manual, store, rerun, everyone=True)
-    with class_output.stop_when_full(out, "writing feedback", rerun):
-        for result in results:
-            page = store.feedback_path(result.student_id)
-            if result.student_id not in people and page.is_file():  # the late-work notice as the policy says now
-                store.write_feedback(result, page.read_text(encoding="utf-8"))
-    course_output.ensure_source(out, layout.REPO, task)  # release/ in a folder graded before grade copied it
-    class_output.write_tables(out, results, gradebook_reader.cells_order(db_url, task), lms_output.recall(out),
-                              store, log, rerun=rerun)
+    people = finish.run(store, db_url, results, policy, settings, log, finish.PUBLISH)
     course_output.give_to_owner(out)
     pending = sorted(r.student_id for r in results if any(c.get("needs_manual") for c in r.cells.values()))
     log(f"{len(results)} students; manual grades or comments of {len(people)} carried into their feedback; "
