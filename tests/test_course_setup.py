@@ -6,7 +6,7 @@ import pytest
 
 from autograder.course import layout, roster
 from autograder.grading import course_output
-from autograder.hub import course, runtime
+from autograder.hub import provision, runtime
 
 
 def write(tmp_path, text):
@@ -59,11 +59,11 @@ def test_the_hub_runs_the_course_pins_and_jupyterhub_but_not_the_grader_or_test_
 
 
 def test_the_inbound_mode_lets_students_add_but_not_list_or_remove():
-    mode = course.INBOUND_MODE
+    mode = provision.INBOUND_MODE
     assert mode & stat.S_IWOTH and mode & stat.S_IXOTH, "students must be able to submit"
     assert not mode & stat.S_IROTH, "students must not list other submissions"
     assert mode & stat.S_ISVTX, "students must not remove or move other submissions"
-    assert not course.FEEDBACK_MODE & stat.S_IROTH
+    assert not provision.FEEDBACK_MODE & stat.S_IROTH
 
 
 def test_a_course_folders_own_config_is_kept_and_rules_the_late_work_policy(tmp_path):
@@ -104,5 +104,5 @@ def test_the_no_exchange_classes_list_nothing_and_refuse_the_rest_with_what_to_d
 
 
 def test_the_hub_config_file_imports_nothing_of_this_repository():
-    text = pathlib.Path(course.__file__).with_name("jupyterhub_config.py").read_text()
+    text = pathlib.Path(provision.__file__).with_name("jupyterhub_config.py").read_text()
     assert "autograder" not in text.split('"""', 2)[2], "JupyterHub runs where the grader is not installed"

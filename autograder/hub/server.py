@@ -9,7 +9,7 @@ import time
 from autograder.course import environment, layout, ownership, roster
 from autograder.course.answering import wait_until_answering
 from autograder.errors import GraderFault
-from autograder.hub import accounts, course, runtime
+from autograder.hub import accounts, provision, runtime
 from autograder.limits import Limits
 
 CONFIG = pathlib.Path(__file__).with_name("jupyterhub_config.py")
@@ -29,10 +29,10 @@ def user_environment(person, venv, data_dir):
         env[layout.TASK.data.env] = str(data_dir)
     env.update(environment.blas_thread_env(Limits.kernel_blas_threads))  # thirty kernels share the cores
     if person.role == "instructor":
-        env["JUPYTER_CONFIG_DIR"] = str(course.instructor_config_dir(person.username))
-        env["PYTHONPATH"] = str(course.grader_copy(person.username))  # the course's nbgrader stages
+        env["JUPYTER_CONFIG_DIR"] = str(provision.instructor_config_dir(person.username))
+        env["PYTHONPATH"] = str(provision.grader_copy(person.username))  # the course's nbgrader stages
     else:
-        env["JUPYTER_CONFIG_DIR"] = str(course.STUDENT_CONFIG_DIR)
+        env["JUPYTER_CONFIG_DIR"] = str(provision.STUDENT_CONFIG_DIR)
     return env
 
 
@@ -43,7 +43,7 @@ def write_instructor_server_config(instructor):
     which leaves Formgrader blank (nbgrader #1870). Allowing it on every server would reopen the
     framing attack JupyterHub 4.1 closed, so students keep JupyterHub's default.
     """
-    path = course.instructor_config_dir(instructor) / "jupyter_server_config.json"
+    path = provision.instructor_config_dir(instructor) / "jupyter_server_config.json"
     path.write_text(json.dumps({"ServerApp": {"tornado_settings": {
         "headers": {"Content-Security-Policy": "frame-ancestors 'self'"}}}}, indent=1))
     accounts.chown_tree(path.parent, instructor)
@@ -62,7 +62,7 @@ class Hub:
 
     def __init__(self, people, process, url, log_path):
         self.people, self.process, self.url, self.log_path = people, process, url, log_path
-        self.passwords = accounts.read_passwords(course.STATE / "passwords.csv")
+        self.passwords = accounts.read_passwords(provision.STATE / "passwords.csv")
 
     @classmethod
     def start(cls, roster_path, port=8000, log=print):
@@ -72,19 +72,19 @@ class Hub:
         people = roster.read(roster_path)
         instructor = roster.the_instructor(people, roster_path)
         venv = runtime.ensure(log)
-        course.lab_overrides(venv)
+        provision.lab_overrides(venv)
         log("preparing accounts, the exchange and the course:")
-        course.STATE.mkdir(mode=0o711, parents=True, exist_ok=True)
-        private = course.STATE / "hub"  # the hub's log, database, cookie secret: root's alone
+        provision.STATE.mkdir(mode=0o711, parents=True, exist_ok=True)
+        private = provision.STATE / "hub"  # the hub's log, database, cookie secret: root's alone
         private.mkdir(mode=0o700, exist_ok=True)
         private.chmod(0o700)
         for leftover in ("jupyterhub.log", "jupyterhub.sqlite", "jupyterhub_cookie_secret"):  # an older hub's
-            if (course.STATE / leftover).exists():
-                (course.STATE / leftover).chmod(0o600)
-        accounts.ensure(people, course.STATE / "passwords.csv", log)
-        data_dir = course.setup(instructor.username, log)
+            if (provision.STATE / leftover).exists():
+                (provision.STATE / leftover).chmod(0o600)
+        accounts.ensure(people, provision.STATE / "passwords.csv", log)
+        data_dir = provision.setup(instructor.username, log)
         write_instructor_server_config(instructor.username)
-        settings = {"state": str(course.STATE), "private": str(private), "port": port, "hub_port": free_port(),
+        settings = {"state": str(provision.STATE), "private": str(private), "port": port, "hub_port": free_port(),
                     "proxy_api_port": free_port(),
                     "proxy": str(runtime.proxy_command()), "singleuser": str(runtime.bin_path("jupyterhub-singleuser")),
                     "admins": [instructor.username],
@@ -97,7 +97,7 @@ class Hub:
         env = {**os.environ, "TASK41_HUB_SETTINGS": str(settings_path),
                "PATH": f"{venv}/bin:{os.environ.get('PATH', '/usr/bin:/bin')}"}
         with open(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as log_file:
-            process = subprocess.Popen([str(runtime.bin_path("jupyterhub")), "-f", str(CONFIG)], cwd=course.STATE,
+            process = subprocess.Popen([str(runtime.bin_path("jupyterhub")), "-f", str(CONFIG)], cwd=provision.STATE,
                                        env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
         hub = cls(people, process, f"http://127.0.0.1:{port}", log_path)
         try:
@@ -146,7 +146,7 @@ def run(roster_path, port, log=print):
     log(f"\nThe course hub is at {hub.url}/ (log: {hub.log_path})")
     for person in hub.people:
         log(f"  {person.role:10} {person.username:12} {person.first_name} {person.last_name}")
-    log(f"Passwords: {course.STATE / 'passwords.csv'} (root only). Ctrl-C stops the hub and every server.")
+    log(f"Passwords: {provision.STATE / 'passwords.csv'} (root only). Ctrl-C stops the hub and every server.")
     try:
         while not stop and hub.process.poll() is None:
             time.sleep(0.5)

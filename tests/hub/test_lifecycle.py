@@ -3,7 +3,7 @@ import socket
 import stat
 
 from autograder.course import ownership
-from autograder.hub import accounts, course
+from autograder.hub import accounts, provision
 from tests.hub.conftest import ROSTER, STATE, TEACHER, course_root, inbound
 from tests.hub.test_isolation import login, status
 
@@ -14,7 +14,7 @@ def test_a_restart_keeps_accounts_passwords_and_the_course(hub):
     hub.restart()  # the same command again
     assert hub.passwords == passwords
     assert (course_root() / "nbgrader_config.py").read_text().endswith("# mine\n"), "the instructor's edit was lost"
-    assert stat.S_IMODE(inbound().stat().st_mode) == course.INBOUND_MODE & 0o7777
+    assert stat.S_IMODE(inbound().stat().st_mode) == provision.INBOUND_MODE & 0o7777
 
 
 def test_stopping_the_hub_stops_every_process_it_started(hub):

@@ -1,4 +1,4 @@
-"""The course on the hub: nbgrader's exchange, each role's Jupyter configuration, the instructor's folder.
+"""Provisioning the hub's disk: nbgrader's exchange, each role's Jupyter configuration, the instructor's course folder.
 
 Permissions, as nbgrader documents them and a little tighter:
 - the exchange root is world-writable with the sticky bit (nbgrader checks every user can write it);
