@@ -109,6 +109,7 @@ c.ExchangeFactory.collect = "autograder.nbgrader_ext.owner_checked_collect.Owner
 # The companion notebook holds working solutions: released only once no submission can still earn points
 # (the last due date, extensions included, plus LatePolicy.zero_after_days).
 c.ExchangeFactory.release_assignment = "autograder.nbgrader_ext.companion_after_due.CompanionAfterDueRelease"
+c.CompanionAfterDueRelease.solutions_of = {"task4_1_companion": "task4_1"}
 # A submission nobody but its author can change (nbgrader's own submit leaves its folder 0777); the
 # hub gives the same class to the students' servers.
 c.ExchangeFactory.submit = "autograder.nbgrader_ext.private_submit.PrivateSubmit"

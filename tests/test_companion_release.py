@@ -18,19 +18,24 @@ def policy(**settings):
     return LatePolicy(**settings)
 
 
+def refuse(late_policy, now):
+    return refusal(late_policy, now, layout.COMPANION, layout.ASSIGNMENT)
+
+
 def test_without_a_due_date_the_companion_is_refused_and_told_what_to_set():
-    said = refusal(policy(), NOW)
+    said = refusal(policy(), NOW, layout.COMPANION, layout.ASSIGNMENT)
     assert "no due date" in said and "c.LatePolicy.due_dates" in said
 
 
 def test_it_opens_when_the_last_due_date_is_past_by_the_days_after_which_work_scores_zero():
     due = {layout.ASSIGNMENT: "2027-01-20 17:00 UTC"}
-    assert companion_release_time(policy(due_dates=due)) == datetime.datetime(2027, 1, 27, 17, 0, tzinfo=UTC)
-    assert "2027-01-27T17:00" in refusal(policy(due_dates=due), datetime.datetime(2027, 1, 27, 16, 59, tzinfo=UTC))
-    assert refusal(policy(due_dates=due), NOW) is None
+    opens = companion_release_time(policy(due_dates=due), layout.ASSIGNMENT)
+    assert opens == datetime.datetime(2027, 1, 27, 17, 0, tzinfo=UTC)
+    assert "2027-01-27T17:00" in refuse(policy(due_dates=due), datetime.datetime(2027, 1, 27, 16, 59, tzinfo=UTC))
+    assert refuse(policy(due_dates=due), NOW) is None
     late = policy(due_dates=due, extensions={layout.ASSIGNMENT: {"ann": "2027-01-29 09:00 UTC"}})
-    assert "2027-02-05T09:00" in refusal(late, NOW), "an extension keeps it closed for everyone"
-    assert refusal(policy(due_dates=due, zero_after_days=3), NOW) is None
+    assert "2027-02-05T09:00" in refuse(late, NOW), "an extension keeps it closed for everyone"
+    assert refuse(policy(due_dates=due, zero_after_days=3), NOW) is None
 
 
 def release(tmp_path, due):
@@ -43,6 +48,7 @@ def release(tmp_path, due):
         f"c.Exchange.root = {str(tmp_path / 'exchange')!r}\n"
         "c.ExchangeFactory.release_assignment = "
         "'autograder.nbgrader_ext.companion_after_due.CompanionAfterDueRelease'\n"
+        f"c.CompanionAfterDueRelease.solutions_of = {{{layout.COMPANION!r}: {layout.ASSIGNMENT!r}}}\n"
         f"c.LatePolicy.due_dates = {{{layout.ASSIGNMENT!r}: {due!r}}}\n")
     done = subprocess.run([sys.executable, "-m", "nbgrader", "release_assignment", layout.COMPANION],
                           cwd=course, capture_output=True, text=True, timeout=120)
