@@ -21,7 +21,6 @@ no total, not in the gradebook, regraded by the next run.
 """
 import contextlib
 import dataclasses
-import importlib
 import logging
 import os
 import pathlib
@@ -35,9 +34,18 @@ from typing import Any
 
 from autograder import late_work
 from autograder.assignment import Assignment
-from autograder.course import environment, gradebook_reader, layout, run_nbgrader
-from autograder.course.scratch_course import Course
-from autograder.grading import class_output, course_output, finish, gradebook, intake, lms_output, preflight, schedule
+from autograder.course import gradebook_reader, layout
+from autograder.grading import (
+    class_output,
+    course_output,
+    finish,
+    gradebook,
+    intake,
+    lms_output,
+    preflight,
+    schedule,
+    session,
+)
 from autograder.grading.job import JobSpec
 from autograder.grading.local_pool import LocalPool
 from autograder.limits import Limits
@@ -62,29 +70,6 @@ class Options:
     source: str = "auto"               # the layout of SUBMISSIONS: auto, nbgrader, canvas, moodle, pattern
     lms_assignment: str | None = None  # which column of a Canvas gradebook export is this assignment
     verbose: bool = False              # library warnings and one line per graded submission
-
-
-def _build_template(root, task):
-    """The course every submission is graded in (copied per submission): source/ and a gradebook."""
-    # imported before generate_assignment forks this process: the fork and the gradebook share the import
-    importlib.import_module("nbgrader.apps.nbgraderapp")
-
-    template = Course.create(root, task=task)
-    gradebook.create_stamped_sqlite(template.root / layout.GRADEBOOK)
-    log_path = root.parent / "template.log"
-    code = run_nbgrader.run(["generate_assignment", task.name, "--force"], template.root,
-                            environment.child_env(), log_path, timeout=600)
-    if code != 0:
-        raise RuntimeError(f"nbgrader generate_assignment failed (exit {code}) for the grading template:\n"
-                           f"{log_path.read_text(errors='replace')}")
-    return template
-
-
-def _dask_pool(address):
-    """The Dask cluster at --scheduler, behind the local pool's interface."""
-    from autograder.grading.dask_pool import DaskPool  # distributed is imported only when used
-
-    return DaskPool(address)
 
 
 def _private_paths(options):
@@ -258,24 +243,20 @@ def _without_test_students(run, staged):
 def _start_grading(run):
     """The kernel zygote (or the Dask cluster) next: its imports overlap the template build."""
     run.zygote = _start_zygote(run)
-    run.pool = run.pool or _dask_pool(run.options.scheduler)
+    run.pool = run.pool or session.dask_pool(run.options.scheduler)
     run.pool.check_workers(run.task.data, run.data_dir)
 
 
 def _start_zygote(run):
     """The kernel zygote all local workers fork their kernels from (root only: kernels run as sandbox users)."""
-    if run.options.scheduler or os.geteuid() != 0 or os.environ.get("TASK41_NO_ZYGOTE"):
+    if run.options.scheduler:
         return None
-    from autograder.sandbox import zygote_client
-
-    folder = run.work / "zygote"
-    folder.mkdir(mode=0o700)  # root's: kernels must not reach the socket
-    return zygote_client.Zygote(folder / "zygote.sock", run.threads, run.task.data, run.data_dir)
+    return session.start_zygote(run.work / "zygote", run.threads, run.task.data, run.data_dir)
 
 
 def _make_template(run):
     """The grading template, and the graded cells and points it holds."""
-    run.template = _build_template(run.work / "template", run.task)
+    run.template = session.build_template(run.work / "template", run.task)
     run.cells_order = gradebook_reader.cells_order(run.template.db_url, run.task)
     run.max_score = sum(points for _, points in run.cells_order)
 
