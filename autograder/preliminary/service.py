@@ -132,7 +132,8 @@ class Service:
                 self._failed(row, result, now)
                 continue
             (self.state / "results" / f"{folder}.json").write_text(
-                json.dumps({**result.to_json(), "feedback_html": result.feedback_html}))
+                json.dumps({**result.to_json(), "feedback_html": result.feedback_html,
+                            "autograded_notebook": result.autograded_notebook}))
             self.ledger.update(folder, state="graded", finished=now, score=result.score,
                                max_score=result.max_score, seconds=result.seconds)
             self._write(row, pages.graded(result, self.settings.shows, row.received, row.note,
@@ -163,9 +164,9 @@ class Service:
 
     def _result(self, folder):
         data = json.loads((self.state / "results" / f"{folder}.json").read_text())
-        feedback = data.pop("feedback_html", "")
+        pages_ = {key: data.pop(key, "") for key in ("feedback_html", "autograded_notebook")}
         result = Result.from_json(data)
-        result.feedback_html = feedback
+        result.feedback_html, result.autograded_notebook = pages_["feedback_html"], pages_["autograded_notebook"]
         return result
 
     def _write(self, row, page):
