@@ -55,3 +55,18 @@ def test_an_unusable_setting_is_refused_with_what_to_write(setting):
 def test_what_students_see_is_one_of_three_choices():
     with pytest.raises(Exception, match="shows"):
         PreliminaryFeedback(shows="hidden-tests")
+
+
+def test_the_course_config_is_read_as_nbgrader_reads_it(tmp_path):
+    from autograder.preliminary.service import read_course_settings
+
+    (tmp_path / "base.py").write_text("c = get_config()\nc.PreliminaryFeedback.window_hours = 12\n")
+    (tmp_path / "nbgrader_config.py").write_text(
+        "c = get_config()\nload_subconfig('base.py')\nc.PreliminaryFeedback.max_graded = 5\n"
+        "c.PreliminaryFeedback.shows = 'points'\nc.LatePolicy.due_dates = {'task4_1': '2027-01-15 17:00 UTC'}\n")
+    settings, late = read_course_settings(tmp_path / "nbgrader_config.py")
+    assert (settings.max_graded, settings.window_hours, settings.shows) == (5, 12.0, "points")
+    assert late.due_date("task4_1") == datetime.datetime(2027, 1, 15, 17, 0, tzinfo=datetime.UTC)
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.PreliminaryFeedback.max_graded = -3\n")
+    with pytest.raises(UserError, match="max_graded"):
+        read_course_settings(tmp_path / "nbgrader_config.py")

@@ -29,6 +29,10 @@ c.JupyterHub.authenticator_class = "pam"
 c.Authenticator.allowed_users = set(settings["users"])
 c.Authenticator.admin_users = set(settings["admins"])
 
+# The grading service: preliminary feedback on submit (autograder/preliminary/service.py), root like the hub.
+c.JupyterHub.services = settings["services"]
+c.JupyterHub.load_roles = settings["roles"]
+
 # Each server runs as its user, from the hub's environment, in the user's home.
 c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
 c.Spawner.cmd = [settings["singleuser"]]

@@ -4,6 +4,7 @@ import os
 import pathlib
 import signal
 import subprocess
+import sys
 import time
 
 from autograder.course import environment, layout, ownership, roster
@@ -49,6 +50,25 @@ def write_instructor_server_config(instructor):
     accounts.chown_tree(path.parent, instructor)
 
 
+SERVICE = "preliminary-feedback"  # the grading service's name on the hub: its page is /services/preliminary-feedback/
+
+
+def grading_service(instructor, data_dir):
+    """The JupyterHub-managed grading service (autograder/preliminary/service.py): it runs as root, with the
+    grader's own interpreter, and watches the course's exchange."""
+    environment_ = {layout.TASK.data.env: str(data_dir)} if data_dir is not None and layout.TASK.data else {}
+    state = provision.STATE / "preliminary"
+    state.mkdir(mode=0o700, exist_ok=True)
+    return {"name": SERVICE, "url": f"http://127.0.0.1:{free_port()}", "display": True, "oauth_no_confirm": True,
+            "cwd": str(state), "environment": environment_,
+            "command": [sys.executable, "-m", "autograder.preliminary.service", "--assignment", str(layout.SOURCE_DIR),
+                        "--config", str(provision.course_root(instructor) / "nbgrader_config.py"),
+                        "--exchange", str(provision.EXCHANGE / layout.COURSE_ID), "--state", str(state),
+                        # the instructor's configuration is read as the instructor, as their Formgrader reads it
+                        "--config-python", str(runtime.bin_path("python")),
+                        "--config-pythonpath", str(provision.grader_copy(instructor))]}
+
+
 def free_port():
     import socket
 
@@ -88,6 +108,10 @@ class Hub:
                     "proxy_api_port": free_port(),
                     "proxy": str(runtime.proxy_command()), "singleuser": str(runtime.bin_path("jupyterhub-singleuser")),
                     "admins": [instructor.username],
+                    "services": [grading_service(instructor.username, data_dir)],
+                    # its page (the queue, waiting times, failures) is the instructor's alone
+                    "roles": [{"name": "preliminary-feedback-page", "users": [instructor.username],
+                               "scopes": [f"access:services!service={SERVICE}"]}],
                     "users": {p.username: {"role": p.role, "environment": user_environment(p, venv, data_dir)}
                               for p in people}}
         settings_path = private / "settings.json"

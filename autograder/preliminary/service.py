@@ -255,12 +255,35 @@ collect and grade after the due date grade it as usual.</p>
 """
 
 
-def load_course_config(path):
-    """The course folder's nbgrader_config.py, as nbgrader reads it (load_subconfig included)."""
-    from traitlets.config.loader import PyFileConfigLoader
+READ_SETTINGS = """
+import json, pathlib, sys
+from traitlets.config.loader import PyFileConfigLoader
+path = pathlib.Path(sys.argv[1])
+config = PyFileConfigLoader(path.name, str(path.parent)).load_config()
+print(json.dumps({name: dict(config[name]) for name in ("PreliminaryFeedback", "LatePolicy")}))
+"""
+
+
+def read_course_settings(path, python=None, pythonpath=None):
+    """(PreliminaryFeedback, LatePolicy) from the course folder's nbgrader_config.py, read as nbgrader reads it
+    (load_subconfig included) but by the file's owner, with ``python`` and ``pythonpath`` as their Formgrader
+    has them: the instructor's file is never run as root."""
+    import subprocess
+    import sys
+
+    from traitlets.config import Config
 
     path = pathlib.Path(path)
-    return PyFileConfigLoader(path.name, str(path.parent)).load_config()
+    owner = path.stat()
+    drop = {"user": owner.st_uid, "group": owner.st_gid, "extra_groups": []} if os.geteuid() == 0 else {}
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+           **({"PYTHONPATH": str(pythonpath)} if pythonpath else {})}
+    done = subprocess.run([str(python or sys.executable), "-c", READ_SETTINGS, str(path)], capture_output=True,
+                          text=True, timeout=60, cwd=str(path.parent), env=env, **drop)
+    if done.returncode != 0:
+        raise policy.PreliminaryPolicyError(f"{path} cannot be read: {done.stderr.strip().splitlines()[-1:]}")
+    config = Config(json.loads(done.stdout))
+    return policy.PreliminaryFeedback(config=config), late_work.LatePolicy(config=config)
 
 
 def _serve_page(service, title, log):
@@ -285,6 +308,10 @@ def _serve_page(service, title, log):
     ioloop.IOLoop.current().start()
 
 
+def settings_of(args):
+    return read_course_settings(args.config, args.config_python, args.config_pythonpath)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder.preliminary.service",
                                      description=__doc__.split("\n")[0])
@@ -293,6 +320,9 @@ def main(argv=None):
     parser.add_argument("--config", required=True, type=pathlib.Path, help="the course folder's nbgrader_config.py")
     parser.add_argument("--exchange", required=True, type=pathlib.Path, help="the course's folder in the exchange")
     parser.add_argument("--state", required=True, type=pathlib.Path, help="the service's own folder (root's)")
+    parser.add_argument("--config-python", type=pathlib.Path, help="the interpreter that reads --config "
+                        "(default: this one), with --config-pythonpath on its PYTHONPATH (the grader copy it loads)")
+    parser.add_argument("--config-pythonpath", type=pathlib.Path)
     parser.add_argument("--poll", type=float, default=2.0, help="seconds between looks at the exchange")
     args = parser.parse_args(argv)
     from autograder.grading.session import GradingSession
@@ -302,8 +332,7 @@ def main(argv=None):
         print(line, flush=True)
 
     task = assignment.load(args.assignment)
-    config = load_course_config(args.config)
-    settings, late = policy.PreliminaryFeedback(config=config), late_work.LatePolicy(config=config)
+    settings, late = settings_of(args)
     args.state.mkdir(mode=0o700, parents=True, exist_ok=True)
     work = args.state / "work"
     shutil.rmtree(work, ignore_errors=True)
@@ -312,10 +341,16 @@ def main(argv=None):
                             scheduler=settings.scheduler)
     service = Service(task, args.exchange, args.state, grader, settings, late, settings.workers, log)
     log(f"preliminary feedback for {task.name}: watching {service.inbound} ({settings.workers} worker(s))")
+    read_at = args.config.stat().st_mtime
 
     def loop():
+        nonlocal read_at
         while True:
             try:
+                if args.config.stat().st_mtime != read_at:  # the instructor changed a limit: from now on
+                    read_at = args.config.stat().st_mtime
+                    service.settings, service.late = settings_of(args)
+                    log("preliminary feedback: the course's settings were read again")
                 service.step()
             except Exception as exc:  # noqa: BLE001 - the loop outlives one bad look; it is logged
                 log(f"preliminary feedback: step failed: {type(exc).__name__}: {exc}")
