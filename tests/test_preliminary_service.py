@@ -208,3 +208,18 @@ def test_visible_parts_are_the_test_cells_lines_before_their_hidden_tests():
         source = cells[grade_id].splitlines()
         assert "BEGIN HIDDEN TESTS" not in "\n".join(source[:lines]) and source[lines - 1].strip()
         assert lines == len(source) or "BEGIN HIDDEN TESTS" in source[lines]
+
+
+def test_the_official_feedback_is_never_replaced_by_a_late_preliminary_page(exchange, tmp_path):
+    grader = StandInGrader()
+    run = make(exchange, tmp_path, grader)
+    secret = submit(exchange, "ann")
+    run.step()
+    official = inbox.feedback_file(exchange / "feedback", secret, TASK.notebook_stem)
+    released = official.with_name("released.tmp")  # as release_feedback does it: a copy, then a move
+    released.write_text("<html><body>official feedback: 23 / 25</body></html>")
+    released.replace(official)
+    grader.finish("ann")
+    run.step()
+    assert page(exchange, secret).strip() == "official feedback: 23 / 25"
+    assert run.ledger.all()[0].state == "graded"

@@ -29,7 +29,7 @@ c.JupyterHub.authenticator_class = "pam"
 c.Authenticator.allowed_users = set(settings["users"])
 c.Authenticator.admin_users = set(settings["admins"])
 
-# The grading service: preliminary feedback on submit (autograder/preliminary/service.py), root like the hub.
+# The grading service: preliminary feedback on submit (docs/hub.md); it runs as root, like the hub.
 c.JupyterHub.services = settings["services"]
 c.JupyterHub.load_roles = settings["roles"]
 

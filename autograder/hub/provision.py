@@ -146,6 +146,12 @@ c.ExportPlugin.to = "nbgrader-grades.csv"  # `grade` writes grades.csv here
 # Due dates and late work (autograder/late_work.py), for example:
 # c.LatePolicy.due_dates = {{"task4_1": "2027-01-15 17:00 Europe/Berlin"}}
 # c.LatePolicy.extensions = {{"task4_1": {{"alice": "2027-01-18 17:00 Europe/Berlin"}}}}
+
+# Preliminary feedback on submit (docs/hub.md), for example:
+# c.PreliminaryFeedback.max_graded = 3  # graded submissions per student in any window_hours
+# c.PreliminaryFeedback.window_hours = 24
+# c.PreliminaryFeedback.quiet_minutes_before_due = 60  # none this close to a student's due date
+# c.PreliminaryFeedback.shows = "named"  # or "points", or "visible"; never hidden test code
 '''
 
 

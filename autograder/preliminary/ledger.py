@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     state TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
     attempts INTEGER NOT NULL DEFAULT 0, retry_at TEXT NOT NULL DEFAULT '',
     started TEXT NOT NULL DEFAULT '', finished TEXT NOT NULL DEFAULT '',
-    score REAL, max_score REAL, seconds REAL NOT NULL DEFAULT 0
+    score REAL, max_score REAL, seconds REAL NOT NULL DEFAULT 0,
+    page TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS by_student ON submissions (student, assignment, state);
 """
@@ -48,6 +49,7 @@ class Row:
     score: float | None = None
     max_score: float | None = None
     seconds: float = 0.0
+    page: str = ""        # "<inode>:<mtime ns>" of the page last written: another writer's page is left alone
 
 
 def _time(text):

@@ -170,16 +170,22 @@ class Service:
         return result
 
     def _write(self, row, page):
-        """The page where fetch_feedback finds it, replaced in one step; the same page is not rewritten."""
+        """The page where fetch_feedback finds it, replaced in one step; the same page is not rewritten, and
+        a page someone else wrote there (the instructor's release_feedback: the official one) is never replaced."""
         if self.written.get(row.folder) == page:
             return
         target = inbox.feedback_file(self.feedback_dir, row.secret, self.task.notebook_stem)
+        stamp = self.ledger.get(row.folder).page
+        if target.exists() and _stamp(target) != stamp:
+            self.written[row.folder] = page
+            return
         partial = target.with_name(f".{target.name}.partial")
         partial.write_text(page, encoding="utf-8")
         partial.chmod(0o644)
         owner = self.feedback_dir.stat()
         os.chown(partial, owner.st_uid, owner.st_gid)  # the instructor's release_feedback replaces it later
         partial.replace(target)
+        self.ledger.update(row.folder, page=_stamp(target))
         self.written[row.folder] = page
 
     # ------------------------------------------------------------------ the instructor's view
@@ -198,6 +204,11 @@ class Service:
         return {"queue": queue, "graded": graded[-50:], "failed": [r for r in rows if r.state == "failed"],
                 "refused": [r for r in rows if r.state == "refused"], "counts": counts,
                 "waits": sorted(wait for _, _, wait, _, _ in graded)}
+
+
+def _stamp(path):
+    found = path.stat()
+    return f"{found.st_ino}:{found.st_mtime_ns}"
 
 
 def visible_parts(task):

@@ -80,6 +80,24 @@ class Person:
     def click_in_list(self, tab, section, button):
         tab.locator(f"#{section}").get_by_role("button", name=button).first.click()
 
+    def feedback_of(self, timestamp):
+        """Fetch Feedback, then (view feedback) of the submission made at ``timestamp``: its page's text.
+
+        Each submission has its own page: the preliminary one the hub's grading service wrote, until the
+        instructor releases the official feedback of the one collected."""
+        tab = self.assignments()
+        self.click_in_list(tab, "submitted_assignments_list", "Fetch Feedback")
+        link = tab.locator("#submitted_assignments_list .list_item", has_text=timestamp).get_by_text("(view feedback)")
+        link.wait_for(timeout=120_000)
+        link.click()  # nbgrader opens the feedback folder in the file browser
+        lab_ui.open_path(self.page, f"{layout.NOTEBOOK}.html")
+        body = self.page.frame_locator(".jp-HTMLViewer iframe, .jp-RenderedHTMLCommon iframe").last.locator("body")
+        body.wait_for()
+        return body.inner_text()
+
+    def close_tab(self):
+        lab_ui.menu(self.page, "File", "Close Tab")
+
     def close(self):
         self.context.close()
 
@@ -183,16 +201,8 @@ def test_a_term_on_the_hub(hub, browser):
     # 4. each student fetches their own feedback in the Assignments tab
     expectations = {ALICE: ["24.5", "on time"], BOB: ["did not change", "Late by", "penalty 10%"]}
     for student, person in ((ALICE, alice), (BOB, bob)):
-        tab = person.assignments()
-        person.click_in_list(tab, "submitted_assignments_list", "Fetch Feedback")
-        link = tab.get_by_text("(view feedback)").first
-        link.wait_for(timeout=120_000)
-        link.click()  # nbgrader opens the feedback folder in the file browser
-        lab_ui.open_path(person.page, f"{layout.NOTEBOOK}.html")
-        feedback = person.page.frame_locator(".jp-HTMLViewer iframe, .jp-RenderedHTMLCommon iframe").first
-        body = feedback.locator("body")
-        body.wait_for()
-        text = body.inner_text()
+        text = person.feedback_of(submissions_of(student)[-1].split("+")[2])  # the one collected
+        assert "Preliminary result" not in text, "the official feedback replaces the preliminary page"
         for phrase in expectations[student]:
             assert phrase in text, f"{student}'s feedback lacks {phrase!r}"
         assert "def test_" not in text and "checks.check_" not in text, "hidden test code in the feedback"
