@@ -24,6 +24,8 @@ import json
 import os
 import pathlib
 import shutil
+import signal
+import sys
 import threading
 import time
 
@@ -280,7 +282,6 @@ def read_course_settings(path, python=None, pythonpath=None):
     (load_subconfig included) but by the file's owner, with ``python`` and ``pythonpath`` as their Formgrader
     has them: the instructor's file is never run as root."""
     import subprocess
-    import sys
 
     from traitlets.config import Config
 
@@ -368,13 +369,17 @@ def main(argv=None):
             time.sleep(args.poll)
 
     threading.Thread(target=loop, name="preliminary-feedback", daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # JupyterHub stops its services so: clean up
     try:
         if os.environ.get("JUPYTERHUB_SERVICE_URL"):
             _serve_page(service, task.title, log)
         else:
             threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
     finally:
         grader.close()
+        log("preliminary feedback: stopped; what is queued is graded when it starts again")
 
 
 if __name__ == "__main__":

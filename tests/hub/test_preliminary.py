@@ -3,8 +3,10 @@
 The instructor releases in Formgrader and sets a limit of two graded submissions a day (the course
 folder's nbgrader_config.py, in their editor). Bob submits a notebook with a mistake in the
 Assignments tab and, clicking Fetch Feedback there, reads first that it is queued, then the named
-mistake, marked preliminary, without hidden test code. His second submission is graded too; his third
-is kept for the deadline, and its page says from when the next graded one is possible. Alice can
+mistake, marked preliminary, without hidden test code. The same notebook again gets that result, not
+counted; a changed one is graded; the next is kept for the deadline, and its page says from when the
+next graded one is possible. The instructor reads the queue on the service's page (File > Hub Control
+Panel > Services); a student has no such menu. Alice can
 neither list the pages nor spend Bob's allowance: a submission she makes in his name is refused.
 Screenshots: build/screenshots/hub-preliminary-*.png.
 """
@@ -34,6 +36,14 @@ def bobs_mistakes():
     answers = synthetic_submissions.mutate(answers, "sgd", "layer.b -= self.lr * layer.db", "pass")
     catalogue = layout.TASK.catalogue()
     return {catalogue[d] for d in inprocess.run_diagnosed(answers).values() if d in catalogue}
+
+
+def edited(notebook, version):
+    """The notebook with the written answer changed: another submission's content."""
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "exercise_answer":
+            cell.source += f" ({version})"
+    return notebook
 
 
 def submit(person, student):
@@ -75,16 +85,23 @@ def test_feedback_minutes_after_submitting_within_the_limits(hub, browser):
     assert not [code for code in HIDDEN_CODE if code in said]
     bob.close_tab()
 
-    second = submit(bob, BOB)
+    again = submit(bob, BOB)  # the same notebook: its result again, not counted
+    said = bob.feedback_of(again)
+    assert "not graded again and not counted" in said and all(title in said for title in titles)
+    bob.close_tab()
+    write_as(BOB, edited(notebook_for(BOB), "v2"))
     third = submit(bob, BOB)
-    lab_ui.wait_for(lambda: [state for _, state, _ in ledger(BOB)][-1] == "kept", "the third to be kept", 60)
-    said = bob.feedback_of(third)
+    write_as(BOB, edited(notebook_for(BOB), "v3"))
+    fourth = submit(bob, BOB)
+    lab_ui.wait_for(lambda: [state for _, state, _ in ledger(BOB)][-1] == "kept", "the fourth to be kept", 60)
+    said = bob.feedback_of(fourth)
     bob.shot("preliminary-3-over-the-limit")
     graded_first = datetime.datetime.strptime(first, "%Y-%m-%d %H:%M:%S.%f %Z")
     assert "kept and graded after the due date" in said and "Graded submissions left: 0 of 2" in said
     assert re.search(r"the next one is possible from \d{4}-\d\d-\d\d \d\d:\d\d UTC", said), said
     assert f"{graded_first + datetime.timedelta(hours=24):%Y-%m-%d}" in said
-    assert [state for _, state, _ in ledger(BOB)][:2] in (["graded", "queued"], ["graded", "graded"]), second
+    assert [state for _, state, _ in ledger(BOB)][:2] == ["graded", "reused"], third
+    bob.close_tab()
 
     # Alice: the exchange's folders are not hers to list, and a submission in Bob's name is refused
     for folder in ("inbound", "feedback"):
@@ -99,5 +116,26 @@ def test_feedback_minutes_after_submitting_within_the_limits(hub, browser):
     refused = [note for _, state, note in ledger(BOB) if state == "refused"]
     assert refused == [f"submitted in the name of {BOB} by the account {ALICE}"]
     assert [state for _, state, _ in ledger(BOB)].count("kept") == 1, "Bob's allowance is as it was"
+
+    # the instructor's page: File > Hub Control Panel, then the hub's Services menu; students have none
+    hub_home = open_hub_control_panel(teacher)
+    hub_home.get_by_role("button", name="Services").or_(hub_home.get_by_text("Services", exact=True)).first.click()
+    hub_home.get_by_role("link", name="preliminary-feedback").click()
+    hub_home.get_by_text("Queue").first.wait_for()
+    shown = hub_home.locator("body").inner_text()
+    teacher.shot("preliminary-4-instructor-page", hub_home)
+    assert f"Preliminary feedback: {layout.TASK.title}" in shown and BOB in shown and "Refused (1)" in shown
+    assert "submission to feedback: median" in shown
+    bob_home = open_hub_control_panel(bob)
+    assert bob_home.get_by_text("Services", exact=True).count() == 0, "a student has no Services menu"
     for person in (teacher, alice, bob):
         person.close()
+
+
+def open_hub_control_panel(person):
+    """File > Hub Control Panel: JupyterHub's home page, in a new browser tab."""
+    with person.context.expect_page() as opened:
+        lab_ui.menu(person.page, "File", "Hub Control Panel")
+    page = opened.value
+    page.wait_for_load_state()
+    return page

@@ -21,6 +21,7 @@ import sys
 import time
 
 import nbformat
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from autograder.course import layout, synthetic_submissions
 from tests.browser import lab_ui
@@ -85,10 +86,17 @@ class Person:
 
         Each submission has its own page: the preliminary one the hub's grading service wrote, until the
         instructor releases the official feedback of the one collected."""
-        tab = self.assignments()
-        self.click_in_list(tab, "submitted_assignments_list", "Fetch Feedback")
-        link = tab.locator("#submitted_assignments_list .list_item", has_text=timestamp).get_by_text("(view feedback)")
-        link.wait_for(timeout=120_000)
+        deadline = time.monotonic() + 180
+        while True:  # the page may not be in the exchange yet: Fetch Feedback again, as a person would
+            tab = self.assignments()
+            self.click_in_list(tab, "submitted_assignments_list", "Fetch Feedback")
+            link = tab.locator("#submitted_assignments_list .nested_list_item", has_text=timestamp) \
+                .get_by_text("(view feedback)")
+            try:
+                link.wait_for(timeout=10_000)
+                break
+            except PlaywrightTimeout:
+                assert time.monotonic() < deadline, f"no feedback for the submission of {timestamp}"
         link.click()  # nbgrader opens the feedback folder in the file browser
         lab_ui.open_path(self.page, f"{layout.NOTEBOOK}.html")
         body = self.page.frame_locator(".jp-HTMLViewer iframe, .jp-RenderedHTMLCommon iframe").last.locator("body")
