@@ -10,7 +10,6 @@ import argparse
 import datetime
 import os
 import pathlib
-import resource
 import secrets
 import statistics
 import sys
@@ -30,10 +29,12 @@ from autograder.preliminary import inbox, service
 from autograder.preliminary.policy import PreliminaryFeedback
 
 
-def cpu_seconds():
-    """CPU of this process and every finished child (the grading workers' kernels and nbgrader)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+def busy_cpu_seconds():
+    """CPU seconds every core spent busy since boot (/proc/stat): the grading's processes include kernels the
+    zygote forks and reaps itself, which no rusage of this process sees. Run it on an otherwise idle machine."""
+    fields = [int(x) for x in pathlib.Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq = fields[:7]
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 def arrive(exchange, notebooks, seconds):
@@ -74,7 +75,7 @@ def main():
         settings = PreliminaryFeedback(max_graded=10**6)
         run = service.Service(layout.TASK, exchange, tmp / "state", session, settings, LatePolicy(), args.workers,
                               log=lambda line: None, owner_of=lambda folder: pathlib.Path(folder).name.split("+")[0])
-        cpu_before, started = cpu_seconds(), time.monotonic()
+        cpu_before, started = busy_cpu_seconds(), time.monotonic()
         sender = threading.Thread(target=arrive, args=(exchange, notebooks, args.seconds))
         sender.start()
         try:
@@ -83,7 +84,7 @@ def main():
                 time.sleep(0.5)
         finally:
             session.close()
-        cpu = cpu_seconds() - cpu_before
+        cpu = busy_cpu_seconds() - cpu_before
         rows = run.ledger.all()
     waits = sorted((r.finished - r.received).total_seconds() for r in rows if r.finished)
     states = {state: sum(r.state == state for r in rows) for state in {r.state for r in rows}}
@@ -96,7 +97,8 @@ def main():
     print(f"first arrival to last feedback: {span:.0f} s ({time.monotonic() - started:.0f} s of this run)")
     print(f"wait, arrival to feedback page: median {statistics.median(waits):.0f} s, "
           f"95th percentile {waits[int(0.95 * (len(waits) - 1))]:.0f} s, longest {waits[-1]:.0f} s")
-    print(f"CPU per submission: {per_submission:.2f} s (the mix of the corpus: reference, styles, mutants)")
+    print(f"CPU per submission: {per_submission:.2f} s, the machine's busy time over the run (the corpus's mix: "
+          "reference, styles, mutants); load average now: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
     for cores, what in ((16, "one 16-core machine (16 workers)"), (64, "a Dask cluster of 64 worker cores")):
         drain = 500 * per_submission / cores
         print(f"projection, 500 students within a minute on {what}: the last page about {drain / 60:.1f} min "

@@ -29,7 +29,8 @@ class StandInGrader:
 
     def submit(self, student, notebook):
         future = concurrent.futures.Future()
-        self.submitted.append((student, pathlib.Path(notebook).read_text()))
+        cells = nbformat.read(str(notebook), as_version=4).cells
+        self.submitted.append((student, cells[0].source if cells else ""))
         self.futures.setdefault(student, []).append(future)
         return future
 
@@ -51,12 +52,14 @@ def exchange(tmp_path):
     return course
 
 
-def submit(exchange, student, text="my work", made_by=None, stamp=None):
-    """A submission folder as nbgrader's submit leaves it; returns its secret."""
+def submit(exchange, student, text="my work", made_by=None, stamp=None, raw=None):
+    """A submission folder as nbgrader's submit leaves it, its notebook holding ``text`` (or the bytes
+    ``raw``); returns its secret."""
     stamp = stamp or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     folder = exchange / "inbound" / f"{student}+{TASK.name}+{stamp}+{secrets.token_hex(4)}"
     folder.mkdir()
-    (folder / TASK.notebook).write_text(text)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text, id="answer")])
+    (folder / TASK.notebook).write_text(raw if raw is not None else nbformat.writes(notebook))
     (folder / "timestamp.txt").write_text(stamp)
     secret = secrets.token_hex(32)
     (folder / inbox.SECRET).write_text(secret)
@@ -223,3 +226,16 @@ def test_the_official_feedback_is_never_replaced_by_a_late_preliminary_page(exch
     run.step()
     assert page(exchange, secret).strip() == "official feedback: 23 / 25"
     assert run.ledger.all()[0].state == "graded"
+
+
+def test_a_notebook_that_cannot_be_read_is_told_so_and_not_counted(exchange, tmp_path):
+    grader = StandInGrader()
+    run = make(exchange, tmp_path, grader)
+    broken = submit(exchange, "ann", raw='{"cells": [')
+    run.step()
+    said = " ".join(page(exchange, broken).split())
+    assert grader.submitted == [] and "cannot be graded" in said and "this one did not count" in said
+    assert run.ledger.all()[0].state == "unreadable"
+    submit(exchange, "ann", "now a notebook")
+    run.step()
+    assert grader.submitted == [("ann", "now a notebook")] and "left: 2 of 3" in run.ledger.all()[1].note

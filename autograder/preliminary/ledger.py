@@ -9,6 +9,8 @@ count what was graded before. States:
 * ``reused``: the same notebook as an earlier graded one of the student: its feedback again, not counted;
 * ``kept``: over the allowance, in the quiet period, or preliminary grading off: graded at the deadline;
 * ``refused``: not its author's, or without the notebook: never graded here (collect refuses it too);
+* ``unreadable``: a notebook the grade command's intake would not grade either (not JSON, too large, ...):
+  the page says why; not counted;
 * ``failed``: the machine failed it every time it was tried: the instructor sees it; the student is told
   it is not graded yet and needs to do nothing.
 """

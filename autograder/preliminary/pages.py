@@ -59,6 +59,12 @@ def kept(received, line):
         "is. Nothing is lost.", line])
 
 
+def unreadable(received, detail):
+    return status_page("Not graded: the notebook cannot be read", [
+        f"Your submission of {when(received)} cannot be graded: {detail}. Open the notebook in JupyterLab, "
+        "save it (File > Save Notebook) and submit again; this one did not count."])
+
+
 def not_graded_yet(received):
     return status_page("Not graded yet", [
         f"Your submission of {when(received)} is not graded yet because of a problem on the grading "

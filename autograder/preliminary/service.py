@@ -30,13 +30,14 @@ import threading
 import time
 
 from autograder import assignment, late_work
+from autograder.grading import intake
 from autograder.preliminary import inbox, pages, policy
 from autograder.preliminary.ledger import Ledger, Row
 from autograder.result import Result, Status
 
 MAX_ATTEMPTS = 5         # tries of a submission the machine keeps failing before it is left to the instructor
 RETRY_SECONDS = 30.0     # the wait before a retry grows with each failed try
-COUNTED = ("queued", "graded")  # states that use up one of the student's graded submissions
+COUNTED = ("queued", "graded")  # states that use up one of the student's graded submissions (not "unreadable")
 
 
 def utcnow():
@@ -110,14 +111,30 @@ class Service:
                 return
             if row.folder in self.in_flight or row.student in busy or (row.retry_at and row.retry_at > now):
                 continue
-            staged = self.state / "staged" / row.folder
-            shutil.rmtree(staged, ignore_errors=True)
-            staged.mkdir(mode=0o700)
-            notebook = staged / self.task.notebook
-            shutil.copyfile(self.inbound / row.folder / self.task.notebook, notebook)
+            notebook = self._stage(row)
+            if notebook is None:
+                continue
             self.in_flight[row.folder] = self.grader.submit(row.student, notebook)
             self.ledger.update(row.folder, started=now)
             busy.add(row.student)
+
+    def _stage(self, row):
+        """A private copy to grade, checked and repaired as the grade command's intake does; a notebook that
+        cannot be graded gets a page saying why (not counted) and None."""
+        source = self.inbound / row.folder / self.task.notebook
+        with open(source, "rb") as handle:
+            data = handle.read(intake.MAX_NOTEBOOK_BYTES + 1)
+        try:
+            data, _ = intake.gradable(self.task.notebook, data, intake.MAX_NOTEBOOK_BYTES)
+        except intake.NotGradable as exc:
+            self.ledger.update(row.folder, state="unreadable", note=f"{exc.status}: {exc.detail}")
+            self._write(row, pages.unreadable(row.received, exc.detail))
+            return None
+        staged = self.state / "staged" / row.folder
+        shutil.rmtree(staged, ignore_errors=True)
+        staged.mkdir(mode=0o700)
+        (staged / self.task.notebook).write_bytes(data)
+        return staged / self.task.notebook
 
     def _collect(self, now):
         for folder, future in list(self.in_flight.items()):

@@ -33,10 +33,12 @@ import pathlib
 import re
 
 from autograder.grading.intake import containers, grouping, notebooks, submit_files
+from autograder.grading.intake.notebooks import NotGradable, gradable
 from autograder.grading.intake.records import Context, IntakeError, Submission, unique_ids
 from autograder.grading.intake.submit_files import submission_files
 
-__all__ = ["DEFAULT_PATTERN", "MAX_NOTEBOOK_BYTES", "IntakeError", "Submission", "discover", "submission_files"]
+__all__ = ["DEFAULT_PATTERN", "MAX_NOTEBOOK_BYTES", "IntakeError", "NotGradable", "Submission", "discover",
+           "gradable", "submission_files"]
 
 DEFAULT_PATTERN = r"(?P<student>[A-Za-z0-9][A-Za-z0-9._-]*?)_"   # LMS download names start with the student id then "_"
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024

@@ -24,6 +24,19 @@ class _Rejected(UserError):
         self.status, self.detail = status, detail
 
 
+NotGradable = _Rejected  # what gradable() raises, by its public name
+
+
+def gradable(name, data, max_bytes):
+    """(bytes to grade, notes on what was repaired) of one notebook's bytes, checked and repaired as a
+    submission's are; raise NotGradable (its status and detail) when they cannot be graded."""
+    if len(data) > max_bytes:
+        raise _Rejected(Status.TOO_LARGE, f"{name} is {_mb(len(data))}, over the {_mb(max_bytes)} limit")
+    if not data:
+        raise _Rejected(Status.EMPTY, f"{name} is empty (0 bytes)")
+    return _parse_notebook(data)
+
+
 # ---------------------------------------------------------------- assessing one row
 
 def assess(group, ctx):
