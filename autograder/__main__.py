@@ -72,6 +72,18 @@ def assignment_named(text):
                     f"of an assignment (its {assignment.FILE} describes it: docs/instructor.md)")
 
 
+def preliminary_results(folder, task):
+    """What the hub's grading service graded (grade --preliminary), looked up by student and notebook digest."""
+    if folder is None:
+        return None
+    if not (folder / "ledger.sqlite").is_file():
+        raise UserError(f"--preliminary {folder} holds no ledger.sqlite: give the grading service's folder "
+                        "(on the course hub: /srv/task41-hub/preliminary), or leave the option out")
+    from autograder.preliminary import ledger
+
+    return ledger.graded_before(folder, task.name)
+
+
 def grade_command(args):
     from autograder.grading import class_run, intake
     from autograder.result import Status
@@ -83,7 +95,8 @@ def grade_command(args):
                                   workers=args.workers, scheduler=args.scheduler, db_url=args.db,
                                   force=args.force, pattern=args.pattern or intake.DEFAULT_PATTERN,
                                   limits=limits, isolation=args.isolation, verbose=args.verbose,
-                                  roster=args.roster, source=args.source, lms_assignment=args.lms_assignment)
+                                  roster=args.roster, source=args.source, lms_assignment=args.lms_assignment,
+                                  graded_before=preliminary_results(args.preliminary, task))
     try:
         results = class_run.run(options)
     except KeyboardInterrupt:
@@ -159,6 +172,9 @@ def main(argv=None):
                        help="sandbox: refuse to start unless student code can run as sandbox users in "
                             "namespaces (needs root); auto: sandbox when root, else resource limits only")
     grade.add_argument("--verbose", action="store_true", help="show library warnings and a line per submission")
+    grade.add_argument("--preliminary", type=pathlib.Path, metavar="DIR",
+                       help="the hub's grading service's folder (/srv/task41-hub/preliminary): a notebook it already "
+                            "graded, byte for byte, is recorded from there instead of graded again")
     publish_help = ("after manual grading in Formgrader: carry its scores and comments into grades.csv, the report "
                     "and feedback")
     publish = commands.add_parser("publish", help=publish_help, description=publish_help, epilog=EXIT_CODES)

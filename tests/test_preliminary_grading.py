@@ -8,6 +8,7 @@ import pathlib
 import re
 import time
 
+import nbformat
 import pytest
 
 from autograder.course import layout, synthetic_submissions
@@ -44,24 +45,22 @@ def graded(tmp_path_factory):
     try:
         run = service.Service(TASK, exchange, root / "state", session, PreliminaryFeedback(), LatePolicy(), 2,
                               log=lambda line: None, owner_of=lambda folder: OWNERS[pathlib.Path(folder).name])
-        secrets_ = {}
-        for student, notebook in notebooks.items():
-            import nbformat
-
-            secrets_[student] = submit(exchange, student, nbformat.writes(notebook))
+        secrets_, texts = {}, {student: nbformat.writes(notebook) for student, notebook in notebooks.items()}
+        for student, text_ in texts.items():
+            secrets_[student] = submit(exchange, student, raw=text_)
         started = time.monotonic()
         run.step()
         while not run.idle() and time.monotonic() - started < 300:
             time.sleep(0.5)
             run.step()
         results = {row.student: run._result(row.folder) for row in run.ledger.all()}
-        yield exchange, secrets_, results, run, root
+        yield exchange, secrets_, results, run, root, texts
     finally:
         session.close()
 
 
 def test_the_mistake_is_named_and_no_hidden_test_code_is_shown(graded):
-    exchange, secrets_, results, run, _ = graded
+    exchange, secrets_, results, run, *_ = graded
     said = page(exchange, secrets_["ann"])
     assert "Preliminary result" in said and "Graded submissions left: 2 of 3" in said
     titles = [TASK.catalogue()[identifier] for identifier in MUTANT["diagnosed"].values()]
@@ -72,7 +71,7 @@ def test_the_mistake_is_named_and_no_hidden_test_code_is_shown(graded):
 
 
 def test_each_choice_of_the_instructor_shows_no_hidden_test_code(graded):
-    _, _, results, run, _ = graded
+    _, _, results, run, *_ = graded
     received = datetime.datetime.now(datetime.UTC)
     for shows in ("named", "points", "visible"):
         said = text(pages.graded(results["ann"], shows, received, "", TASK.catalogue(), run.visible_parts))
@@ -87,5 +86,34 @@ def test_each_choice_of_the_instructor_shows_no_hidden_test_code(graded):
 
 
 def test_the_service_writes_no_gradebook(graded):
-    *_, root = graded
+    root = graded[4]
     assert not list(root.rglob("gradebook.db")) or all("work" in p.parts for p in root.rglob("gradebook.db"))
+
+
+def test_the_grade_command_records_what_the_service_graded_from_the_same_bytes(graded, capsys):
+    from autograder.__main__ import main
+
+    _, _, results, run, root, texts = graded
+    class_dir = root / "collected"
+    for student, text_ in texts.items():
+        path = TASK.student_notebook(class_dir, "submitted", student)
+        path.parent.mkdir(parents=True)
+        path.write_text(text_ if student == "ann" else text_.replace("Task 4.1", "Task 4.1 (changed)", 1))
+    out = root / "official"
+    code = main(["grade", TASK.name, str(class_dir / "submitted"), "--out", str(out), "--workers", "1",
+                 "--preliminary", str(root / "state")])
+    said = capsys.readouterr()
+    assert code == 0, said
+    assert "(1 of them before the deadline: the same notebook)" in said.out + said.err
+    from autograder.result import Result
+
+    official = {s: Result.from_json(__import__("json").loads((out / "results" / f"{s}.json").read_text()))
+                for s in texts}
+    assert official["ann"].seconds == results["ann"].seconds, "ann's result is the service's, not graded again"
+    assert official["bob"].seconds != results["bob"].seconds, "bob's notebook changed: graded again"
+    assert official["ann"].cells == results["ann"].cells and official["ann"].score == results["ann"].score
+    from autograder.grading import gradebook
+
+    stored = gradebook.scores(layout.sqlite_url(out), TASK)["ann"]
+    expected = {gid: c["score"] for gid, c in results["ann"].cells.items() if not c.get("needs_manual")}
+    assert expected and {gid: stored[gid] for gid in expected} == expected, "in the gradebook as if graded here"

@@ -19,6 +19,7 @@ that cannot grade (before anything is written), and a fault found mid-run (a wor
 died or lacks the data, a gradebook that cannot be written) makes the row ``grader-error``:
 no total, not in the gradebook, regraded by the next run.
 """
+import concurrent.futures
 import contextlib
 import dataclasses
 import logging
@@ -70,6 +71,9 @@ class Options:
     source: str = "auto"               # the layout of SUBMISSIONS: auto, nbgrader, canvas, moodle, pattern
     lms_assignment: str | None = None  # which column of a Canvas gradebook export is this assignment
     verbose: bool = False              # library warnings and one line per graded submission
+    # (student id, notebook SHA-256) -> the Result already given to those exact bytes, or None: the hub's
+    # preliminary feedback (grade --preliminary); such a submission is recorded, not graded again
+    graded_before: Callable[[str, str], Result | None] | None = None
 
 
 def _private_paths(options):
@@ -143,6 +147,7 @@ class ClassRun:
     setup_done: float = 0.0
     grading_done: float = 0.0
     coordinator: float = 0.0           # seconds spent recording and saving results while workers graded
+    reused: int = 0                    # results taken from graded_before: the same notebook, not graded again
 
     @property
     def task(self):
@@ -287,7 +292,15 @@ def _choose_todo(run):
             continue
         run.previous[submission.student_id] = run.store.load(submission.student_id)
         if run.options.force or not run.store.is_current(submission, run.previous[submission.student_id]):
-            run.todo.append(submission)
+            earlier = run.options.graded_before and run.options.graded_before(submission.student_id,
+                                                                               submission.digest)
+            if earlier and not run.options.force:
+                done = concurrent.futures.Future()
+                done.set_result(earlier)
+                _record(run, submission, done)
+                run.reused += 1
+            else:
+                run.todo.append(submission)
 
 
 def _log_intake(run):
@@ -295,8 +308,9 @@ def _log_intake(run):
     staged, log = run.staged, run.log
     problems = [s for s in staged if s.status != Status.OK]
     log(f"{plural(len(staged), 'student')}: {len(run.todo)} to grade, "
-        f"{sum(s.status == Status.OK for s in staged) - len(run.todo)} already graded, "
-        f"{len(problems)} with problems" + (":" if problems else ""))
+        f"{sum(s.status == Status.OK for s in staged) - len(run.todo)} already graded"
+        + (f" ({run.reused} of them before the deadline: the same notebook)" if run.reused else "")
+        + f", {len(problems)} with problems" + (":" if problems else ""))
     for submission in problems[:PROBLEMS_LISTED]:
         log(f"  {submission.student_id}: {submission.status}: {(submission.detail or '').splitlines()[0][:300]}"
             + (f" ({FIXES[submission.status]})" if submission.status in FIXES else ""))

@@ -17,6 +17,7 @@ count what was graded before. States:
 import contextlib
 import dataclasses
 import datetime
+import pathlib
 import sqlite3
 
 SCHEMA = """
@@ -123,3 +124,49 @@ class Ledger:
 
     def all(self):
         return self._rows("ORDER BY received, folder")
+
+
+def graded_before(state_dir, assignment):
+    """For the grade command (--preliminary): (student id, notebook SHA-256) -> the Result the grading service
+    gave that student's identical notebook of ``assignment``, or None. Only a graded one counts: a fault of
+    the machine, a notebook it could not read or one it never graded is graded by the grade command."""
+    state_dir = pathlib.Path(state_dir)
+
+    def find(student, digest):
+        if not (state_dir / "ledger.sqlite").is_file() or not digest:
+            return None
+        ledger = Ledger(state_dir / "ledger.sqlite")
+        try:
+            rows = [r for r in ledger.of_student(student, assignment) if r.state == "graded" and r.digest == digest]
+        finally:
+            ledger.close()
+        path = state_dir / "results" / f"{rows[-1].folder}.json" if rows else None
+        if path is None or not path.is_file():
+            return None
+        result = read_result(path)
+        return result if result.scored else None
+
+    return find
+
+
+PAGES = ("feedback_html", "autograded_notebook")  # kept with the result: the grade command records both
+
+
+def write_result(path, result):
+    """A graded Result as JSON, with its feedback page and autograded notebook."""
+    import json
+
+    pathlib.Path(path).write_text(json.dumps({**result.to_json(), **{key: getattr(result, key) for key in PAGES}}))
+
+
+def read_result(path):
+    import json
+
+    from autograder.result import Result
+
+    data = json.loads(pathlib.Path(path).read_text())
+    pages = {key: data.pop(key, "") for key in PAGES}
+    result = Result.from_json(data)
+    for key, value in pages.items():
+        setattr(result, key, value)
+    return result

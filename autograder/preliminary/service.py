@@ -32,7 +32,7 @@ import time
 from autograder import assignment, late_work
 from autograder.grading import intake
 from autograder.preliminary import inbox, pages, policy
-from autograder.preliminary.ledger import Ledger, Row
+from autograder.preliminary.ledger import Ledger, Row, read_result, write_result
 from autograder.result import Result, Status
 
 MAX_ATTEMPTS = 5         # tries of a submission the machine keeps failing before it is left to the instructor
@@ -150,9 +150,7 @@ class Service:
             if result.status == Status.GRADER_ERROR:
                 self._failed(row, result, now)
                 continue
-            (self.state / "results" / f"{folder}.json").write_text(
-                json.dumps({**result.to_json(), "feedback_html": result.feedback_html,
-                            "autograded_notebook": result.autograded_notebook}))
+            write_result(self.state / "results" / f"{folder}.json", result)
             self.ledger.update(folder, state="graded", finished=now, score=result.score,
                                max_score=result.max_score, seconds=result.seconds)
             self._write(row, pages.graded(result, self.settings.shows, row.received, row.note,
@@ -182,11 +180,7 @@ class Service:
     # ------------------------------------------------------------------ pages and results
 
     def _result(self, folder):
-        data = json.loads((self.state / "results" / f"{folder}.json").read_text())
-        pages_ = {key: data.pop(key, "") for key in ("feedback_html", "autograded_notebook")}
-        result = Result.from_json(data)
-        result.feedback_html, result.autograded_notebook = pages_["feedback_html"], pages_["autograded_notebook"]
-        return result
+        return read_result(self.state / "results" / f"{folder}.json")
 
     def _write(self, row, page):
         """The page where fetch_feedback finds it, replaced in one step; the same page is not rewritten, and
