@@ -7,10 +7,11 @@ PY := $(VENV)/bin/python
 
 setup: $(VENV)/.installed  ## create .venv from requirements.txt (the targets that run Python do it first)
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt autograder/course/nbformat_speedup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m autograder.course.nbformat_speedup
 	touch $@
 
 data: setup          ## MNIST into data/mnist/, verified: copied from ../shared/data/mnist (or MNIST_DIR), else downloaded

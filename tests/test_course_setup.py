@@ -106,3 +106,14 @@ def test_the_no_exchange_classes_list_nothing_and_refuse_the_rest_with_what_to_d
 def test_the_hub_config_file_imports_nothing_of_this_repository():
     text = pathlib.Path(provision.__file__).with_name("jupyterhub_config.py").read_text()
     assert "autograder" not in text.split('"""', 2)[2], "JupyterHub runs where the grader is not installed"
+
+
+def test_the_environment_never_builds_jsonschemas_iri_parser():
+    """make setup's .pth (autograder/course/nbformat_speedup.py): plain nbgrader commands start without it."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, nbformat; print(sys.modules['rfc3987_syntax']); "
+             "nbformat.validate(nbformat.v4.new_notebook())")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "None", done.stderr
