@@ -239,3 +239,17 @@ def test_a_notebook_that_cannot_be_read_is_told_so_and_not_counted(exchange, tmp
     submit(exchange, "ann", "now a notebook")
     run.step()
     assert grader.submitted == [("ann", "now a notebook")] and "left: 2 of 3" in run.ledger.all()[1].note
+
+
+def test_a_submission_removed_before_its_turn_is_left_out_and_the_queue_goes_on(exchange, tmp_path):
+    import shutil
+
+    grader = StandInGrader()
+    run = make(exchange, tmp_path, grader, workers=1)
+    submit(exchange, "ann")
+    submit(exchange, "bob", "bob's")
+    run.step()
+    shutil.rmtree(next((exchange / "inbound").glob("bob+*")))
+    grader.finish("ann")
+    run.step()
+    assert [r.state for r in run.ledger.all()] == ["graded", "refused"] and len(grader.submitted) == 1

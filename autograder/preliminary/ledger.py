@@ -8,7 +8,8 @@ count what was graded before. States:
 * ``graded``: preliminary feedback written; counts against the allowance;
 * ``reused``: the same notebook as an earlier graded one of the student: its feedback again, not counted;
 * ``kept``: over the allowance, in the quiet period, or preliminary grading off: graded at the deadline;
-* ``refused``: not its author's, or without the notebook: never graded here (collect refuses it too);
+* ``refused``: not its author's, without the notebook, or gone from the exchange before its turn: never
+  graded here (collect refuses the first two too);
 * ``unreadable``: a notebook the grade command's intake would not grade either (not JSON, too large, ...):
   the page says why; not counted;
 * ``failed``: the machine failed it every time it was tried: the instructor sees it; the student is told

@@ -122,8 +122,12 @@ class Service:
         """A private copy to grade, checked and repaired as the grade command's intake does; a notebook that
         cannot be graded gets a page saying why (not counted) and None."""
         source = self.inbound / row.folder / self.task.notebook
-        with open(source, "rb") as handle:
-            data = handle.read(intake.MAX_NOTEBOOK_BYTES + 1)
+        try:
+            with open(source, "rb") as handle:
+                data = handle.read(intake.MAX_NOTEBOOK_BYTES + 1)
+        except OSError as exc:  # removed from the exchange since (the instructor cleaned it up): nothing to grade
+            self.ledger.update(row.folder, state="refused", note=f"gone from the exchange ({exc.strerror})")
+            return None
         try:
             data, _ = intake.gradable(self.task.notebook, data, intake.MAX_NOTEBOOK_BYTES)
         except intake.NotGradable as exc:
