@@ -18,6 +18,15 @@ import pathlib
 from autograder.errors import GraderFault, UserError
 
 
+def load_module(path):
+    """The Python file ``path``, freshly imported as a module named after the file."""
+    path = pathlib.Path(path)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class DataUnavailable(GraderFault):
     """The data is missing or does not match its digests (the machine's fault, never a score);
     ``finding`` is the loader's own message."""
@@ -38,10 +47,7 @@ class Dataset:
 
     def load_loader(self):
         """The loader, freshly imported under its file's name (how the notebook imports it)."""
-        spec = importlib.util.spec_from_file_location(self.loader.stem, self.loader)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+        return load_module(self.loader)
 
     def source_dir(self, data_root, shared_root):
         """The folder the tools read: ``env`` if set; else data_root/folder once filled; else the build

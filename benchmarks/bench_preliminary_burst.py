@@ -96,7 +96,7 @@ def main():
           f"(setup before the first: {setup:.0f} s); states: {states}")
     print(f"first arrival to last feedback: {span:.0f} s ({time.monotonic() - started:.0f} s of this run)")
     print(f"wait, arrival to feedback page: median {statistics.median(waits):.0f} s, "
-          f"95th percentile {waits[int(0.95 * (len(waits) - 1))]:.0f} s, longest {waits[-1]:.0f} s")
+          f"95th percentile {service.percentile(waits, 0.95):.0f} s, longest {waits[-1]:.0f} s")
     print(f"CPU per submission: {per_submission:.2f} s, the machine's busy time over the run (the corpus's mix: "
           "reference, styles, mutants); load average now: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
     for cores, what in ((16, "one 16-core machine (16 workers)"), (64, "a Dask cluster of 64 worker cores")):

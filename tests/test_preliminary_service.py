@@ -253,3 +253,15 @@ def test_a_submission_removed_before_its_turn_is_left_out_and_the_queue_goes_on(
     grader.finish("ann")
     run.step()
     assert [r.state for r in run.ledger.all()] == ["graded", "refused"] and len(grader.submitted) == 1
+
+
+def test_the_instructors_page_shows_what_students_named_as_text(exchange, tmp_path):
+    grader = StandInGrader()
+    run = make(exchange, tmp_path, grader)
+    hostile = "bob<img src=x onerror=alert(1)>"
+    submit(exchange, hostile, made_by="mallory")
+    submit(exchange, "ann")
+    run.step()
+    page_html = service.render(run.snapshot(), "Task <b>4.1</b>")
+    assert "<img" not in page_html and "<b>" not in page_html and "&lt;img src=x onerror=alert(1)&gt;" in page_html
+    assert "Refused (1)" in page_html and "Queue (1)" in page_html

@@ -19,7 +19,6 @@ that cannot grade (before anything is written), and a fault found mid-run (a wor
 died or lacks the data, a gradebook that cannot be written) makes the row ``grader-error``:
 no total, not in the gradebook, regraded by the next run.
 """
-import concurrent.futures
 import contextlib
 import dataclasses
 import logging
@@ -295,9 +294,7 @@ def _choose_todo(run):
             earlier = run.options.graded_before and run.options.graded_before(submission.student_id,
                                                                                submission.digest)
             if earlier and not run.options.force:
-                done = concurrent.futures.Future()
-                done.set_result(earlier)
-                _record(run, submission, done)
+                _record(run, submission, earlier)
                 run.reused += 1
             else:
                 run.todo.append(submission)
@@ -386,7 +383,7 @@ def _grade(run):
         for future in run.pool.as_completed(futures):
             submission = futures[future]
             received = time.monotonic()
-            result = _record(run, submission, future)
+            result = _record(run, submission, _answer(run, submission, future))
             coordinator += time.monotonic() - received
             if run.options.verbose:
                 bar.write(f"{submission.student_id}: {result.status} {class_report.format_score(result)} "
@@ -404,13 +401,17 @@ def _job_spec(run):
                    hide=tuple(_private_paths(run.options)), zygote=run.zygote_socket)
 
 
-def _record(run, submission, future):
-    """One worker's answer into the gradebook and results/; a fault of the machine becomes a grader-error row."""
+def _answer(run, submission, future):
+    """One worker's Result; a fault of the machine becomes a grader-error row."""
     try:
-        result = future.result()
+        return future.result()
     except Exception as exc:  # noqa: BLE001 - a broken worker must not stop the class
-        result = Result.grader_error(submission.student_id, run.max_score,
-                                     f"{type(exc).__name__}: {preflight.first_line(exc, 300)}")
+        return Result.grader_error(submission.student_id, run.max_score,
+                                   f"{type(exc).__name__}: {preflight.first_line(exc, 300)}")
+
+
+def _record(run, submission, result):
+    """One result into the gradebook and results/."""
     if submission.detail and result.status != Status.GRADER_ERROR:
         result.detail = "; ".join(filter(None, [submission.detail, result.detail]))
     if result.scored:

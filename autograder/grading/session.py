@@ -8,7 +8,7 @@ import importlib
 import os
 import pathlib
 
-from autograder.course import environment, gradebook_reader, layout, run_nbgrader
+from autograder.course import environment, layout, run_nbgrader
 from autograder.course.scratch_course import Course
 from autograder.grading import gradebook, preflight
 from autograder.grading.job import JobSpec
@@ -67,7 +67,6 @@ class GradingSession:
             self.zygote = None if scheduler else start_zygote(self.work / "zygote", threads, task.data, self.data_dir)
             self.pool.check_workers(task.data, self.data_dir)
             self.template = build_template(self.work / "template", task)
-            self.max_score = sum(points for _, points in gradebook_reader.cells_order(self.template.db_url, task))
             ready = self.zygote is not None and self.zygote.wait_ready()
             self.spec = JobSpec(template=str(self.template.root), assignment=task.name, limits=limits,
                                 threads=threads, data_dir=str(self.data_dir) if self.data_dir else None,

@@ -11,9 +11,10 @@ import datetime
 import hashlib
 import os
 import pathlib
-import pwd
 
 from nbgrader.utils import notebook_hash
+
+from autograder.nbgrader_ext.owner_checked_collect import owner_name as owner
 
 SECRET = "submission_secret.txt"
 
@@ -30,14 +31,6 @@ class Arrival:
     secret: str                      # names its feedback page
     digest: str                      # SHA-256 of the notebook's bytes ("" without one)
     refusal: str = ""                # why it is not graded ("" when it may be)
-
-
-def owner(path):
-    uid = os.lstat(path).st_uid
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}"
 
 
 def read(folder, notebook_name, owner_of=owner):

@@ -131,17 +131,18 @@ def graded_before(state_dir, assignment):
     """For the grade command (--preliminary): (student id, notebook SHA-256) -> the Result the grading service
     gave that student's identical notebook of ``assignment``, or None. Only a graded one counts: a fault of
     the machine, a notebook it could not read or one it never graded is graded by the grade command."""
-    state_dir = pathlib.Path(state_dir)
-
-    def find(student, digest):
-        if not (state_dir / "ledger.sqlite").is_file() or not digest:
-            return None
+    state_dir, graded = pathlib.Path(state_dir), {}
+    if (state_dir / "ledger.sqlite").is_file():
         ledger = Ledger(state_dir / "ledger.sqlite")
         try:
-            rows = [r for r in ledger.of_student(student, assignment) if r.state == "graded" and r.digest == digest]
+            graded = {(r.student, r.digest): r.folder for r in ledger.all()  # the newest wins (oldest first)
+                      if r.state == "graded" and r.assignment == assignment and r.digest}
         finally:
             ledger.close()
-        path = state_dir / "results" / f"{rows[-1].folder}.json" if rows else None
+
+    def find(student, digest):
+        folder = graded.get((student, digest))
+        path = state_dir / "results" / f"{folder}.json" if folder else None
         if path is None or not path.is_file():
             return None
         result = read_result(path)

@@ -10,6 +10,7 @@ import html
 import re
 
 from autograder.course.safe_html import with_csp
+from autograder.kernel import diagnosis
 
 BODY = re.compile(r"<body[^>]*>", re.IGNORECASE)
 STYLE = ("font-family:sans-serif;max-width:52em;margin:1em auto;padding:0.8em 1em;border:2px solid #b7791f;"
@@ -94,7 +95,6 @@ def _points_table(result):
     return f"<table><thead><tr><th>part</th><th>points</th></tr></thead><tbody>{rows}</tbody></table>"
 
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
 
 
@@ -114,7 +114,7 @@ def visible_outcomes(autograded_notebook, visible_parts):
         if error is None:
             outcomes.append((grade_id, True, ""))
             continue
-        trace = ANSI.sub("", "\n".join(error.get("traceback", [])))
+        trace = diagnosis.ANSI.sub("", "\n".join(error.get("traceback", [])))
         lines = [int(n) for n in CELL_LINE.findall(trace)]
         in_visible = not lines or lines[0] <= visible_parts[grade_id]
         message = f"{error.get('ename', '')}: {error.get('evalue', '')}" if in_visible else ""

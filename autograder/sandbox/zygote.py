@@ -46,19 +46,17 @@ def preload():
     """Import PRELOAD and, if PRELOAD_VARIABLE names a loader's function, read the data into its cache."""
     import gc
     import importlib
-    import importlib.util
+
+    from autograder.dataset import load_module
 
     for name in PRELOAD:
         importlib.import_module(name)
     if os.environ.get(PRELOAD_VARIABLE):
         path, function = os.environ[PRELOAD_VARIABLE].rsplit(":", 1)
-        name = os.path.splitext(os.path.basename(path))[0]
-        spec = importlib.util.spec_from_file_location(name, path)
-        loader = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(loader)
+        loader = load_module(path)
         getattr(loader, function)(None, download=False, verbose=False)  # the folder: from its variable
         # the notebook's `from <loader> import ...` then finds the arrays in the loader's cache
-        sys.modules[name] = loader
+        sys.modules[loader.__name__] = loader
     gc.collect()
     gc.freeze()  # kernels' collections skip these objects, so their pages stay shared
 
