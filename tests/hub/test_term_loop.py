@@ -22,6 +22,7 @@ import time
 
 import nbformat
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from autograder.course import layout, synthetic_submissions
 from tests.browser import lab_ui
@@ -89,15 +90,17 @@ class Person:
         deadline = time.monotonic() + 180
         while True:  # the page may not be in the exchange yet: Fetch Feedback again, as a person would
             tab = self.assignments()
-            self.click_in_list(tab, "submitted_assignments_list", "Fetch Feedback")
+            fetch = tab.locator("#submitted_assignments_list").get_by_role("button", name="Fetch Feedback", exact=True)
+            fetch.first.click()  # it reads "Fetching Feedback..." until nbgrader redraws the list
+            expect(fetch.first).to_be_enabled(timeout=SLOW)
             link = tab.locator("#submitted_assignments_list .nested_list_item", has_text=timestamp) \
                 .get_by_text("(view feedback)")
             try:
-                link.wait_for(timeout=10_000)
+                link.click(timeout=10_000)  # nbgrader opens the feedback folder in the file browser
                 break
             except PlaywrightTimeout:
-                assert time.monotonic() < deadline, f"no feedback for the submission of {timestamp}"
-        link.click()  # nbgrader opens the feedback folder in the file browser
+                listed = tab.locator("#submitted_assignments_list").inner_text()
+                assert time.monotonic() < deadline, f"no feedback for the submission of {timestamp}: {listed}"
         lab_ui.open_path(self.page, f"{layout.NOTEBOOK}.html")
         body = self.page.frame_locator(".jp-HTMLViewer iframe, .jp-RenderedHTMLCommon iframe").last.locator("body")
         body.wait_for()
