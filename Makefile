@@ -44,7 +44,8 @@ test-hub: setup      ## the course hub for real (root): accounts, exchange permi
 
 HUB_SHOTS := 2-instructor-released 3-t41-alice-fetched 4-t41-bob-validate 5-t41-alice-submitted \
 	6-instructor-written-answer-scored 7-instructor-feedback-released 8-t41-bob-feedback \
-	preliminary-2-named-mistake preliminary-3-over-the-limit preliminary-4-instructor-page
+	preliminary-2-named-mistake preliminary-3-over-the-limit preliminary-4-instructor-page \
+	preliminary-5-nbgrader-menu
 
 readme-screenshots: test-browser test-hub  ## refresh the screenshots the README and docs/ show
 	cp build/screenshots/student-3-validate-success.png build/screenshots/report.png \

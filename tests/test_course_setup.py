@@ -1,12 +1,14 @@
 """The parts of the hub and of the grade command's course folder that need no root: roster, pins, config files."""
+import json
 import pathlib
+import re
 import stat
 
 import pytest
 
 from autograder.course import layout, roster
 from autograder.grading import course_output
-from autograder.hub import provision, runtime
+from autograder.hub import provision, runtime, server
 
 
 def write(tmp_path, text):
@@ -56,6 +58,16 @@ def test_the_hub_runs_the_course_pins_and_jupyterhub_but_not_the_grader_or_test_
     assert all("==" in pin for pin in pins), "every package of the hub is pinned"
     every = (layout.REPO / "requirements.txt").read_text()
     assert all(pin in every for pin in pins), "the hub's pins are requirements.txt's, not a second list"
+
+
+def test_the_instructors_menu_link_is_a_plugin_students_servers_switch_off():
+    package = json.loads((runtime.MENU_LINK / "package.json").read_text())
+    source = (runtime.MENU_LINK / "index.js").read_text()
+    plugin = re.search(r"id: '([^']+)'", source).group(1)
+    assert plugin.split(":")[0] == package["name"] == runtime.menu_link_installed().name
+    assert plugin in provision.STUDENT_HIDDEN_PLUGINS, "students must not get the instructors' menu item"
+    assert not package["dependencies"], "built without JupyterLab's packages: nothing to share or pin"
+    assert re.search(rf"const SERVICE = '{server.SERVICE}';", source), "the item opens the hub's grading service"
 
 
 def test_the_inbound_mode_lets_students_add_but_not_list_or_remove():

@@ -25,7 +25,7 @@ STATE = pathlib.Path(os.environ.get("TASK41_HUB_STATE", "/srv/task41-hub"))
 EXCHANGE = pathlib.Path(os.environ.get("TASK41_HUB_EXCHANGE", "/srv/nbgrader/exchange"))
 
 STUDENT_HIDDEN_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-                          "@jupyter/nbgrader:course-list")
+                          "@jupyter/nbgrader:course-list", "task41-preliminary-queue-link:menu")
 STUDENT_OFF_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
 # JupyterLab's news pop-up and update check: nothing to announce on a course hub
 LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}

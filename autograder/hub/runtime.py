@@ -9,6 +9,10 @@ grader: students must not be able to read the hidden checks.
 The proxy is Node's configurable-http-proxy, JupyterHub's default. The pure-Python
 configurable-http-proxy package was tried and breaks JupyterLab's kernel websocket handshake (a
 console error, then a slow fallback), so it is not offered.
+
+The environment also gets one small JupyterLab extension, built here with npm and JupyterLab's builder:
+Nbgrader > Preliminary Feedback Queue (nbgrader_menu_link/), the instructors' way to the grading
+service's page.
 """
 import hashlib
 import os
@@ -24,6 +28,8 @@ SYSTEM_PYTHON = os.environ.get("TASK41_HUB_PYTHON", "/usr/bin/python3")
 PROXY_PACKAGE = "configurable-http-proxy@5.3.0"
 REQUIREMENTS = layout.REPO / "requirements.txt"
 LAST_HUB_SECTION = "# The course hub"   # requirements.txt: every pin up to and including this section
+MENU_LINK = layout.REPO / "autograder" / "hub" / "nbgrader_menu_link"
+MENU_LINK_FILES = ("package.json", "index.js")
 
 
 class RuntimeSetupFailed(GraderFault):
@@ -67,9 +73,10 @@ def ensure(log=print):
     """Install what is missing or out of date (a stamp records the pins installed); return the venv."""
     pins = hub_requirements()
     stamp = PREFIX / "installed.sha256"
-    wanted = hashlib.sha256("\n".join([SYSTEM_PYTHON, PROXY_PACKAGE, *pins]).encode()).hexdigest()
+    link = [(MENU_LINK / name).read_text() for name in MENU_LINK_FILES]
+    wanted = hashlib.sha256("\n".join([SYSTEM_PYTHON, PROXY_PACKAGE, *pins, *link]).encode()).hexdigest()
     if stamp.is_file() and stamp.read_text() == wanted and bin_path("jupyterhub").exists() \
-            and proxy_command().exists():
+            and proxy_command().exists() and menu_link_installed().is_dir():
         return venv()
     if not pathlib.Path(SYSTEM_PYTHON).exists():
         raise RuntimeSetupFailed(f"no system interpreter at {SYSTEM_PYTHON}: install Debian's python3 and "
@@ -88,6 +95,31 @@ def ensure(log=print):
          f"{len(pins)} pinned packages (JupyterHub, JupyterLab, nbgrader, numpy, ...)", log)
     _run([npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(PREFIX / "proxy"), PROXY_PACKAGE],
          f"the proxy ({PROXY_PACKAGE})", log)
+    _build_menu_link(npm, log)
     subprocess.run(["chmod", "-R", "a+rX", str(PREFIX)], check=True)
     stamp.write_text(wanted)
     return venv()
+
+
+def menu_link_installed():
+    """Where JupyterLab finds the built extension: the environment's own labextensions folder."""
+    return venv() / "share" / "jupyter" / "labextensions" / "task41-preliminary-queue-link"
+
+
+def _build_menu_link(npm, log):
+    work = PREFIX / "menu-link"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    for name in MENU_LINK_FILES:
+        shutil.copy(MENU_LINK / name, work / name)
+    _run([npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(work)],
+         "JupyterLab's extension builder (package.json's devDependencies)", log)
+    staging = subprocess.run([str(bin_path("python")), "-c", "import jupyterlab, os; "
+                              "print(os.path.join(os.path.dirname(jupyterlab.__file__), 'staging'))"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    # jupyter finds its builder subcommand on PATH
+    _run(["env", f"PATH={venv() / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+          str(bin_path("jupyter")), "labextension", "build", str(work), "--core-path", staging],
+         "the Nbgrader menu's link to the preliminary feedback queue (a JupyterLab extension)", log)
+    shutil.rmtree(menu_link_installed(), ignore_errors=True)
+    shutil.copytree(work / "built", menu_link_installed())

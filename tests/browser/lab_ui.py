@@ -18,12 +18,16 @@ def wait_for(condition, what, seconds=60):
         time.sleep(0.2)
 
 
-def menu(page, top, item):
-    """Click ``top`` in JupyterLab's menu bar, then ``item`` in its menu."""
+def menu(page, top, item, before_click=None):
+    """Click ``top`` in JupyterLab's menu bar, then ``item`` in its menu (``before_click``: with it open)."""
     page.locator(".lm-MenuBar-item", has=page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{top}$"))
                  ).click()
-    page.locator(".lm-Menu-item", has=page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$"))
-                 ).click()
+    entry = page.locator(".lm-Menu-item", has=page.locator(".lm-Menu-itemLabel", has_text=re.compile(
+        f"^{re.escape(item)}$")))
+    if before_click:
+        entry.hover()
+        before_click()
+    entry.click()
 
 
 def wait_for_lab(page):

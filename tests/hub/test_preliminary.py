@@ -5,8 +5,8 @@ folder's nbgrader_config.py, in their editor). Bob submits a notebook with a mis
 Assignments tab and, clicking Fetch Feedback there, reads first that it is queued, then the named
 mistake, marked preliminary, without hidden test code. The same notebook again gets that result, not
 counted; a changed one is graded; the next is kept for the deadline, and its page says from when the
-next graded one is possible. The instructor reads the queue on the service's page (File > Hub Control
-Panel > Services); a student has no such menu. Alice can
+next graded one is possible. The instructor reads the queue on the service's page (Nbgrader >
+Preliminary Feedback Queue); a student has no such item. Alice can
 neither list the pages nor spend Bob's allowance: a submission she makes in his name is refused.
 Screenshots: build/screenshots/hub-preliminary-*.png.
 """
@@ -19,7 +19,7 @@ from autograder.course import layout, synthetic_submissions
 from tests import inprocess
 from tests.browser import lab_ui
 from tests.hub.conftest import ALICE, BOB, STATE, TEACHER, course_root, submissions_of
-from tests.hub.test_term_loop import Person, notebook_for, write_as
+from tests.hub.test_term_loop import Person, nbgrader_menu, notebook_for, write_as
 
 HIDDEN_CODE = ("BEGIN HIDDEN TESTS", "importlib.reload", "autograder.kernel", "checks.check_")
 
@@ -86,7 +86,7 @@ def test_feedback_minutes_after_submitting_within_the_limits(hub, browser):
 
     again = submit(bob, BOB)  # the same notebook: its result again, not counted
     said = bob.feedback_of(again)
-    assert "not graded again and not counted" in said and all(title in said for title in titles)
+    assert "not graded again and not counted" in said and all(title in said for title in titles), said
     bob.close_tab()
     write_as(BOB, edited(notebook_for(BOB), "v2"))
     third = submit(bob, BOB)
@@ -96,7 +96,7 @@ def test_feedback_minutes_after_submitting_within_the_limits(hub, browser):
     said = bob.feedback_of(fourth)
     bob.shot("preliminary-3-over-the-limit")
     graded_first = datetime.datetime.strptime(first, "%Y-%m-%d %H:%M:%S.%f %Z")
-    assert "kept and graded after the due date" in said and "Graded submissions left: 0 of 2" in said
+    assert "kept and graded after the due date" in said and "Graded submissions left: 0 of 2" in said, said
     assert re.search(r"the next one is possible from \d{4}-\d\d-\d\d \d\d:\d\d UTC", said), said
     assert f"{graded_first + datetime.timedelta(hours=24):%Y-%m-%d}" in said
     assert [state for _, state, _ in ledger(BOB)][:2] == ["graded", "reused"], third
@@ -116,17 +116,20 @@ def test_feedback_minutes_after_submitting_within_the_limits(hub, browser):
     assert refused == [f"submitted in the name of {BOB} by the account {ALICE}"]
     assert [state for _, state, _ in ledger(BOB)].count("kept") == 1, "Bob's allowance is as it was"
 
-    # the instructor's page: File > Hub Control Panel, then the hub's Services menu; students have none
-    hub_home = open_hub_control_panel(teacher)
-    hub_home.get_by_role("button", name="Services").or_(hub_home.get_by_text("Services", exact=True)).first.click()
-    hub_home.get_by_role("link", name="preliminary-feedback").click()
-    hub_home.get_by_text("Queue").first.wait_for()
-    shown = hub_home.locator("body").inner_text()
-    teacher.shot("preliminary-4-instructor-page", hub_home)
+    # the instructor's page: Nbgrader > Preliminary Feedback Queue, in a new tab; students have no such item
+    assert "Preliminary Feedback Queue" in nbgrader_menu(teacher.page)
+    with teacher.context.expect_page() as opened:
+        lab_ui.menu(teacher.page, "Nbgrader", "Preliminary Feedback Queue",
+                    before_click=lambda: teacher.shot("preliminary-5-nbgrader-menu"))
+    queue = opened.value
+    queue.get_by_text("Queue").first.wait_for()
+    shown = queue.locator("body").inner_text()
+    teacher.shot("preliminary-4-instructor-page", queue)
     assert f"Preliminary feedback: {layout.TASK.title}" in shown and BOB in shown and "Refused (1)" in shown
     assert "submission to feedback: median" in shown
+    assert "Preliminary Feedback Queue" not in nbgrader_menu(bob.page)
     bob_home = open_hub_control_panel(bob)
-    assert bob_home.get_by_text("Services", exact=True).count() == 0, "a student has no Services menu"
+    assert bob_home.get_by_text("Services", exact=True).count() == 0, "a student has no Services menu either"
     for person in (teacher, alice, bob):
         person.close()
 

@@ -101,6 +101,8 @@ class Person:
             except PlaywrightTimeout:
                 listed = tab.locator("#submitted_assignments_list").inner_text()
                 assert time.monotonic() < deadline, f"no feedback for the submission of {timestamp}: {listed}"
+        # every submission's page has the same file name: open it only once the browser shows its folder
+        expect(self.page.locator(".jp-FileBrowser .jp-BreadCrumbs").first).to_contain_text(timestamp)
         lab_ui.open_path(self.page, f"{layout.NOTEBOOK}.html")
         body = self.page.frame_locator(".jp-HTMLViewer iframe, .jp-RenderedHTMLCommon iframe").last.locator("body")
         body.wait_for()
