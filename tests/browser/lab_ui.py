@@ -74,6 +74,21 @@ def open_submission(frame, assignment, notebook, shown_name):
     frame.locator("#main-table a.name-hidden").first.wait_for()  # the submissions have loaded
     frame.locator("#toggle_names").click()
     frame.locator("#main-table a.name-shown", has_text=shown_name).click()
+    wait_until_formgrade_is_ready(frame)
+
+
+# Formgrader binds its score and comment boxes only once it has fetched their values, and then writes
+# those values into them; MathJax, where it loads, then moves the focus. Typed before that, a score is
+# lost. (Offline, MathJax's CDN is out of reach and formgrader.init stops early: its own `loaded` stays
+# false, the grades and comments load all the same.)
+FORMGRADE_READY = """() => location.pathname.includes('/submissions/') && typeof formgrader !== 'undefined'
+    && formgrader.grades && formgrader.grades.loaded && formgrader.comments && formgrader.comments.loaded
+    && (typeof MathJax === 'undefined' || MathJax.loaded !== false)"""
+
+
+def wait_until_formgrade_is_ready(frame):
+    """Wait, as a person waits for the page to settle, until the submission's page can take a score."""
+    frame.owner.element_handle().content_frame().wait_for_function(FORMGRADE_READY, timeout=FORMGRADER_SLOW)
 
 
 def give_score(frame, cell, score, comment=None):
