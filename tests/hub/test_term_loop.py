@@ -79,8 +79,13 @@ class Person:
         tab.wait_for()
         return tab
 
+    @staticmethod
+    def button_in_list(tab, section, button):
+        """The first button labelled exactly ``button`` (nbgrader relabels it while it works) in ``section``."""
+        return tab.locator(f"#{section}").get_by_role("button", name=button, exact=True).first
+
     def click_in_list(self, tab, section, button):
-        tab.locator(f"#{section}").get_by_role("button", name=button).first.click()
+        self.button_in_list(tab, section, button).click()
 
     def feedback_of(self, timestamp):
         """Fetch Feedback, then (view feedback) of the submission made at ``timestamp``: its page's text.
@@ -90,9 +95,9 @@ class Person:
         deadline = time.monotonic() + 180
         while True:  # the page may not be in the exchange yet: Fetch Feedback again, as a person would
             tab = self.assignments()
-            fetch = tab.locator("#submitted_assignments_list").get_by_role("button", name="Fetch Feedback", exact=True)
-            fetch.first.click()  # it reads "Fetching Feedback..." until nbgrader redraws the list
-            expect(fetch.first).to_be_enabled(timeout=SLOW)
+            fetch = self.button_in_list(tab, "submitted_assignments_list", "Fetch Feedback")
+            fetch.click()  # it reads "Fetching Feedback..." until nbgrader redraws the list
+            expect(fetch).to_be_enabled(timeout=SLOW)
             link = tab.locator("#submitted_assignments_list .nested_list_item", has_text=timestamp) \
                 .get_by_text("(view feedback)")
             try:
