@@ -82,7 +82,8 @@ def test_a_starved_kernel_is_a_grader_error_graded_again_by_the_next_run(tmp_pat
     """The kernel is stopped (SIGSTOP: no CPU at all) for longer than four times any cell's limit (the most
     wall-clock time the machine may take from a cell), then resumed: the cell ran out of time because of the
     machine, so the row is grader-error, not a score. (Stopped for less, the cell runs on and the submission
-    keeps every point: tests/test_cell_limits.py.)"""
+    keeps every point: tests/test_cell_limits.py.) Stopped before it answered its first request, the kernel had run
+    no code, so that too is grader-error."""
     import csv
     import signal
     import threading
@@ -134,7 +135,11 @@ def test_a_starved_kernel_is_a_grader_error_graded_again_by_the_next_run(tmp_pat
     assert stopped, "the kernel was never found to stop"
     assert (code, row["status"]) == (3, "grader-error"), (code, row["status"], row["detail"])
     detail = row["detail"]
-    assert "kept the kernel from running" in detail and "grading it again decides" in detail, detail
+    # Where the stop lands depends on the machine's speed: in a cell (the probe measured the time the machine
+    # took), or before the first cell (the kernel never answered; no code had run). Either is the machine's fault;
+    # tests/test_cell_limits.py stops the kernel at each of these points on purpose.
+    assert ("kept the kernel from running" in detail or "did not answer before the notebook's first cell" in detail) \
+        and "The next run of grade grades it again" in detail, detail
 
     assert main(args) == 0  # the next run grades it again, on a machine that now runs it
     with open(tmp_path / "out" / "grades.csv", newline="") as handle:

@@ -6,10 +6,13 @@ what the code does (it computes 1 CPU-s, it never returns), so a slower or busie
 long a test takes, not its outcome.
 """
 import os
+import signal
 import textwrap
+import threading
 
 import nbformat
 import pytest
+from nbclient.util import run_sync
 from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.nbgrader_ext.guarded_execute import GuardedExecute
@@ -47,14 +50,22 @@ def graded(source, grade_id="check"):
                                                         "solution": False, "locked": True}})
 
 
-def run(*cells, quick_timeout=2, busy_wall_factor=4.0):
+def run(*cells, quick_timeout=2, busy_wall_factor=4.0, **stage_options):
     """The notebook of ``cells`` after GuardedExecute; every cell but data loading gets ``quick_timeout``."""
     kernel = {"name": "python3", "display_name": "Python 3"}
     nb = new_notebook(cells=[new_code_cell("x = 1"), *cells], metadata={"kernelspec": kernel})
-    stage = GuardedExecute(quick_timeout=quick_timeout, timeout=120, busy_wall_factor=busy_wall_factor)
+    stage = GuardedExecute(quick_timeout=quick_timeout, busy_wall_factor=busy_wall_factor,
+                           **{"timeout": 120, **stage_options})
     stage.preprocess(nb, {"nbgrader": {"assignment": "cell-limits"}})
     nbformat.validate(nb)
     return nb
+
+
+def stop_for(seconds, stage):
+    """Stop ``stage``'s kernel (SIGSTOP), as a busy machine can, and let it go on ``seconds`` later."""
+    pid = stage.km.provisioner.process.pid
+    os.kill(pid, signal.SIGSTOP)
+    threading.Timer(seconds, os.kill, (pid, signal.SIGCONT)).start()
 
 
 def errors(cell):
@@ -94,3 +105,28 @@ def test_a_checked_call_on_a_shared_core_ends_by_its_cpu_budget_not_the_cells_li
     nb = run(graded(shared_core(call)), quick_timeout=2, busy_wall_factor=20.0)
     [(ename, evalue)] = errors(nb.cells[1])
     assert "used its 1 s of CPU time" in evalue, (ename, evalue)
+
+
+@pytest.mark.parametrize("when, options", [
+    ("before", {"startup_timeout": 2}),   # jupyter_client's readiness wait runs out
+    ("after", {"timeout": 2}),            # ready, then silent to nbconvert's first request
+])
+def test_a_kernel_silent_before_the_first_cell_is_the_machines_fault(when, options, monkeypatch):
+    """The machine stops the kernel before any cell: every graded cell says so, none says the code failed."""
+    start_client = GuardedExecute.async_start_new_kernel_client
+
+    async def stopped_around_start(stage):
+        if when == "before":
+            stop_for(6, stage)
+        client = await start_client(stage)
+        if when == "after":
+            stop_for(6, stage)
+        return client
+
+    monkeypatch.setattr(GuardedExecute, "start_new_kernel_client", run_sync(stopped_around_start))  # setup_kernel's
+    nb = run(graded("assert x == 1", "first"), graded("assert x == 1", "second"), **options)
+    for cell in nb.cells[1:]:
+        [(ename, evalue)] = errors(cell)
+        assert ename == "KernelSilentAtStart", (ename, evalue)
+        assert "did not answer before the notebook's first cell" in evalue and "2 s" in evalue, evalue
+    assert nb.cells[0].outputs == []  # an ungraded cell is left as it was, not run

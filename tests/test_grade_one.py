@@ -246,8 +246,11 @@ def test_zygote_launcher_forwards_interrupts_and_takes_its_kernel_down(template,
             reply = client.execute_interactive(
                 "assert 'autograder.sandbox.zygote' in open('/proc/self/cmdline').read()", timeout=30)
             assert reply["content"]["status"] == "ok", reply["content"]
-            message_id = client.execute("import time; time.sleep(120)")
-            time.sleep(1)
+            message_id = client.execute("print('sleeping', flush=True); import time; time.sleep(120)")
+            while True:  # interrupt only once the code runs: a slow machine may take seconds to start it
+                message = client.get_iopub_msg(timeout=60)
+                if message["parent_header"].get("msg_id") == message_id and message["msg_type"] == "stream":
+                    break
             manager.interrupt_kernel()
             reply = client.get_shell_msg(timeout=20)
             assert reply["parent_header"]["msg_id"] == message_id

@@ -391,6 +391,8 @@ INCIDENTS = {
     cell_errors.STUDENT_CODE_TIMEOUT: (None, "{cell}: {evalue}"),
     cell_errors.NOTEBOOK_TIME_LIMIT: (Status.TIMEOUT, "the notebook ran out of time ({evalue}); earlier points kept"),
     # a time limit ran out while the kernel waited for a CPU: the machine's fault, never a score
+    cell_errors.KERNEL_SILENT_AT_START: (Status.GRADER_ERROR, "not graded: {evalue}. The next run of grade grades "
+                                                              "it again"),
     cell_errors.GRADING_MACHINE_BUSY: (Status.GRADER_ERROR, "not graded: in {cell}, {evalue}. The next run of "
                                                             "grade grades it again"),
 }

@@ -23,7 +23,11 @@ Added to plain Execute (configured in nbgrader_config.py in its place):
   passes, the cell runs on until its own time reaches the limit; if the machine holds it for
   ``busy_wall_factor`` times the limit first, or a notebook's budget ran out while the machine took
   at least half of it, the cell gets a ``GradingMachineBusy`` error instead of a timeout, which the
-  grade command turns into a ``grader-error`` row.
+  grade command turns into a ``grader-error`` row;
+* a kernel that does not answer before the first cell (jupyter_client's readiness wait, or
+  nbconvert's first request) has run none of the notebook's code: every graded cell gets a
+  ``KernelSilentAtStart`` error saying how long it was waited for, a ``grader-error`` row, where
+  plain Execute raises and the row could only say that nbgrader failed.
 """
 import asyncio
 import os
@@ -37,6 +41,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Float, Integer, List, Unicode
 
+from autograder.errors import GraderFault
 from autograder.kernel import cell_errors
 from autograder.limits import Limits
 from autograder.nbgrader_ext.kernel_watch import TICK, KernelWatch
@@ -58,6 +63,19 @@ def busy_machine_output(limit, usage):
                         f"stopped {usage.stopped:.0f} s), "
                         f"so the code's own time ({usage.own:.1f} s, computing {usage.cpu:.1f} s) never reached its "
                         f"{limit} s limit. Not a fault of the submission; grading it again decides")
+
+
+class KernelSilentAtStart(GraderFault):
+    """The kernel did not answer nbconvert's first request (kernel_info) within the cell limit."""
+
+
+def silent_at_start(exc):
+    """The sentence for a kernel that never answered before the first cell, or None for any other failure."""
+    if isinstance(exc, KernelSilentAtStart) or (
+            isinstance(exc, RuntimeError) and str(exc).startswith("Kernel didn't respond in ")):
+        return (f"the kernel did not answer before the notebook's first cell ({exc}); none of the notebook's "
+                "code had run, so the grading machine, not the submission, held it up")
+    return None
 
 
 def integrity_message(ename, evalue):
@@ -128,8 +146,18 @@ class GuardedExecute(Execute):
         self._cell_limit = self.timeout
         self._watch = None        # the kernel process, seen from outside (kernel_watch), once it reported its pid
         self._busy = None         # Usage of a cell stopped because the machine held it too long
+        self._first_cell_reached = False
         try:
             return super().preprocess(nb, resources, km)
+        except (KernelSilentAtStart, RuntimeError) as exc:
+            said = None if self._first_cell_reached else silent_at_start(exc)
+            if said is None:
+                raise
+            self.log.warning("%s; every graded cell is marked %s", said, cell_errors.KERNEL_SILENT_AT_START)
+            for cell in self.nb.cells:
+                if utils.is_grade(cell):
+                    cell.outputs = [error_output(cell_errors.KERNEL_SILENT_AT_START, said)]
+            return self.nb, self.resources
         finally:
             if self._watch is not None:
                 self._watch.close()
@@ -151,6 +179,8 @@ class GuardedExecute(Execute):
 
     async def _async_handle_timeout(self, timeout, cell=None):
         """nbclient: the cell's wall-clock limit passed without a reply. Wait on while the machine took the time."""
+        if cell is None and not self._first_cell_reached:  # nbconvert's kernel_info, before any of the notebook's code
+            raise KernelSilentAtStart(f"no reply to kernel_info within {timeout} s")
         while self._watch is not None and cell is not None:
             usage = self._watch.since_mark()
             if usage.own >= self._cell_limit:
@@ -167,6 +197,7 @@ class GuardedExecute(Execute):
         return await super()._async_handle_timeout(timeout, cell)
 
     def preprocess_cell(self, cell, resources, index):  # noqa: C901 - the limits of one cell, in the order they apply
+        self._first_cell_reached = True
         if cell.cell_type != "code":
             return super().preprocess_cell(cell, resources, index)
         if self._dead_after is not None:
