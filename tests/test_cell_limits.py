@@ -15,7 +15,10 @@ import pytest
 from nbclient.util import run_sync
 from nbformat.v4 import new_code_cell, new_notebook
 
+from autograder.grading import grade_one
+from autograder.limits import Limits
 from autograder.nbgrader_ext.guarded_execute import GuardedExecute
+from autograder.result import Result, Status
 
 pytestmark = [pytest.mark.kernel,
               pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="pins processes to one core (Linux)")]
@@ -130,3 +133,6 @@ def test_a_kernel_silent_before_the_first_cell_is_the_machines_fault(when, optio
         assert ename == "KernelSilentAtStart", (ename, evalue)
         assert "did not answer before the notebook's first cell" in evalue and "2 s" in evalue, evalue
     assert nb.cells[0].outputs == []  # an ungraded cell is left as it was, not run
+    row = Result("s", status=Status.GRADED)
+    grade_one.note_incidents(row, nb, Limits())  # what the grade command makes of this notebook
+    assert row.status == Status.GRADER_ERROR and "The next run of grade grades it again" in row.detail, row
